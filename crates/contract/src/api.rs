@@ -1,0 +1,132 @@
+//! Request and response bodies of the `/api/v1` JSON API.
+//!
+//! Response enums carry an `Unknown` catch-all so an older widget keeps working when a
+//! newer server adds a variant; request bodies reject unknown fields so typos are errors.
+
+use crate::{Date, Interval, Money};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProductKind {
+    /// Owned for years and maintained (a coffee machine).
+    Durable,
+    /// Used up and bought again (capsules, filters).
+    Consumable,
+    /// Bought once to go with something else (a milk frother).
+    Accessory,
+    /// A kind this client does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
+/// What the merchant allows for subscribing to a product.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubscriptionOffer {
+    /// The intervals a shopper may choose from, shortest first.
+    pub intervals: Vec<Interval>,
+    /// The interval pre-selected when the shopper has told us nothing.
+    pub default_interval: Interval,
+    /// Subscribe & save discount on every delivery, in percent.
+    pub discount_percent: u8,
+    /// Price of one unit (one pack) per delivery after the discount.
+    pub price: Money,
+}
+
+/// A product as the product-page widget shows it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Product {
+    pub sku: String,
+    pub name: String,
+    pub kind: ProductKind,
+    pub description: String,
+    /// One-time purchase price of one unit.
+    pub price: Money,
+    /// For consumables: how many units (capsules, filters…) one pack holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units_per_pack: Option<u32>,
+    pub in_stock: bool,
+    /// Present when the product can be subscribed to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<SubscriptionOffer>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    Active,
+    Paused,
+    Cancelled,
+    /// A status this client does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
+/// One of a customer's subscriptions.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Subscription {
+    pub id: String,
+    pub sku: String,
+    pub product_name: String,
+    pub quantity: u32,
+    pub interval: Interval,
+    pub status: SubscriptionStatus,
+    /// The next delivery (and charge) date; absent when paused open-ended or cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_delivery: Option<Date>,
+    /// What one delivery costs, discount and quantity included.
+    pub price_per_delivery: Money,
+    /// Increases on every change; the server's strong ETag is derived from it.
+    pub version: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Customer {
+    pub id: String,
+    pub name: String,
+}
+
+/// What the account widget shows a signed-in customer.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Account {
+    pub customer: Customer,
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// Body of `POST /api/v1/me/subscriptions`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewSubscription {
+    pub sku: String,
+    pub quantity: u32,
+    pub interval: Interval,
+}
+
+/// Highest quantity one delivery may hold; larger numbers are almost always typos.
+pub const MAX_QUANTITY: u32 = 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_enum_values_do_not_break_decoding() {
+        let kind: ProductKind = serde_json::from_str("\"bundle\"").unwrap();
+        assert_eq!(kind, ProductKind::Unknown);
+        let status: SubscriptionStatus = serde_json::from_str("\"dunning\"").unwrap();
+        assert_eq!(status, SubscriptionStatus::Unknown);
+    }
+
+    #[test]
+    fn new_subscription_rejects_unknown_fields() {
+        let body = r#"{"sku":"A","quantity":1,"interval":{"count":4,"unit":"week"},"price":0}"#;
+        assert!(serde_json::from_str::<NewSubscription>(body).is_err());
+    }
+}

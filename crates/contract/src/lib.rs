@@ -1,0 +1,19 @@
+//! The Cadence contract: the JSON API's types and the pure domain rules both sides share.
+//!
+//! Invariant: this crate does no IO and has no platform-specific code, so it compiles for
+//! `wasm32-unknown-unknown` (the widget) and natively (the server) and the two cannot drift.
+
+pub mod api;
+pub mod cadence;
+pub mod date;
+pub mod money;
+pub mod problem;
+
+pub use api::*;
+pub use cadence::{Interval, IntervalUnit};
+pub use date::Date;
+pub use money::Money;
+pub use problem::Problem;
+
+/// The path prefix every API route lives under; bump only with a new, parallel contract.
+pub const API_PREFIX: &str = "/api/v1";

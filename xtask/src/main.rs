@@ -1,0 +1,2 @@
+//! `cargo xtask`: build orchestration for Cadence.
+fn main() {}
