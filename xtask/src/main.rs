@@ -1,2 +1,51 @@
-//! `cargo xtask`: build orchestration for Cadence.
-fn main() {}
+//! `cargo xtask`: the project's build orchestration (rust-analyzer style; plain Rust, no make).
+//!
+//! - `cargo xtask demo`  — install what is missing, build the widget, start the API and the
+//!   demo storefront on 127.0.0.1 with a SQLite file, and print the storefront's URL.
+//! - `cargo xtask test`  — install what is missing, then run every check CI runs.
+//! - `cargo xtask dist`  — build the release widget into `dist/widget/` and check the size budgets.
+//! - `cargo xtask setup` — only install what is missing.
+
+mod cmd;
+mod demo;
+mod dist;
+mod e2e;
+mod server;
+mod setup;
+mod test;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent").to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("demo") => demo::run(&args[1..]),
+        Some("test") => test::run(&args[1..]),
+        Some("dist") => setup::for_dist().and_then(|()| dist::run().map(|_| ())),
+        Some("setup") => setup::all(),
+        _ => {
+            eprintln!("usage: cargo xtask <demo | test | dist | setup>\n\n{}", USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "  demo [--port N]  build everything and run the demo storefront (API on N, shop on N+1; default 8480)
+  test             fmt, clippy, unit + integration tests, wasm tests in Chromium, size budgets, end-to-end tests
+  dist             build dist/widget/ (release wasm, wasm-bindgen, wasm-opt) and print its sizes
+  setup            install missing tools (wasm32 target, wasm-bindgen-cli, chromium, npm packages)";

@@ -1,0 +1,43 @@
+//! The root component: parses the configuration, then shows the product or account view.
+
+use crate::api::Api;
+use crate::config::{Config, RawConfig, View};
+use crate::events;
+use crate::i18n::{t, Key};
+use crate::load::Loader;
+use crate::views::{account::AccountView, notice::Notice, product::ProductView};
+use leptos::prelude::*;
+use web_sys::HtmlElement;
+
+/// The whole widget for one `<cadence-widget>` element.
+#[component]
+pub fn App(host: HtmlElement, raw: RawConfig) -> impl IntoView {
+    let config = match Config::parse(&raw) {
+        Ok(config) => config,
+        Err(error) => {
+            // The merchant's markup is wrong: tell them on the console and through the
+            // event, and show the shopper a calm sentence rather than a hole.
+            let message = format!("cadence-widget: {error}");
+            web_sys::console::warn_1(&message.as_str().into());
+            events::emit_error(&host, "config", &message);
+            let (locale, _) = crate::config::resolve_locale(&raw);
+            return view! {
+                <div class="cadence" part="root">
+                    <Notice locale=locale message=t(locale, Key::ErrorSetup) retry=None />
+                </div>
+            }
+            .into_any();
+        }
+    };
+    let loader = Loader { api: Api::new(config.api.clone(), config.customer_token.clone()), host };
+    let body = match config.view.clone() {
+        View::Product { sku } => view! { <ProductView config=config.clone() loader=loader sku=sku /> }.into_any(),
+        View::Account => view! { <AccountView config=config.clone() loader=loader /> }.into_any(),
+    };
+    view! {
+        <div class="cadence" part="root" lang=config.locale_tag.clone()>
+            {body}
+        </div>
+    }
+    .into_any()
+}

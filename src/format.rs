@@ -1,0 +1,71 @@
+//! Prices, dates and intervals formatted by the browser's `Intl`, in the widget's locale.
+//!
+//! Letting the browser format keeps locale tables out of the wasm. The `Intl`
+//! constructors are bound with `catch` so an odd currency can never throw into the page;
+//! on failure we fall back to a plain but correct rendering.
+
+use crate::i18n::{tf, Key, Locale};
+use cadence_contract::{Date, Interval, IntervalUnit, Money};
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Intl, js_name = NumberFormat)]
+    type NumberFormat;
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = "NumberFormat", catch)]
+    fn new(locale: &str, options: &Object) -> Result<NumberFormat, JsValue>;
+    #[wasm_bindgen(method, js_class = "NumberFormat")]
+    fn format(this: &NumberFormat, value: f64) -> String;
+
+    #[wasm_bindgen(js_namespace = Intl, js_name = DateTimeFormat)]
+    type DateTimeFormat;
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = "DateTimeFormat", catch)]
+    fn new(locale: &str, options: &Object) -> Result<DateTimeFormat, JsValue>;
+    #[wasm_bindgen(method, js_class = "DateTimeFormat", js_name = format)]
+    fn format_date(this: &DateTimeFormat, date: &js_sys::Date) -> String;
+}
+
+fn options(pairs: &[(&str, &str)]) -> Object {
+    let obj = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&obj, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    obj
+}
+
+/// "€17.50" / "17,50 €", by the browser.
+pub fn price(locale_tag: &str, money: &Money) -> String {
+    NumberFormat::new(locale_tag, &options(&[("style", "currency"), ("currency", &money.currency)]))
+        .map(|nf| nf.format(money.major_units()))
+        .unwrap_or_else(|_| money.to_string())
+}
+
+/// "3 Dec 2026" / "3 déc. 2026", by the browser, read as a calendar date (UTC) so
+/// the shopper's time zone cannot move it by a day.
+pub fn date(locale_tag: &str, date: Date) -> String {
+    let millis = date.to_days() as f64 * 86_400_000.0;
+    let opts = options(&[("dateStyle", "medium"), ("timeZone", "UTC")]);
+    DateTimeFormat::new(locale_tag, &opts)
+        .map(|f| f.format_date(&js_sys::Date::new(&JsValue::from_f64(millis))))
+        .unwrap_or_else(|_| date.to_string())
+}
+
+/// "Every 4 weeks", in the UI language.
+pub fn interval(locale: Locale, interval: Interval) -> String {
+    let one = interval.count == 1;
+    let key = match (interval.unit, one) {
+        (IntervalUnit::Day, true) => Key::EveryDay,
+        (IntervalUnit::Day, false) => Key::EveryDays,
+        (IntervalUnit::Week, true) => Key::EveryWeek,
+        (IntervalUnit::Week, false) => Key::EveryWeeks,
+        (IntervalUnit::Month, true) => Key::EveryMonth,
+        (IntervalUnit::Month, false) => Key::EveryMonths,
+    };
+    tf(locale, key, &[("count", &interval.count.to_string())])
+}
+
+/// Today's date in the shopper's browser (UTC calendar date).
+pub fn today() -> Option<Date> {
+    Date::from_unix_millis(js_sys::Date::now())
+}

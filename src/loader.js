@@ -1,0 +1,157 @@
+//! cadence.js — the only script a merchant includes: defines <cadence-widget>, loads the wasm once, lazily.
+//
+// Budget: 3 KB brotli (checked by `cargo xtask dist`). Rules it keeps:
+// - assets are found relative to this file (import.meta.url), so it works from any origin;
+// - the wasm is fetched and instantiated at most once per page, and only when a widget
+//   nears the viewport; a failed load is forgotten so a later widget can try again;
+// - nothing is ever thrown into the host page: every failure becomes a calm message inside
+//   the widget plus a bubbling, composed `cadence:error` event;
+// - everything is drawn inside each element's shadow root.
+
+const here = import.meta.url;
+const asset = (name) => new URL(name, here).href;
+const defaultApi = new URL('../api/v1', here).href;
+
+// Shown when the widget cannot start at all (the wasm's own texts are not available then).
+const FALLBACK = {
+  en: 'This part of the page could not be loaded. Please refresh to try again.',
+  fr: "Cette partie de la page n'a pas pu être chargée. Actualisez pour réessayer.",
+  de: 'Dieser Bereich konnte nicht geladen werden. Bitte laden Sie die Seite neu.',
+};
+
+// Sizing and isolation that must apply before the full stylesheet arrives, so the
+// reserved space never changes (no layout shift) and host styles never leak in.
+const BASE_CSS =
+  ':host{all:initial!important;display:block!important;box-sizing:border-box;' +
+  'min-height:var(--cadence-min-height,17.5em);font:16px/1.5 var(--cadence-font,system-ui,sans-serif)!important;' +
+  'color:var(--cadence-text,#1f2328)!important;contain:layout paint}' +
+  ':host([view=account]){min-height:var(--cadence-min-height,20em)}' +
+  '.cadence-fallback{margin:0;padding:1em;border:1px solid #d0d7de;border-radius:.5em}';
+
+let module = null; // Promise of the initialised wasm module, or null
+let broken = false; // set after a panic: the instance must not be entered again
+let fullSheet = null; // Promise of the widget's stylesheet, shared by every widget
+const baseSheet = new CSSStyleSheet();
+baseSheet.replaceSync(BASE_CSS);
+const live = new Set();
+
+function loadModule() {
+  if (broken) return Promise.reject(new Error('cadence: widget stopped after an internal error'));
+  if (!module) {
+    module = (async () => {
+      const m = await import(asset('cadence_widget.js'));
+      await m.default({ module_or_path: asset('cadence_widget_bg.wasm') });
+      m.init(onPanic);
+      return m;
+    })();
+    module.catch(() => (module = null));
+  }
+  return module;
+}
+
+function loadStyles() {
+  if (!fullSheet) {
+    fullSheet = fetch(asset('cadence.css'))
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error('cadence.css: HTTP ' + r.status))))
+      .then((css) => {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(css);
+        return sheet;
+      });
+    fullSheet.catch(() => (fullSheet = null));
+  }
+  return fullSheet;
+}
+
+function onPanic(message) {
+  broken = true;
+  for (const el of live) el.fail('panic', message);
+}
+
+function langOf(el) {
+  const tag = el.getAttribute('locale') || el.closest('[lang]')?.lang || navigator.language || 'en';
+  return FALLBACK[tag.slice(0, 2).toLowerCase()] ? tag.slice(0, 2).toLowerCase() : 'en';
+}
+
+const observer =
+  'IntersectionObserver' in window
+    ? new IntersectionObserver(
+        (entries) => {
+          for (const e of entries) {
+            if (e.isIntersecting) {
+              observer.unobserve(e.target);
+              e.target.start();
+            }
+          }
+        },
+        { rootMargin: '200px' },
+      )
+    : null;
+
+class CadenceWidget extends HTMLElement {
+  static observedAttributes = ['view', 'product', 'customer-token', 'api', 'locale', 'currency'];
+
+  connectedCallback() {
+    if (!this.shadowRoot) {
+      this.attachShadow({ mode: 'open' }).adoptedStyleSheets = [baseSheet];
+    }
+    live.add(this);
+    if (observer) observer.observe(this);
+    else this.start();
+  }
+
+  disconnectedCallback() {
+    live.delete(this);
+    if (observer) observer.unobserve(this);
+    this.stop();
+  }
+
+  attributeChangedCallback(_name, before, after) {
+    if (this.mounted && before !== after) {
+      this.stop();
+      this.start();
+    }
+  }
+
+  async start() {
+    if (this.mounted || this.starting || !this.isConnected) return;
+    this.starting = true;
+    try {
+      const [m, sheet] = await Promise.all([loadModule(), loadStyles()]);
+      if (!this.isConnected || broken) return;
+      this.shadowRoot.adoptedStyleSheets = [baseSheet, sheet];
+      const container = document.createElement('div');
+      this.shadowRoot.replaceChildren(container);
+      this.mounted = m.mount(this, container, defaultApi);
+    } catch (error) {
+      this.fail('load', String(error && error.message ? error.message : error));
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  stop() {
+    const mounted = this.mounted;
+    this.mounted = null;
+    if (mounted && !broken) {
+      try {
+        mounted.unmount();
+      } catch (_) {
+        // The view is being thrown away either way.
+      }
+    }
+  }
+
+  fail(code, message) {
+    this.mounted = null;
+    const p = document.createElement('p');
+    p.className = 'cadence-fallback';
+    p.setAttribute('role', 'alert');
+    p.setAttribute('part', 'error');
+    p.textContent = FALLBACK[langOf(this)];
+    this.shadowRoot?.replaceChildren(p);
+    this.dispatchEvent(new CustomEvent('cadence:error', { bubbles: true, composed: true, detail: { code, message } }));
+  }
+}
+
+if (!customElements.get('cadence-widget')) customElements.define('cadence-widget', CadenceWidget);

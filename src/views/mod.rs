@@ -1,0 +1,18 @@
+//! The widget's views: one module per face, plus shared notices and skeletons.
+
+pub mod account;
+pub mod notice;
+pub mod product;
+
+use crate::api::ApiError;
+use crate::i18n::Key;
+
+/// The shopper-facing sentence for an API failure: calm, translated, actionable.
+pub fn error_key(error: &ApiError) -> Key {
+    match error {
+        ApiError::Network(_) => Key::ErrorNetwork,
+        ApiError::Status { status: 401, .. } => Key::ErrorSignIn,
+        ApiError::Status { status: 404, .. } => Key::ErrorNotFound,
+        ApiError::Status { .. } | ApiError::Decode(_) => Key::ErrorServer,
+    }
+}

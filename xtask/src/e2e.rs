@@ -1,0 +1,43 @@
+//! The end-to-end run: a real server (API + widget assets on one origin, the demo shop on
+//! another) on a fresh SQLite file, and the Playwright tests in `tests/e2e/` driving
+//! Debian's Chromium against it. Hostile host pages get a third origin of their own.
+
+use crate::cmd::{self, cargo};
+use crate::server::Server;
+use crate::setup::CHROMIUM;
+use crate::{dist, root, Result};
+use std::net::TcpListener;
+use std::process::Command;
+
+pub fn run() -> Result {
+    cmd::run(cargo().args(["build", "--package", "cadence-server"]))?;
+    let data = root().join("target/e2e");
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
+    // The tests serve their hostile host page themselves; reserve its port now so the
+    // API can list that origin as allowed.
+    let host_port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let host_origin = format!("http://127.0.0.1:{host_port}");
+    let secret = "e2e-secret-not-for-production";
+    let args = [
+        "--api-addr=127.0.0.1:0".to_owned(),
+        "--shop-addr=127.0.0.1:0".to_owned(),
+        format!("--db={}", data.join("cadence.db").display()),
+        format!("--widget-dir={}", dist::out_dir().display()),
+        format!("--allow-origin={host_origin}"),
+        format!("--jwt-secret={secret}"),
+    ];
+    let server = Server::start(&root().join("target/debug/cadence-server"), &args)?;
+    cmd::run(
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+            .arg(root().join("tests/e2e/"))
+            .current_dir(root())
+            .env("CADENCE_API", &server.api)
+            .env("CADENCE_SHOP", &server.shop)
+            .env("CADENCE_HOST_PORT", host_port.to_string())
+            .env("CADENCE_JWT_SECRET", secret)
+            .env("CADENCE_SERVER_BIN", root().join("target/debug/cadence-server"))
+            .env("CHROMIUM", CHROMIUM),
+    )
+}
