@@ -1,0 +1,111 @@
+//! Shared pieces of the end-to-end tests: Debian's Chromium via playwright-core, the
+//! addresses of the server `cargo xtask test` started, and a hostile host page server.
+
+import http from 'node:http';
+import { chromium } from 'playwright-core';
+
+export const API = must('CADENCE_API'); // origin B: API + widget assets
+export const SHOP = must('CADENCE_SHOP'); // origin A: the demo storefront
+export const HOST_PORT = Number(must('CADENCE_HOST_PORT')); // origin C: hostile test pages
+export const HOST = `http://127.0.0.1:${HOST_PORT}`;
+
+function must(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests through \`cargo xtask test\``);
+  return value;
+}
+
+/** Launches headless Chromium; never downloads a browser. */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** A new page that records uncaught page errors, console errors and `cadence:*` events. */
+export async function openPage(browser) {
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.addInitScript(() => {
+    window.__cadenceEvents = [];
+    for (const name of ['cadence:error', 'cadence:add-to-cart', 'cadence:subscribed']) {
+      document.addEventListener(name, (e) => window.__cadenceEvents.push({ type: e.type, detail: e.detail }));
+    }
+  });
+  return { page, pageErrors, events: () => page.evaluate(() => window.__cadenceEvents) };
+}
+
+/**
+ * Serves hostile host pages on origin C: `pages` maps a path to HTML. Every page gets a
+ * strict CSP: scripts only from this origin and the widget's, wasm allowed, no inline
+ * script, no eval, and styles only from files.
+ */
+export function hostServer(pages) {
+  const csp = [
+    "default-src 'self'",
+    `script-src 'self' ${API} 'wasm-unsafe-eval'`,
+    `connect-src 'self' ${API}`,
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+  const files = {
+    '/host.css': ['text/css', HOSTILE_CSS],
+    '/host.js': ['text/javascript', HOST_JS],
+  };
+  const server = http.createServer((req, res) => {
+    const path = new URL(req.url, HOST).pathname;
+    if (files[path]) {
+      res.writeHead(200, { 'content-type': files[path][0] });
+      return res.end(files[path][1]);
+    }
+    if (pages[path]) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp });
+      return res.end(pages[path]);
+    }
+    res.writeHead(404).end();
+  });
+  return new Promise((resolve) => server.listen(HOST_PORT, '127.0.0.1', () => resolve(server)));
+}
+
+/** A host page's own stylesheet, as careless as real themes get. */
+const HOSTILE_CSS = `
+* { font: 30px serif !important; color: red !important; }
+button { display: none !important; }
+#host-button { display: inline-block !important; }
+div { border: 5px solid lime; }
+`;
+
+/** A host page's own script: a button that counts its clicks. */
+const HOST_JS = `
+const button = document.getElementById('host-button');
+button.addEventListener('click', () => {
+  const out = document.getElementById('host-count');
+  out.textContent = String(Number(out.textContent) + 1);
+});
+`;
+
+/** An HTML page on origin C embedding the widget loader from origin B and `body`. */
+export function hostPage(body) {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Host shop</title>
+<link rel="stylesheet" href="/host.css">
+<script type="module" src="${API}/widget/cadence.js"></script>
+<script type="module" src="/host.js"></script>
+</head><body>
+<p id="host-text">Host content</p>
+<button id="host-button" type="button">Host button</button> <output id="host-count">0</output>
+${body}
+</body></html>`;
+}

@@ -1,0 +1,206 @@
+//! Widget tests in a real headless Chromium (wasm-bindgen-test): mount into a shadow root
+//! with `window.fetch` stubbed, and check what a shopper would see and what the host
+//! page's code would hear.
+#![cfg(target_arch = "wasm32")]
+
+use cadence_contract::{
+    Account, Customer, Interval, Money, Product, ProductKind, Subscription, SubscriptionOffer,
+    SubscriptionStatus,
+};
+use js_sys::{Array, Function, Promise, Reflect};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const API: &str = "https://api.cadence.test/api/v1";
+
+fn window() -> web_sys::Window {
+    web_sys::window().unwrap()
+}
+
+/// Replaces `window.fetch` with one answering every request with `status` and `body`,
+/// and recording each request's URL and Authorization header in `window.__requests`.
+fn stub_fetch(status: u16, body: &str) {
+    let make = Function::new_with_args(
+        "body, status",
+        "window.__requests = [];
+         return async (input, init) => {
+           const req = new Request(input, init);
+           window.__requests.push({ url: req.url, auth: req.headers.get('authorization') });
+           return new Response(body, { status, headers: { 'content-type': 'application/json' } });
+         };",
+    );
+    let fetch = make.call2(&JsValue::NULL, &body.into(), &status.into()).unwrap();
+    Reflect::set(&window(), &"fetch".into(), &fetch).unwrap();
+}
+
+fn requests() -> Vec<(String, Option<String>)> {
+    let list: Array = Reflect::get(&window(), &"__requests".into()).unwrap().into();
+    list.iter()
+        .map(|r| {
+            let url = Reflect::get(&r, &"url".into()).unwrap().as_string().unwrap();
+            let auth = Reflect::get(&r, &"auth".into()).unwrap().as_string();
+            (url, auth)
+        })
+        .collect()
+}
+
+async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+/// A `<cadence-widget>`-like host with `attrs`, a shadow root and a container in it.
+fn host(attrs: &[(&str, &str)]) -> (HtmlElement, ShadowRoot, HtmlElement) {
+    let doc = window().document().unwrap();
+    let host: HtmlElement = doc.create_element("cadence-test-host").unwrap().dyn_into().unwrap();
+    for (k, v) in attrs {
+        host.set_attribute(k, v).unwrap();
+    }
+    doc.body().unwrap().append_child(&host).unwrap();
+    let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).unwrap();
+    let container: HtmlElement = doc.create_element("div").unwrap().dyn_into().unwrap();
+    root.append_child(&container).unwrap();
+    (host, root, container)
+}
+
+/// Collects the `cadence:*` events of `name` that reach `document`.
+fn listen(name: &str) -> Rc<RefCell<Vec<JsValue>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = seen.clone();
+    let cb = Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+        sink.borrow_mut().push(e.detail())
+    });
+    window()
+        .document()
+        .unwrap()
+        .add_event_listener_with_callback(name, cb.as_ref().unchecked_ref())
+        .unwrap();
+    cb.forget();
+    seen
+}
+
+/// Waits (up to 5 s) for `selector` to match inside `root`, returning its text.
+async fn text_of(root: &ShadowRoot, selector: &str) -> String {
+    for _ in 0..100 {
+        if let Some(el) = root.query_selector(selector).unwrap() {
+            return el.text_content().unwrap_or_default();
+        }
+        sleep(50).await;
+    }
+    panic!("{selector} never appeared; shadow root holds: {}", root.inner_html());
+}
+
+fn capsules() -> Product {
+    Product {
+        sku: "CAPS-INTENSO".into(),
+        name: "Espresso Intenso capsules".into(),
+        kind: ProductKind::Consumable,
+        description: "50 capsules of a dark roast.".into(),
+        price: Money::new(1750, "EUR"),
+        units_per_pack: Some(50),
+        in_stock: true,
+        subscription: Some(SubscriptionOffer {
+            intervals: vec![Interval::weeks(2), Interval::weeks(4)],
+            default_interval: Interval::weeks(4),
+            discount_percent: 10,
+            price: Money::new(1575, "EUR"),
+        }),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn product_view_renders_name_and_localised_prices() {
+    stub_fetch(200, &serde_json::to_string(&capsules()).unwrap());
+    let (host, root, container) =
+        host(&[("view", "product"), ("product", "CAPS-INTENSO"), ("locale", "fr-FR"), ("api", API)]);
+    let mounted = cadence_widget::mount(host.clone(), container, "https://unused.test/api/v1".into());
+
+    assert_eq!(text_of(&root, ".cad-title").await, "Espresso Intenso capsules");
+    // French formatting by the browser's Intl: decimal comma, euro sign after the amount.
+    let price = text_of(&root, "[data-cadence=price]").await;
+    assert!(price.starts_with("17,50") && price.ends_with('€'), "{price:?}");
+    let sub = text_of(&root, "[data-cadence=subscription-price]").await;
+    assert!(sub.starts_with("15,75"), "{sub:?}");
+    assert!(root.text_content().unwrap().contains("Toutes les 4 semaines"));
+    assert_eq!(requests(), vec![(format!("{API}/products/CAPS-INTENSO"), None)]);
+
+    mounted.unmount();
+    assert!(root.query_selector(".cad-title").unwrap().is_none(), "unmount leaves the view behind");
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn account_view_sends_the_token_and_lists_subscriptions() {
+    let account = Account {
+        customer: Customer { id: "cust_ada".into(), name: "Ada Lovelace".into() },
+        subscriptions: vec![Subscription {
+            id: "sub_1".into(),
+            sku: "CAPS-INTENSO".into(),
+            product_name: "Espresso Intenso capsules".into(),
+            quantity: 2,
+            interval: Interval::weeks(4),
+            status: SubscriptionStatus::Active,
+            next_delivery: Some("2026-12-03".parse().unwrap()),
+            price_per_delivery: Money::new(3150, "EUR"),
+            version: 1,
+        }],
+    };
+    stub_fetch(200, &serde_json::to_string(&account).unwrap());
+    let (host, root, container) =
+        host(&[("view", "account"), ("customer-token", "header.payload.sig"), ("locale", "en-GB"), ("api", API)]);
+    let _mounted = cadence_widget::mount(host.clone(), container, API.into());
+
+    assert_eq!(text_of(&root, ".cad-subscription-name").await, "Espresso Intenso capsules");
+    let item = text_of(&root, "[data-cadence=subscription]").await;
+    assert!(item.contains("Every 4 weeks") && item.contains("3 Dec 2026") && item.contains("€31.50"), "{item}");
+    assert_eq!(requests(), vec![(format!("{API}/me"), Some("Bearer header.payload.sig".into()))]);
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn server_error_shows_a_calm_message_and_emits_cadence_error() {
+    let errors = listen("cadence:error");
+    stub_fetch(500, r#"{"type":"about:blank","title":"Internal Server Error","status":500}"#);
+    let (host, root, container) = host(&[("product", "CAPS-INTENSO"), ("locale", "de"), ("api", API)]);
+    let _mounted = cadence_widget::mount(host.clone(), container, API.into());
+
+    let notice = text_of(&root, "[role=alert]").await;
+    assert!(notice.contains("Problem aufgetreten"), "{notice}");
+    assert!(root.query_selector("button").unwrap().is_some(), "a retry button is offered");
+    let errors = errors.borrow();
+    let codes: Vec<String> =
+        errors.iter().map(|d| Reflect::get(d, &"code".into()).unwrap().as_string().unwrap()).collect();
+    assert!(codes.contains(&"http".to_owned()), "{codes:?}");
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn garbage_json_is_a_calm_message_too() {
+    stub_fetch(200, "<html>Sign in</html>");
+    let (host, root, container) = host(&[("product", "CAPS-INTENSO"), ("locale", "en"), ("api", API)]);
+    let _mounted = cadence_widget::mount(host.clone(), container, API.into());
+    let notice = text_of(&root, "[role=alert]").await;
+    assert!(notice.contains("had a problem"), "{notice}");
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn bad_markup_shows_a_setup_message_without_fetching() {
+    let errors = listen("cadence:error");
+    stub_fetch(200, "{}");
+    let (host, root, container) = host(&[("view", "cart"), ("locale", "en")]);
+    let _mounted = cadence_widget::mount(host.clone(), container, API.into());
+    let notice = text_of(&root, "[role=alert]").await;
+    assert!(notice.contains("isn't set up correctly"), "{notice}");
+    assert!(requests().is_empty());
+    assert!(errors.borrow().iter().any(|d| Reflect::get(d, &"code".into()).unwrap() == "config"));
+    host.remove();
+}
