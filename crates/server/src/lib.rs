@@ -1,1 +1,18 @@
-//! The Cadence reference API server.
+//! The Cadence reference API server: the `/api/v1` JSON API over SQLite, the widget's
+//! static files, and a demo storefront on its own origin.
+
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod html;
+pub mod openapi;
+pub mod routes;
+pub mod seed;
+pub mod serve;
+pub mod storefront;
+
+pub use app::{app, AppState};

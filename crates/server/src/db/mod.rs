@@ -1,0 +1,94 @@
+//! The SQLite connection pool: per-connection pragmas, migrations, and running blocking
+//! queries off the async runtime.
+
+pub mod customers;
+pub mod idempotency;
+mod migrate;
+pub mod products;
+pub mod subscriptions;
+
+pub use migrate::{migrate, MIGRATIONS};
+
+use crate::error::ApiError;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::Path;
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+/// A cheap-to-clone handle to the database.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+}
+
+/// Set on every connection: the pool may open new ones at any time.
+/// `synchronous=FULL` because a confirmed subscription change must survive a power cut.
+const PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA busy_timeout = 5000;
+PRAGMA foreign_keys = ON;";
+
+impl Db {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    /// Returns the handle and the names of the migrations applied now.
+    pub fn open(path: &Path) -> Result<(Db, Vec<&'static str>), OpenError> {
+        let manager = SqliteConnectionManager::file(path)
+            .with_init(|conn: &mut Connection| conn.execute_batch(PRAGMAS));
+        // SQLite has one writer at a time; a handful of readers is plenty on WAL.
+        let pool = r2d2::Pool::builder().max_size(8).build(manager)?;
+        let applied = {
+            let mut conn = pool.get()?;
+            migrate(&mut conn)?
+        };
+        Ok((Db { pool }, applied))
+    }
+
+    /// Runs read-only `work` on a pooled connection, on the blocking thread pool.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.get()?;
+            work(&conn)
+        })
+        .await?
+    }
+
+    /// Runs `work` inside one `BEGIN IMMEDIATE` transaction: it takes the write lock up
+    /// front, so read-then-write logic cannot be overtaken by another writer. The
+    /// transaction commits only if `work` returns `Ok`.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = work(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+        .await?
+    }
+
+    /// A pooled connection for synchronous callers (start-up, tests).
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>, r2d2::Error> {
+        self.pool.get()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("could not open the database: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database schema (version {found}) is newer than this server knows ({known})")]
+    TooNew { found: i64, known: usize },
+}

@@ -1,0 +1,199 @@
+//! `ApiError`: every way an API request can fail, answered as RFC 9457 problem+json.
+//!
+//! Details are written by us, never copied from the request, so an error page cannot be
+//! used to reflect attacker-chosen text. Internal failures are logged with their cause and
+//! answered with a generic 500.
+
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cadence_contract::problem::{FieldError, PROBLEM_CONTENT_TYPE};
+use cadence_contract::Problem;
+
+/// Stable problem `type` URIs clients may branch on (the rest use `about:blank`).
+pub mod types {
+    pub const VALIDATION: &str = "urn:cadence:problem:validation";
+    pub const INVALID_TOKEN: &str = "urn:cadence:problem:invalid-token";
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "urn:cadence:problem:idempotency-key-reused";
+    pub const IDEMPOTENCY_KEY_INVALID: &str = "urn:cadence:problem:idempotency-key-invalid";
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("idempotency key: {0}")]
+    InvalidIdempotencyKey(&'static str),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("the body does not match the expected shape")]
+    UnprocessableBody,
+    #[error("idempotency key reused with a different request")]
+    IdempotencyKeyReused,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A validation error on one field.
+    pub fn field(pointer: &str, detail: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError {
+            pointer: pointer.to_owned(),
+            detail: detail.into(),
+        }])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::BadRequest(_) | ApiError::InvalidIdempotencyKey(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Validation(_)
+            | ApiError::UnprocessableBody
+            | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The problem document sent to the client.
+    pub fn to_problem(&self) -> Problem {
+        let status = self.status();
+        let title = status.canonical_reason().unwrap_or("Error").to_owned();
+        let (kind, title, detail, errors) = match self {
+            ApiError::NotFound(what) => (None, title, Some(*what), vec![]),
+            ApiError::MethodNotAllowed => {
+                (None, title, Some("This resource does not support this method."), vec![])
+            }
+            ApiError::Unauthorized(why) => {
+                (Some(types::INVALID_TOKEN), "Invalid or missing customer token".into(), Some(*why), vec![])
+            }
+            ApiError::BadRequest(why) => (None, title, Some(*why), vec![]),
+            ApiError::InvalidIdempotencyKey(why) => {
+                (Some(types::IDEMPOTENCY_KEY_INVALID), "Invalid Idempotency-Key".into(), Some(*why), vec![])
+            }
+            ApiError::UnsupportedMediaType => {
+                (None, title, Some("Send the request body as application/json."), vec![])
+            }
+            ApiError::PayloadTooLarge => (None, title, Some("The request body is too large."), vec![]),
+            ApiError::Validation(errors) => (
+                Some(types::VALIDATION),
+                "Your request is not valid".into(),
+                Some("One or more fields are invalid; see errors."),
+                errors.clone(),
+            ),
+            ApiError::UnprocessableBody => (
+                Some(types::VALIDATION),
+                "Your request is not valid".into(),
+                Some("The JSON body is missing a field, has an unknown field or a value of the wrong type."),
+                vec![],
+            ),
+            ApiError::IdempotencyKeyReused => (
+                Some(types::IDEMPOTENCY_KEY_REUSED),
+                "Idempotency-Key already used".into(),
+                Some("This Idempotency-Key was already used for a different request; use a new key for a new request."),
+                vec![],
+            ),
+            ApiError::Internal(_) => {
+                (None, title, Some("Something went wrong on our side. Please try again later."), vec![])
+            }
+        };
+        Problem {
+            kind: kind.unwrap_or("about:blank").to_owned(),
+            title,
+            status: status.as_u16(),
+            detail: detail.map(str::to_owned),
+            errors,
+        }
+    }
+}
+
+/// Renders a problem document with the problem+json media type.
+pub fn problem_response(problem: &Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(problem).unwrap_or_default();
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(%cause, "internal error while serving a request");
+        }
+        let mut response = problem_response(&self.to_problem());
+        if matches!(self, ApiError::Unauthorized(_)) {
+            // RFC 6750: tell the client which scheme to use, without leaking why in detail.
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer realm="cadence", error="invalid_token""#),
+            );
+        }
+        response
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
+            JsonRejection::JsonSyntaxError(_) => {
+                ApiError::BadRequest("The request body is not valid JSON.")
+            }
+            JsonRejection::JsonDataError(_) => ApiError::UnprocessableBody,
+            JsonRejection::BytesRejection(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge
+            }
+            _ => ApiError::BadRequest("The request body could not be read."),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(_: PathRejection) -> Self {
+        ApiError::BadRequest("The URL path contains an invalid value.")
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::Internal(format!("sqlite: {e}"))
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(e: r2d2::Error) -> Self {
+        ApiError::Internal(format!("connection pool: {e}"))
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ApiError::Internal(format!("blocking task: {e}"))
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        ApiError::Internal(format!("json: {e}"))
+    }
+}

@@ -1,0 +1,76 @@
+//! The OpenAPI 3.1 document, generated from the handlers and the contract types: the
+//! contract other backends implement, served at `GET /api/v1/openapi.json`.
+
+use crate::routes::{health, me, products, subscriptions};
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Cadence API",
+        description = "Subscriptions, routines and recommendations for the Cadence storefront widget. \
+            Every error is an RFC 9457 problem (application/problem+json).",
+    ),
+    paths(
+        health::health,
+        products::get_product,
+        me::get_me,
+        subscriptions::create_subscription,
+        subscriptions::get_subscription,
+        openapi_json,
+    ),
+    components(schemas(
+        cadence_contract::Problem,
+        cadence_contract::problem::FieldError,
+        cadence_contract::Product,
+        cadence_contract::ProductKind,
+        cadence_contract::SubscriptionOffer,
+        cadence_contract::Subscription,
+        cadence_contract::SubscriptionStatus,
+        cadence_contract::Account,
+        cadence_contract::Customer,
+        cadence_contract::NewSubscription,
+        cadence_contract::Interval,
+        cadence_contract::IntervalUnit,
+        cadence_contract::Money,
+        cadence_contract::Date,
+    )),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "catalog", description = "Products and their subscription offers"),
+        (name = "account", description = "The signed-in customer"),
+        (name = "subscriptions", description = "Subscribe & save, self-service"),
+        (name = "meta", description = "Health and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The `customer_token` scheme: an HS256 JWT minted by the merchant's backend.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "customer_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "HS256 JWT signed by the merchant: `sub` = customer id, `exp` required.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// This OpenAPI document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

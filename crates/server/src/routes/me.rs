@@ -1,0 +1,41 @@
+//! `GET /api/v1/me`: the signed-in customer and their subscriptions.
+
+use crate::app::AppState;
+use crate::auth::AuthedCustomer;
+use crate::db;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use cadence_contract::{Account, Customer, Problem};
+
+/// The customer's account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    security(("customer_token" = [])),
+    responses(
+        (status = 200, description = "The customer and their subscriptions", body = Account),
+        (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_me(
+    State(state): State<AppState>,
+    customer: AuthedCustomer,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = customer.id.clone();
+    let subscriptions = state
+        .db
+        .read(move |conn| db::subscriptions::list_for(conn, &id))
+        .await?;
+    let account = Account {
+        customer: Customer {
+            id: customer.id,
+            name: customer.name,
+        },
+        subscriptions,
+    };
+    // Personal data: no shared or browser cache may keep it.
+    Ok((
+        [(header::CACHE_CONTROL, "private, no-store")],
+        ApiJson(account),
+    ))
+}

@@ -1,0 +1,32 @@
+//! The `/api/v1` routes, one module per resource.
+
+pub mod fallback;
+pub mod health;
+pub mod me;
+pub mod products;
+pub mod subscriptions;
+
+use crate::app::AppState;
+use axum::routing::get;
+use axum::Router;
+
+/// Every API route, relative to `/api/v1`, with problem+json fallbacks for unknown paths
+/// (404) and methods (405, keeping axum's `Allow` header).
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/products/{sku}", get(products::get_product))
+        .route("/me", get(me::get_me))
+        .route(
+            "/me/subscriptions",
+            axum::routing::post(subscriptions::create_subscription),
+        )
+        .route(
+            "/me/subscriptions/{id}",
+            get(subscriptions::get_subscription),
+        )
+        .route("/openapi.json", get(crate::openapi::openapi_json))
+        // Applies to the routes above, so it must come after them.
+        .method_not_allowed_fallback(fallback::method_not_allowed)
+        .fallback(fallback::not_found)
+}

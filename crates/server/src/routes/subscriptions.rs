@@ -1,0 +1,247 @@
+//! `POST /api/v1/me/subscriptions` (subscribe, idempotent) and
+//! `GET /api/v1/me/subscriptions/{id}` (one subscription with its ETag).
+
+use crate::app::AppState;
+use crate::auth::AuthedCustomer;
+use crate::db::idempotency::{self, StoredResponse};
+use crate::db::products;
+use crate::db::subscriptions::{self, Change, NewRow};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cadence_contract::problem::FieldError;
+use cadence_contract::{NewSubscription, Problem, Product, Subscription, API_PREFIX, MAX_QUANTITY};
+use rusqlite::Connection;
+use sha2::{Digest, Sha256};
+
+/// The strong ETag of a subscription's current version.
+pub fn etag(subscription: &Subscription) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "\"{}.v{}\"",
+        subscription.id, subscription.version
+    ))
+    .expect("subscription ids are generated from URL-safe characters")
+}
+
+fn location(subscription: &Subscription) -> String {
+    format!("{API_PREFIX}/me/subscriptions/{}", subscription.id)
+}
+
+/// A JSON response carrying a subscription's ETag and, for creations, its Location.
+fn subscription_response(
+    status: StatusCode,
+    body: String,
+    subscription: &Subscription,
+) -> Response {
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, etag(subscription));
+    if status == StatusCode::CREATED {
+        if let Ok(location) = HeaderValue::from_str(&location(subscription)) {
+            headers.insert(header::LOCATION, location);
+        }
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
+/// What a request means, independent of formatting: equal hashes = the same request.
+fn request_hash(body: &NewSubscription) -> Result<String, ApiError> {
+    let canonical = serde_json::to_string(body)?;
+    let digest = Sha256::digest(format!("POST {API_PREFIX}/me/subscriptions\n{canonical}"));
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Checks every rule, reporting all broken ones at once; returns the product on success.
+fn validate(conn: &Connection, body: &NewSubscription) -> Result<Product, ApiError> {
+    let mut errors = Vec::new();
+    let mut error = |pointer: &str, detail: &str| {
+        errors.push(FieldError {
+            pointer: pointer.to_owned(),
+            detail: detail.to_owned(),
+        })
+    };
+    if body.quantity == 0 {
+        error("/quantity", "Quantity must be at least 1.");
+    } else if body.quantity > MAX_QUANTITY {
+        error(
+            "/quantity",
+            &format!("Quantity may be at most {MAX_QUANTITY} per delivery."),
+        );
+    }
+    let product = products::find(conn, &body.sku)?;
+    match &product {
+        None => error("/sku", "No product has this SKU."),
+        Some(product) => match &product.subscription {
+            None => error("/sku", "This product cannot be subscribed to."),
+            Some(offer) if !offer.intervals.contains(&body.interval) => error(
+                "/interval",
+                "Choose one of the delivery intervals this product offers.",
+            ),
+            Some(_) => {}
+        },
+    }
+    match product {
+        Some(product) if errors.is_empty() => Ok(product),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+enum Outcome {
+    Created(StoredResponse),
+    Replayed(StoredResponse),
+}
+
+/// Subscribe to a product.
+///
+/// Idempotent: retrying with the same `Idempotency-Key` and body replays the first
+/// response; reusing a key for a different body is refused with 422.
+#[utoipa::path(post, path = "/api/v1/me/subscriptions", tag = "subscriptions",
+    security(("customer_token" = [])),
+    params(("Idempotency-Key" = String, Header,
+        description = "A fresh UUID (e.g. 7c9e6679-7425-40de-944b-e07fc1f90ae7) per intended change; reuse it only to retry the same request")),
+    request_body(content = NewSubscription, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Subscribed (or the replay of a retried request)", body = Subscription,
+            headers(("ETag" = String, description = "Strong validator of this version"),
+                    ("Location" = String, description = "URL of the new subscription"))),
+        (status = 400, description = "Malformed JSON or missing/invalid Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (see `errors[].pointer`) or a reused Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_subscription(
+    State(state): State<AppState>,
+    customer: AuthedCustomer,
+    IdempotencyKey(key): IdempotencyKey,
+    ApiJson(body): ApiJson<NewSubscription>,
+) -> Result<Response, ApiError> {
+    let hash = request_hash(&body)?;
+    let clock = state.clock;
+    // Key check, insert, audit and stored response commit together or not at all.
+    let outcome = state
+        .db
+        .write(move |tx| {
+            if let Some(stored) = idempotency::find(tx, &customer.id, &key)? {
+                if stored.request_hash != hash {
+                    return Err(ApiError::IdempotencyKeyReused);
+                }
+                return Ok(Outcome::Replayed(stored));
+            }
+            let product = validate(tx, &body)?;
+            let discount_percent = product
+                .subscription
+                .as_ref()
+                .map_or(0, |o| o.discount_percent);
+            let today = clock.today();
+            let next_delivery = body
+                .interval
+                .nth_after(today, 1)
+                .ok_or_else(|| ApiError::Internal("next delivery beyond year 9999".into()))?;
+            let id = format!("sub_{}", uuid::Uuid::new_v4().simple());
+            let now = clock.timestamp();
+            subscriptions::insert(
+                tx,
+                &NewRow {
+                    id: &id,
+                    customer_id: &customer.id,
+                    sku: &product.sku,
+                    quantity: body.quantity,
+                    interval: body.interval,
+                    anchor_date: today,
+                    next_delivery,
+                    discount_percent,
+                    now: &now,
+                },
+            )?;
+            let created = subscriptions::find(tx, &customer.id, &id)?
+                .ok_or_else(|| ApiError::Internal("subscription vanished after insert".into()))?;
+            subscriptions::record_change(
+                tx,
+                &Change {
+                    subscription_id: &id,
+                    actor: &format!("customer:{}", customer.id),
+                    action: "create",
+                    before: None,
+                    after: Some(&created),
+                    at: &now,
+                },
+            )?;
+            let stored = StoredResponse {
+                request_hash: hash,
+                status: StatusCode::CREATED.as_u16(),
+                body: serde_json::to_string(&created)?,
+            };
+            idempotency::store(tx, &customer.id, &key, &stored, &now)?;
+            Ok(Outcome::Created(stored))
+        })
+        .await?;
+
+    let (stored, replayed) = match outcome {
+        Outcome::Created(stored) => (stored, false),
+        Outcome::Replayed(stored) => (stored, true),
+    };
+    let subscription: Subscription = serde_json::from_str(&stored.body)?;
+    let status = StatusCode::from_u16(stored.status)
+        .map_err(|_| ApiError::Internal("bad stored idempotent status".into()))?;
+    let mut response = subscription_response(status, stored.body, &subscription);
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// One of the customer's subscriptions, with its current ETag.
+#[utoipa::path(get, path = "/api/v1/me/subscriptions/{id}", tag = "subscriptions",
+    security(("customer_token" = [])),
+    params(("id" = String, Path, description = "The subscription id")),
+    responses(
+        (status = 200, description = "The subscription", body = Subscription,
+            headers(("ETag" = String, description = "Strong validator of this version"))),
+        (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription for this customer", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_subscription(
+    State(state): State<AppState>,
+    customer: AuthedCustomer,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let found = state
+        .db
+        .read(move |conn| subscriptions::find(conn, &customer.id, &id))
+        .await?;
+    let subscription = found.ok_or(ApiError::NotFound("You have no subscription with this id."))?;
+    let body = serde_json::to_string(&subscription)?;
+    Ok(subscription_response(StatusCode::OK, body, &subscription))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cadence_contract::Interval;
+
+    #[test]
+    fn request_hash_ignores_formatting_but_not_content() {
+        let a: NewSubscription = serde_json::from_str(
+            r#"{"sku":"A","quantity":1,"interval":{"count":4,"unit":"week"}}"#,
+        )
+        .unwrap();
+        let b: NewSubscription = serde_json::from_str(
+            r#"{ "interval": {"unit":"week","count":4}, "quantity": 1, "sku": "A" }"#,
+        )
+        .unwrap();
+        assert_eq!(request_hash(&a).unwrap(), request_hash(&b).unwrap());
+        let c = NewSubscription {
+            interval: Interval::weeks(2),
+            ..a.clone()
+        };
+        assert_ne!(request_hash(&a).unwrap(), request_hash(&c).unwrap());
+    }
+}

@@ -1,0 +1,334 @@
+//! Demo data — a coffee machine, its capsules and upkeep, two customers — inserted on the
+//! first start only, so a merchant's edits (even deleting everything) are never undone.
+//!
+//! Customer history is placed relative to "today" so the demo always looks current: Ada's
+//! subscription has a next delivery in the near future, not years ago.
+
+use crate::clock::Clock;
+use crate::db::subscriptions::{self, Change, NewRow};
+use crate::error::ApiError;
+use cadence_contract::{Date, Interval};
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+
+/// The `meta` key whose presence means "the demo data was inserted once already".
+const SEEDED_KEY: &str = "demo_seeded_on";
+
+/// Inserts the demo data unless it was inserted before; returns whether it did.
+pub fn seed_on_first_start(conn: &mut Connection, clock: Clock) -> Result<bool, ApiError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let seeded: i64 = tx.query_row(
+        "SELECT count(*) FROM meta WHERE key = ?1",
+        [SEEDED_KEY],
+        |r| r.get(0),
+    )?;
+    if seeded > 0 {
+        return Ok(false);
+    }
+    let today = clock.today();
+    catalog(&tx)?;
+    customers(&tx, clock)?;
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+        params![SEEDED_KEY, today.to_string()],
+    )?;
+    tx.commit()?;
+    Ok(true)
+}
+
+struct SeedProduct {
+    sku: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    description: &'static str,
+    price_minor: i64,
+    units_per_pack: Option<u32>,
+    discount_percent: u8,
+    /// Allowed subscription intervals; empty means not subscribable.
+    intervals: &'static [Interval],
+    default_interval: Option<Interval>,
+}
+
+const PRODUCTS: &[SeedProduct] = &[
+    SeedProduct {
+        sku: "BARISTA-ONE",
+        name: "Barista One",
+        kind: "durable",
+        description:
+            "A compact 19-bar capsule espresso machine with a 1.2 l removable water tank, \
+            30-second heat-up and a programmable cup size. Descale every three months and change \
+            the water filter every two to keep every cup tasting like the first.",
+        price_minor: 34_900,
+        units_per_pack: None,
+        discount_percent: 0,
+        intervals: &[],
+        default_interval: None,
+    },
+    SeedProduct {
+        sku: "CAPS-INTENSO",
+        name: "Espresso Intenso capsules",
+        kind: "consumable",
+        description: "Dark-roasted Arabica and Robusta blend with notes of cocoa and toasted \
+            cereal, intensity 10. Aluminium capsules, recyclable. 50 capsules per pack.",
+        price_minor: 1_750,
+        units_per_pack: Some(50),
+        discount_percent: 10,
+        intervals: &[
+            Interval::weeks(2),
+            Interval::weeks(4),
+            Interval::weeks(6),
+            Interval::weeks(8),
+        ],
+        default_interval: Some(Interval::weeks(4)),
+    },
+    SeedProduct {
+        sku: "CAPS-LUNGO",
+        name: "Lungo Dolce capsules",
+        kind: "consumable",
+        description: "A smooth, lightly roasted 100% Arabica for a long 110 ml cup, with notes of \
+            honey and biscuit, intensity 5. Aluminium capsules, recyclable. 50 capsules per pack.",
+        price_minor: 1_650,
+        units_per_pack: Some(50),
+        discount_percent: 10,
+        intervals: &[
+            Interval::weeks(2),
+            Interval::weeks(4),
+            Interval::weeks(6),
+            Interval::weeks(8),
+        ],
+        default_interval: Some(Interval::weeks(4)),
+    },
+    SeedProduct {
+        sku: "DESCALE-KIT",
+        name: "Descaling kit",
+        kind: "consumable",
+        description: "Biodegradable lactic-acid descaler made for the Barista One. Removes \
+            limescale from the boiler and pipes in one 20-minute cycle. Two sachets per pack.",
+        price_minor: 1_290,
+        units_per_pack: Some(2),
+        discount_percent: 5,
+        intervals: &[Interval::months(3), Interval::months(6)],
+        default_interval: Some(Interval::months(3)),
+    },
+    SeedProduct {
+        sku: "WATER-FILTER",
+        name: "Water filter",
+        kind: "consumable",
+        description: "Activated-carbon and ion-exchange cartridge that sits in the water tank, \
+            reducing limescale and chlorine taste. Replace every two months.",
+        price_minor: 990,
+        units_per_pack: Some(1),
+        discount_percent: 5,
+        intervals: &[Interval::months(2), Interval::months(4)],
+        default_interval: Some(Interval::months(2)),
+    },
+    SeedProduct {
+        sku: "MILK-FROTHER",
+        name: "Milk frother",
+        kind: "accessory",
+        description: "Induction milk frother for hot and cold foam, 240 ml, dishwasher-safe jug. \
+            Styled to sit next to the Barista One.",
+        price_minor: 7_900,
+        units_per_pack: None,
+        discount_percent: 0,
+        intervals: &[],
+        default_interval: None,
+    },
+];
+
+fn catalog(tx: &Transaction<'_>) -> Result<(), ApiError> {
+    use crate::db::products::unit_to_sql;
+    for p in PRODUCTS {
+        tx.execute(
+            "INSERT INTO products (sku, name, kind, description, price_minor, currency, units_per_pack,
+                in_stock, subscribable, discount_percent, default_interval_count, default_interval_unit)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'EUR', ?6, 1, ?7, ?8, ?9, ?10)",
+            params![
+                p.sku,
+                p.name,
+                p.kind,
+                p.description,
+                p.price_minor,
+                p.units_per_pack,
+                !p.intervals.is_empty(),
+                p.discount_percent,
+                p.default_interval.map(|i| i.count),
+                p.default_interval.map(|i| unit_to_sql(i.unit)),
+            ],
+        )?;
+        for interval in p.intervals {
+            tx.execute(
+                "INSERT INTO product_intervals (sku, count, unit) VALUES (?1, ?2, ?3)",
+                params![p.sku, interval.count, unit_to_sql(interval.unit)],
+            )?;
+        }
+    }
+    for (name, days, consumable, guide) in [
+        (
+            "Descale",
+            90,
+            "DESCALE-KIT",
+            "https://support.example.com/barista-one/descaling",
+        ),
+        (
+            "Water filter change",
+            60,
+            "WATER-FILTER",
+            "https://support.example.com/barista-one/water-filter",
+        ),
+    ] {
+        tx.execute(
+            "INSERT INTO maintenance_routines (durable_sku, name, interval_days, consumable_sku, guide_url)
+             VALUES ('BARISTA-ONE', ?1, ?2, ?3, ?4)",
+            params![name, days, consumable, guide],
+        )?;
+    }
+    for fits in [
+        "CAPS-INTENSO",
+        "CAPS-LUNGO",
+        "DESCALE-KIT",
+        "WATER-FILTER",
+        "MILK-FROTHER",
+    ] {
+        tx.execute(
+            "INSERT INTO compatibility (model_sku, fits_sku) VALUES ('BARISTA-ONE', ?1)",
+            [fits],
+        )?;
+    }
+    Ok(())
+}
+
+fn days_ago(today: Date, days: i64) -> Date {
+    today
+        .add_days(-days)
+        .expect("demo dates lie well within years 1..=9999")
+}
+
+fn customers(tx: &Transaction<'_>, clock: Clock) -> Result<(), ApiError> {
+    let today = clock.today();
+    for (id, name, email, bought_days_ago) in [
+        ("cust_ada", "Ada Lovelace", "ada@example.com", 400),
+        ("cust_grace", "Grace Hopper", "grace@example.com", 45),
+    ] {
+        tx.execute(
+            "INSERT INTO customers (id, name, email) VALUES (?1, ?2, ?3)",
+            params![id, name, email],
+        )?;
+        tx.execute(
+            "INSERT INTO owned_products (customer_id, sku, purchased_on) VALUES (?1, 'BARISTA-ONE', ?2)",
+            params![id, days_ago(today, bought_days_ago).to_string()],
+        )?;
+    }
+
+    // Ada: machine and capsules at purchase, a descaling kit later, then a capsule
+    // subscription every 4 weeks that has delivered three times so far.
+    order(
+        tx,
+        "ord_ada_1",
+        "cust_ada",
+        days_ago(today, 400),
+        None,
+        &[("BARISTA-ONE", 1, 34_900), ("CAPS-INTENSO", 2, 1_750)],
+    )?;
+    order(
+        tx,
+        "ord_ada_2",
+        "cust_ada",
+        days_ago(today, 310),
+        None,
+        &[("DESCALE-KIT", 1, 1_290)],
+    )?;
+    order(
+        tx,
+        "ord_ada_3",
+        "cust_ada",
+        days_ago(today, 150),
+        None,
+        &[("CAPS-INTENSO", 3, 1_750), ("WATER-FILTER", 1, 990)],
+    )?;
+
+    let interval = Interval::weeks(4);
+    let anchor = days_ago(today, 94);
+    let sub_id = "sub_demo_ada_intenso";
+    let created_at = format!("{anchor}T09:30:00Z");
+    subscriptions::insert(
+        tx,
+        &NewRow {
+            id: sub_id,
+            customer_id: "cust_ada",
+            sku: "CAPS-INTENSO",
+            quantity: 2,
+            interval,
+            anchor_date: anchor,
+            next_delivery: interval.upcoming(anchor, today.add_days(1).unwrap_or(today), 1)[0],
+            discount_percent: 10,
+            now: &created_at,
+        },
+    )?;
+    let after = subscriptions::find(tx, "cust_ada", sub_id)?;
+    subscriptions::record_change(
+        tx,
+        &Change {
+            subscription_id: sub_id,
+            actor: "seed",
+            action: "create",
+            before: None,
+            after: after.as_ref(),
+            at: &created_at,
+        },
+    )?;
+    for n in 1..=3 {
+        let delivered = interval.nth_after(anchor, n).unwrap_or(anchor);
+        if delivered <= today {
+            let id = format!("ord_ada_sub_{n}");
+            order(
+                tx,
+                &id,
+                "cust_ada",
+                delivered,
+                Some(sub_id),
+                &[("CAPS-INTENSO", 2, 1_575)],
+            )?;
+        }
+    }
+
+    // Grace: a newer owner who buys Lungo now and then, without a subscription.
+    order(
+        tx,
+        "ord_grace_1",
+        "cust_grace",
+        days_ago(today, 45),
+        None,
+        &[("BARISTA-ONE", 1, 34_900), ("CAPS-LUNGO", 1, 1_650)],
+    )?;
+    order(
+        tx,
+        "ord_grace_2",
+        "cust_grace",
+        days_ago(today, 20),
+        None,
+        &[("CAPS-LUNGO", 2, 1_650), ("MILK-FROTHER", 1, 7_900)],
+    )?;
+    Ok(())
+}
+
+fn order(
+    tx: &Transaction<'_>,
+    id: &str,
+    customer: &str,
+    on: Date,
+    subscription: Option<&str>,
+    lines: &[(&str, u32, i64)],
+) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT INTO orders (id, customer_id, ordered_on, subscription_id) VALUES (?1, ?2, ?3, ?4)",
+        params![id, customer, on.to_string(), subscription],
+    )?;
+    for (sku, quantity, unit_price_minor) in lines {
+        tx.execute(
+            "INSERT INTO order_lines (order_id, sku, quantity, unit_price_minor, currency)
+             VALUES (?1, ?2, ?3, ?4, 'EUR')",
+            params![id, sku, quantity, unit_price_minor],
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! `cadence-server serve`: open the database, bind both listeners, announce them, and run
+//! until SIGINT/SIGTERM, letting in-flight requests finish.
+
+use crate::app::{app, AppState};
+use crate::auth::JwtKeys;
+use crate::clock::Clock;
+use crate::config::{origin_of, Config, Secret};
+use crate::db::Db;
+use crate::seed;
+use crate::storefront::{shop_app, ShopState};
+use axum::http::HeaderValue;
+use std::io::Write;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Open(#[from] crate::db::OpenError),
+    #[error("could not insert the demo data: {0}")]
+    Seed(crate::error::ApiError),
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
+    if config.secret == Secret::Demo {
+        eprintln!(
+            "\n!!! WARNING: no --jwt-secret / CADENCE_JWT_SECRET given: using the PUBLIC demo secret.\n\
+             !!! Anyone can mint customer tokens for this server. Never use this in production.\n"
+        );
+    }
+    if !config.widget_dir.is_dir() {
+        tracing::warn!(dir = %config.widget_dir.display(), "widget directory not found: /widget/ will answer 404 until it is built");
+    }
+
+    let (db, applied) = Db::open(&config.db)?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, db = %config.db.display(), "database migrated");
+    }
+    if config.demo_data {
+        let mut conn = db.conn().map_err(crate::db::OpenError::from)?;
+        if seed::seed_on_first_start(&mut conn, clock).map_err(ServeError::Seed)? {
+            tracing::info!("inserted the demo catalog and customers (first start)");
+        }
+    }
+
+    let bind = |addr| async move {
+        TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })
+    };
+    let api_listener = bind(config.api_addr).await?;
+    let shop_listener = match config.shop_addr {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let api_origin = origin_of(api_listener.local_addr()?);
+    let shop_origin = shop_listener
+        .as_ref()
+        .map(|l| l.local_addr().map(origin_of))
+        .transpose()?;
+    let api_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| api_origin.clone());
+
+    // The demo shop calls the API from the browser, so its origin must pass CORS.
+    let mut allowed_origins = config.allowed_origins.clone();
+    if let Some(origin) = shop_origin
+        .as_deref()
+        .and_then(|o| HeaderValue::from_str(o).ok())
+    {
+        if !allowed_origins.contains(&origin) {
+            allowed_origins.push(origin);
+        }
+    }
+
+    let keys = Arc::new(JwtKeys::new(config.secret.bytes()));
+    let state = AppState {
+        db: db.clone(),
+        clock,
+        keys: keys.clone(),
+        allowed_origins: allowed_origins.clone(),
+        widget_dir: config.widget_dir.clone(),
+    };
+
+    // The one machine-readable line (scripts and tests wait for it), then prose on stderr.
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(
+            stdout,
+            "cadence: listening api={api_origin} shop={}",
+            shop_origin.as_deref().unwrap_or("none")
+        )?;
+        stdout.flush()?;
+    }
+    eprintln!("Cadence API        {api_origin}/api/v1/health");
+    eprintln!("OpenAPI document   {api_origin}/api/v1/openapi.json");
+    eprintln!(
+        "Widget assets      {api_origin}/widget/ (from {})",
+        config.widget_dir.display()
+    );
+    if let Some(shop) = &shop_origin {
+        eprintln!("Demo storefront    {shop}/  (account: {shop}/account?as=cust_ada)");
+    }
+    let origins: Vec<_> = allowed_origins
+        .iter()
+        .filter_map(|o| o.to_str().ok())
+        .collect();
+    eprintln!(
+        "Allowed origins    {}",
+        if origins.is_empty() {
+            "(none)".to_owned()
+        } else {
+            origins.join(", ")
+        }
+    );
+    eprintln!("Press Ctrl-C to stop.");
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+
+    let api =
+        axum::serve(api_listener, app(state)).with_graceful_shutdown(stopped(stop_rx.clone()));
+    match shop_listener {
+        Some(listener) => {
+            let shop = shop_app(ShopState {
+                db,
+                keys,
+                clock,
+                api_url,
+            });
+            let shop = axum::serve(listener, shop).with_graceful_shutdown(stopped(stop_rx));
+            tokio::try_join!(api, shop)?;
+        }
+        None => api.await?,
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,181 @@
+//! The demo storefront: a separate router on a separate listener (a different origin),
+//! standing in for a merchant's shop that embeds the widget exactly as documented.
+
+mod pages;
+
+use crate::auth::JwtKeys;
+use crate::clock::Clock;
+use crate::db::{self, Db};
+use crate::error::ApiError;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// How long a token minted for the account page stays valid, as a merchant backend would.
+const TOKEN_TTL_SECS: i64 = 3600;
+
+#[derive(Clone)]
+pub struct ShopState {
+    /// The shop reads the catalog from the same database, as a merchant's shop would
+    /// read its own; it never calls the API server-side.
+    pub db: Db,
+    pub keys: Arc<JwtKeys>,
+    pub clock: Clock,
+    /// The API's public base URL (e.g. `http://127.0.0.1:8480`), where the widget lives.
+    pub api_url: String,
+}
+
+/// The API's origin as it appears in CSP source lists (scheme://host[:port]).
+fn origin_of_url(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
+}
+
+/// A strict CSP: no inline script or style, no eval; wasm compilation is the only
+/// concession, and scripts/connections may go to the API's origin only.
+pub fn content_security_policy(api_url: &str) -> String {
+    let api = origin_of_url(api_url);
+    format!(
+        "default-src 'self'; script-src 'self' {api} 'wasm-unsafe-eval'; connect-src 'self' {api}; \
+         style-src 'self'; img-src 'self' data:; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+    )
+}
+
+pub fn shop_app(state: ShopState) -> Router {
+    let csp = HeaderValue::from_str(&content_security_policy(&state.api_url))
+        .expect("the API URL was validated as header-safe");
+    Router::new()
+        .route("/", get(catalog))
+        .route("/products/{sku}", get(product))
+        .route("/account", get(account))
+        .route(
+            "/shop.css",
+            get(|| {
+                asset(
+                    "text/css; charset=utf-8",
+                    include_str!("../../assets/shop.css"),
+                )
+            }),
+        )
+        .route(
+            "/shop.js",
+            get(|| {
+                asset(
+                    "text/javascript; charset=utf-8",
+                    include_str!("../../assets/shop.js"),
+                )
+            }),
+        )
+        .fallback(not_found)
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("DENY"),
+        ))
+}
+
+async fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Storefront failures are pages, not problem documents: this is a website.
+fn error_page(status: StatusCode, message: &str) -> Response {
+    (status, Html(pages::message(status, message))).into_response()
+}
+
+fn internal(error: ApiError) -> Response {
+    tracing::error!(%error, "storefront page failed");
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong. Please try again.",
+    )
+}
+
+async fn not_found() -> Response {
+    error_page(StatusCode::NOT_FOUND, "We could not find that page.")
+}
+
+async fn catalog(State(state): State<ShopState>) -> Response {
+    match state.db.read(db::products::list).await {
+        Ok(products) => Html(pages::catalog(&products)).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn product(State(state): State<ShopState>, Path(sku): Path<String>) -> Response {
+    match state
+        .db
+        .read(move |conn| db::products::find(conn, &sku))
+        .await
+    {
+        Ok(Some(product)) => Html(pages::product(&product, &state.api_url)).into_response(),
+        Ok(None) => error_page(StatusCode::NOT_FOUND, "We do not sell this product."),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct AccountQuery {
+    #[serde(rename = "as")]
+    customer: Option<String>,
+}
+
+/// The account page signs the shopper in as a demo customer by minting their token
+/// server-side, exactly what a merchant's backend does for a logged-in shopper.
+async fn account(State(state): State<ShopState>, Query(query): Query<AccountQuery>) -> Response {
+    let customers = match state.db.read(db::customers::list).await {
+        Ok(customers) => customers,
+        Err(e) => return internal(e),
+    };
+    let signed_in = query
+        .customer
+        .and_then(|id| customers.iter().find(|c| c.id == id).cloned());
+    let token = signed_in
+        .as_ref()
+        .map(|c| state.keys.mint(&c.id, TOKEN_TTL_SECS, state.clock));
+    let page = pages::account(
+        &customers,
+        signed_in.as_ref().zip(token.as_deref()),
+        &state.api_url,
+    );
+    // The page embeds a bearer token: keep it out of every cache.
+    ([(header::CACHE_CONTROL, "private, no-store")], Html(page)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csp_names_only_the_api_origin() {
+        let csp = content_security_policy("https://api.example:8443/base");
+        assert!(csp.contains("script-src 'self' https://api.example:8443 'wasm-unsafe-eval';"));
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"));
+    }
+}
