@@ -1,0 +1,162 @@
+//! Shared test harness: a seeded app on a temporary SQLite file, driven with `oneshot`.
+#![allow(dead_code)] // Each test binary uses a different subset of these helpers.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum::Router;
+use cadence_server::auth::JwtKeys;
+use cadence_server::clock::Clock;
+use cadence_server::db::Db;
+use cadence_server::storefront::{shop_app, ShopState};
+use cadence_server::{app, seed, AppState};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+pub const SHOP_ORIGIN: &str = "https://shop.example";
+pub const API_URL: &str = "http://api.test";
+/// The fixed "today" of every test: 2026-03-15.
+pub const TODAY_SECS: i64 = 20_527 * 86_400;
+
+pub struct TestApp {
+    pub dir: tempfile::TempDir,
+    pub state: AppState,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// Asserts an RFC 9457 problem with this status, and returns it.
+    pub fn problem(&self, status: StatusCode) -> Value {
+        assert_eq!(self.status, status, "body: {}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let problem = self.json();
+        assert_eq!(problem["status"], status.as_u16());
+        assert!(problem["title"].is_string());
+        problem
+    }
+}
+
+pub fn clock() -> Clock {
+    Clock::Fixed(TODAY_SECS)
+}
+
+impl TestApp {
+    pub fn new() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let widget_dir = dir.path().join("widget");
+        std::fs::create_dir(&widget_dir).unwrap();
+        std::fs::write(widget_dir.join("cadence.js"), "export default 1;\n").unwrap();
+        std::fs::write(
+            widget_dir.join("cadence_widget_bg.wasm"),
+            b"\0asm\x01\0\0\0",
+        )
+        .unwrap();
+        let (db, _) = Db::open(&dir.path().join("cadence.db")).unwrap();
+        seed::seed_on_first_start(&mut db.conn().unwrap(), clock()).unwrap();
+        let state = AppState {
+            db,
+            clock: clock(),
+            keys: Arc::new(JwtKeys::new(SECRET)),
+            allowed_origins: vec![HeaderValue::from_static(SHOP_ORIGIN)],
+            widget_dir,
+        };
+        TestApp { dir, state }
+    }
+
+    pub fn router(&self) -> Router {
+        app(self.state.clone())
+    }
+
+    pub fn shop(&self) -> Router {
+        shop_app(ShopState {
+            db: self.state.db.clone(),
+            keys: self.state.keys.clone(),
+            clock: clock(),
+            api_url: API_URL.to_owned(),
+        })
+    }
+
+    pub fn token(&self, customer: &str) -> String {
+        self.state.keys.mint(customer, 3600, clock())
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        send(self.router(), request).await
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    pub async fn get_as(&self, uri: &str, token: &str) -> Reply {
+        let request = Request::get(uri).header(header::AUTHORIZATION, format!("Bearer {token}"));
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// `POST /api/v1/me/subscriptions` as Ada, with a JSON body and an Idempotency-Key.
+    pub async fn subscribe(&self, key: &str, body: &str) -> Reply {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/me/subscriptions")
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", self.token("cust_ada")),
+            )
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// Rows in `table`, read straight from the database file.
+    pub fn count(&self, table: &str) -> i64 {
+        let conn = self.state.db.conn().unwrap();
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+}
+
+pub async fn send(router: Router, request: Request<Body>) -> Reply {
+    let response = router.oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub const INTENSO_EVERY_2_WEEKS: &str =
+    r#"{"sku":"CAPS-INTENSO","quantity":1,"interval":{"count":2,"unit":"week"}}"#;
+pub const KEY_1: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+pub const KEY_2: &str = "0b5f9c1e-3a4d-4f6e-9b8a-1c2d3e4f5a6b";

@@ -1,0 +1,118 @@
+//! Routing edges (404, 405), CORS, and the OpenAPI document.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use common::*;
+
+#[tokio::test]
+async fn unknown_routes_are_404_problems() {
+    let app = TestApp::new();
+    app.get("/api/v1/nope").await.problem(StatusCode::NOT_FOUND);
+    app.get("/api/v1").await.problem(StatusCode::NOT_FOUND);
+    app.get("/elsewhere").await.problem(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn wrong_methods_are_405_problems_with_allow() {
+    let app = TestApp::new();
+    let reply = app
+        .send(
+            Request::delete("/api/v1/products/CAPS-INTENSO")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    reply.problem(StatusCode::METHOD_NOT_ALLOWED);
+    assert!(reply.header("allow").unwrap().contains("GET"));
+    let reply = app
+        .send(
+            Request::get("/api/v1/me/subscriptions")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    reply.problem(StatusCode::METHOD_NOT_ALLOWED);
+}
+
+fn preflight(origin: &str) -> Request<Body> {
+    Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/api/v1/me/subscriptions")
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type, idempotency-key",
+        )
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cors_allows_only_configured_origins() {
+    let app = TestApp::new();
+    let allowed = app.send(preflight(SHOP_ORIGIN)).await;
+    assert!(allowed.status.is_success());
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some(SHOP_ORIGIN)
+    );
+    let methods = allowed.header("access-control-allow-methods").unwrap();
+    assert!(methods.contains("POST") && methods.contains("PATCH") && methods.contains("DELETE"));
+    let headers = allowed
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_lowercase();
+    for h in [
+        "authorization",
+        "content-type",
+        "if-match",
+        "idempotency-key",
+    ] {
+        assert!(headers.contains(h), "{h} in {headers}");
+    }
+
+    let refused = app.send(preflight("https://evil.example")).await;
+    assert!(refused.header("access-control-allow-origin").is_none());
+
+    let get = Request::get("/api/v1/products/CAPS-INTENSO")
+        .header("origin", SHOP_ORIGIN)
+        .body(Body::empty());
+    let reply = app.send(get.unwrap()).await;
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some(SHOP_ORIGIN)
+    );
+    let exposed = reply
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_lowercase();
+    for h in ["etag", "location", "retry-after"] {
+        assert!(exposed.contains(h), "{h} in {exposed}");
+    }
+}
+
+#[tokio::test]
+async fn openapi_lists_every_path_with_problems_and_bearer_auth() {
+    let doc = TestApp::new().get("/api/v1/openapi.json").await.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/v1/health",
+        "/api/v1/products/{sku}",
+        "/api/v1/me",
+        "/api/v1/me/subscriptions",
+        "/api/v1/me/subscriptions/{id}",
+        "/api/v1/openapi.json",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["customer_token"]["scheme"],
+        "bearer"
+    );
+    let post = &doc["paths"]["/api/v1/me/subscriptions"]["post"];
+    assert!(post["responses"]["422"]["content"]["application/problem+json"].is_object());
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+}
