@@ -87,11 +87,11 @@ pub enum ConfigError {
 impl core::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            ConfigError::UnknownView(v) => write!(f, "view must be \"product\" or \"account\", not {v:?}"),
+            ConfigError::UnknownView(v) => write!(f, "view must be \"product\" or \"account\", not \"{v}\""),
             ConfigError::MissingProduct => f.write_str("view=\"product\" needs a product attribute (a SKU)"),
             ConfigError::MissingToken => f.write_str("view=\"account\" needs a customer-token attribute"),
-            ConfigError::BadApi(v) => write!(f, "api must be an absolute http(s) URL, not {v:?}"),
-            ConfigError::BadCurrency(v) => write!(f, "currency must be an ISO 4217 code like EUR, not {v:?}"),
+            ConfigError::BadApi(v) => write!(f, "api must be an absolute http(s) URL, not \"{v}\""),
+            ConfigError::BadCurrency(v) => write!(f, "currency must be an ISO 4217 code like EUR, not \"{v}\""),
         }
     }
 }

@@ -54,7 +54,12 @@ fn subscriptions(config: &Config, account: Account) -> impl IntoView {
 fn subscription_item(config: &Config, s: Subscription) -> impl IntoView {
     let (locale, tag) = (config.locale, config.locale_tag.as_str());
     let next = s.next_delivery.map(|d| format::date(tag, d));
-    let status_class = format!("cad-status cad-status-{:?}", s.status).to_lowercase();
+    let status_class = match s.status {
+        SubscriptionStatus::Active => "cad-status cad-status-active",
+        SubscriptionStatus::Paused => "cad-status cad-status-paused",
+        SubscriptionStatus::Cancelled => "cad-status cad-status-cancelled",
+        SubscriptionStatus::Unknown => "cad-status",
+    };
     view! {
         <li class="cad-subscription" data-cadence="subscription" data-id=s.id.clone()>
             <div class="cad-subscription-head">
