@@ -8,8 +8,12 @@ use std::path::PathBuf;
 /// worthless: `serve` warns loudly whenever it is in use.
 pub const DEMO_JWT_SECRET: &str = "cadence-demo-secret-not-for-production-use";
 
-/// HS256 keys shorter than the hash output (32 bytes) weaken the signature (RFC 7518 §3.2).
-pub const MIN_SECRET_LEN: usize = 32;
+/// Below this a secret is refused outright: it could be guessed.
+pub const MIN_SECRET_LEN: usize = 16;
+
+/// RFC 7518 §3.2 asks for HS256 keys at least as long as the hash (32 bytes); shorter ones
+/// (above the minimum) are accepted with a warning, for test setups.
+pub const RECOMMENDED_SECRET_LEN: usize = 32;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
@@ -32,7 +36,7 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allow_origins: Vec<String>,
-    /// HS256 secret shared with the merchant's backend (at least 32 bytes).
+    /// HS256 secret shared with the merchant's backend (at least 16 bytes, 32+ recommended).
     #[arg(long, env = "CADENCE_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
     /// The API's public base URL as browsers reach it (behind a proxy); defaults to the
@@ -70,7 +74,12 @@ impl Secret {
         match configured {
             None => Ok(Secret::Demo),
             Some(s) if s.len() < MIN_SECRET_LEN => Err(ConfigError::ShortSecret),
-            Some(s) => Ok(Secret::Configured(s)),
+            Some(s) => {
+                if s.len() < RECOMMENDED_SECRET_LEN {
+                    tracing::warn!("the JWT secret is shorter than {RECOMMENDED_SECRET_LEN} bytes; use a longer random one in production");
+                }
+                Ok(Secret::Configured(s))
+            }
         }
     }
 
@@ -219,10 +228,14 @@ mod tests {
     fn secret_defaults_to_demo_and_must_be_long_enough() {
         assert_eq!(parse(&[]).unwrap().secret, Secret::Demo);
         assert_eq!(
-            parse(&["--jwt-secret", "short"]).unwrap_err(),
+            parse(&["--jwt-secret", "fifteen-bytes!!"]).unwrap_err(),
             ConfigError::ShortSecret
         );
-        let long = "x".repeat(MIN_SECRET_LEN);
+        assert!(
+            parse(&["--jwt-secret", "e2e-secret-not-for-production"]).is_ok(),
+            "accepted with a warning"
+        );
+        let long = "x".repeat(RECOMMENDED_SECRET_LEN);
         assert_eq!(
             parse(&["--jwt-secret", &long]).unwrap().secret,
             Secret::Configured(long)

@@ -5,6 +5,7 @@ use cadence_server::auth::JwtKeys;
 use cadence_server::clock::Clock;
 use cadence_server::config::{Config, Secret, ServeArgs};
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -34,7 +35,7 @@ struct MintArgs {
     /// Seconds until the token expires.
     #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(i64).range(1..=31_536_000))]
     ttl_secs: i64,
-    /// HS256 secret shared with the server (at least 32 bytes).
+    /// HS256 secret shared with the server (at least 16 bytes).
     #[arg(long, env = "CADENCE_JWT_SECRET", hide_env_values = true)]
     jwt_secret: Option<String>,
 }
@@ -46,6 +47,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info,cadence_server=info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a terminal, not for log files and CI captures.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 
     match Cli::parse().command {

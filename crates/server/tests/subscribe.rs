@@ -203,3 +203,17 @@ async fn reusing_a_key_for_another_body_is_refused() {
         StatusCode::CREATED
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_retries_create_one_subscription() {
+    let app = TestApp::new();
+    let before = app.count("subscriptions");
+    let (a, b, c) = tokio::join!(
+        app.subscribe(KEY_1, INTENSO_EVERY_2_WEEKS),
+        app.subscribe(KEY_1, INTENSO_EVERY_2_WEEKS),
+        app.subscribe(KEY_1, INTENSO_EVERY_2_WEEKS),
+    );
+    assert!([&a, &b, &c].iter().all(|r| r.status == StatusCode::CREATED));
+    assert!(a.body == b.body && b.body == c.body);
+    assert_eq!(app.count("subscriptions"), before + 1);
+}

@@ -23,6 +23,16 @@ async fn widget_files_are_served_cross_origin() {
     assert_eq!(wasm.status, StatusCode::OK);
     assert_eq!(wasm.header("content-type"), Some("application/wasm"));
     assert_eq!(wasm.body, b"\0asm\x01\0\0\0");
+
+    // A pre-compressed sibling is preferred when the browser accepts it.
+    std::fs::write(app.state.widget_dir.join("cadence.js.br"), b"brotli bytes").unwrap();
+    let request = Request::get("/widget/cadence.js")
+        .header("accept-encoding", "gzip, br")
+        .body(Body::empty());
+    let br = app.send(request.unwrap()).await;
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    assert!(br.header("content-type").unwrap().contains("javascript"));
+    assert_eq!(br.header("access-control-allow-origin"), Some("*"));
 }
 
 async fn shop_page(app: &TestApp, uri: &str) -> Reply {
