@@ -22,10 +22,16 @@ const FALLBACK = {
 // Sizing and isolation that must apply before the full stylesheet arrives, so the
 // reserved space never changes (no layout shift) and host styles never leak in.
 const BASE_CSS =
-  ':host{all:initial!important;display:block!important;box-sizing:border-box;' +
-  'min-height:var(--cadence-min-height,17.5em);font:16px/1.5 var(--cadence-font,system-ui,sans-serif)!important;' +
-  'color:var(--cadence-text,#1f2328)!important;contain:layout paint}' +
-  ':host([view=account]){min-height:var(--cadence-min-height,20em)}' +
+  ':host{display:block;box-sizing:border-box;contain:content;min-height:var(--cadence-min-height,20em);' +
+  // Inherited properties are all that crosses the shadow boundary; !important here beats
+  // even a host page's !important rules (inner-context precedence), while merchants can
+  // still size and space the element itself from outside.
+  'font:400 16px/1.5 var(--cadence-font,system-ui,sans-serif)!important;color:var(--cadence-text,#1f2328)!important;' +
+  'letter-spacing:normal!important;word-spacing:normal!important;text-transform:none!important;' +
+  'text-indent:0!important;text-align:start!important;text-shadow:none!important;white-space:normal!important;' +
+  'visibility:visible!important;cursor:auto!important}' +
+  // Narrow screens wrap text onto more lines: reserve more so nothing below moves.
+  '@media (max-width:30em){:host{min-height:var(--cadence-min-height,28em)}}' +
   '.cadence-fallback{margin:0;padding:1em;border:1px solid #d0d7de;border-radius:.5em}';
 
 let module = null; // Promise of the initialised wasm module, or null

@@ -15,7 +15,7 @@ before(async () => {
       <cadence-widget id="w1" view="product" product="CAPS-INTENSO"></cadence-widget>
       <cadence-widget id="w2" view="product" product="BARISTA-ONE" locale="fr"></cadence-widget>`),
     '/one-widget': hostPage(`<cadence-widget id="w1" view="product" product="CAPS-INTENSO"></cadence-widget>`),
-    '/lazy': hostPage(`<div style="height: 4000px"></div>
+    '/lazy': hostPage(`<div class="spacer"></div>
       <cadence-widget id="far" view="product" product="CAPS-INTENSO"></cadence-widget>`),
     '/twice': hostPage(`<script type="module" src="${API}/widget/cadence.js?again"></script>
       <cadence-widget id="w1" view="product" product="CAPS-INTENSO"></cadence-widget>`),

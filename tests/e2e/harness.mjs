@@ -85,6 +85,7 @@ const HOSTILE_CSS = `
 button { display: none !important; }
 #host-button { display: inline-block !important; }
 div { border: 5px solid lime; }
+.spacer { height: 4000px; }
 `;
 
 /** A host page's own script: a button that counts its clicks. */

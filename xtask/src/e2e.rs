@@ -18,7 +18,7 @@ pub fn run() -> Result {
     // API can list that origin as allowed.
     let host_port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
     let host_origin = format!("http://127.0.0.1:{host_port}");
-    let secret = "e2e-secret-not-for-production";
+    let secret = "e2e-only-secret-0123456789abcdef-not-for-production";
     let args = [
         "--api-addr=127.0.0.1:0".to_owned(),
         "--shop-addr=127.0.0.1:0".to_owned(),
