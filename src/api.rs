@@ -17,7 +17,10 @@ pub enum ApiError {
     /// No answer: offline, DNS, CORS refusal, connection reset or timeout.
     Network(String),
     /// The server answered with an error status (and a problem document, if it sent one).
-    Status { status: u16, problem: Option<Problem> },
+    Status {
+        status: u16,
+        problem: Option<Problem>,
+    },
     /// A 2xx answer whose body is not what the contract promises.
     Decode(String),
 }
@@ -39,8 +42,14 @@ impl core::fmt::Display for ApiError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             ApiError::Network(e) => write!(f, "network error: {e}"),
-            ApiError::Status { status, problem: Some(p) } => write!(f, "HTTP {status}: {p}"),
-            ApiError::Status { status, problem: None } => write!(f, "HTTP {status}"),
+            ApiError::Status {
+                status,
+                problem: Some(p),
+            } => write!(f, "HTTP {status}: {p}"),
+            ApiError::Status {
+                status,
+                problem: None,
+            } => write!(f, "HTTP {status}"),
             ApiError::Decode(e) => write!(f, "unexpected response: {e}"),
         }
     }
@@ -55,11 +64,17 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: impl Into<String>, token: Option<String>) -> Self {
-        Api { base: base.into(), token }
+        Api {
+            base: base.into(),
+            token,
+        }
     }
 
     pub async fn product(&self, sku: &str) -> Result<Product, ApiError> {
-        let path = format!("/products/{}", String::from(js_sys::encode_uri_component(sku)));
+        let path = format!(
+            "/products/{}",
+            String::from(js_sys::encode_uri_component(sku))
+        );
         self.get(&path).await
     }
 
@@ -75,14 +90,20 @@ impl Api {
         if let Some(token) = &self.token {
             request = request.header("Authorization", &format!("Bearer {token}"));
         }
-        let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
         decode(response).await
     }
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     let status = response.status();
-    let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
+    let text = response
+        .text()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
     if !(200..300).contains(&status) {
         let problem = parse::<Problem>(&text).ok();
         return Err(ApiError::Status { status, problem });

@@ -29,9 +29,14 @@ pub fn App(host: HtmlElement, raw: RawConfig) -> impl IntoView {
             .into_any();
         }
     };
-    let loader = Loader { api: Api::new(config.api.clone(), config.customer_token.clone()), host };
+    let loader = Loader {
+        api: Api::new(config.api.clone(), config.customer_token.clone()),
+        host,
+    };
     let body = match config.view.clone() {
-        View::Product { sku } => view! { <ProductView config=config.clone() loader=loader sku=sku /> }.into_any(),
+        View::Product { sku } => {
+            view! { <ProductView config=config.clone() loader=loader sku=sku /> }.into_any()
+        }
         View::Account => view! { <AccountView config=config.clone() loader=loader /> }.into_any(),
     };
     view! {

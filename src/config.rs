@@ -26,7 +26,11 @@ pub struct RawConfig {
 
 impl RawConfig {
     pub fn from_host(host: &HtmlElement, default_api: String) -> Self {
-        let attr = |name: &str| host.get_attribute(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let attr = |name: &str| {
+            host.get_attribute(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let page_lang = host
             .closest("[lang]")
             .ok()
@@ -87,11 +91,19 @@ pub enum ConfigError {
 impl core::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            ConfigError::UnknownView(v) => write!(f, "view must be \"product\" or \"account\", not \"{v}\""),
-            ConfigError::MissingProduct => f.write_str("view=\"product\" needs a product attribute (a SKU)"),
-            ConfigError::MissingToken => f.write_str("view=\"account\" needs a customer-token attribute"),
+            ConfigError::UnknownView(v) => {
+                write!(f, "view must be \"product\" or \"account\", not \"{v}\"")
+            }
+            ConfigError::MissingProduct => {
+                f.write_str("view=\"product\" needs a product attribute (a SKU)")
+            }
+            ConfigError::MissingToken => {
+                f.write_str("view=\"account\" needs a customer-token attribute")
+            }
             ConfigError::BadApi(v) => write!(f, "api must be an absolute http(s) URL, not \"{v}\""),
-            ConfigError::BadCurrency(v) => write!(f, "currency must be an ISO 4217 code like EUR, not \"{v}\""),
+            ConfigError::BadCurrency(v) => {
+                write!(f, "currency must be an ISO 4217 code like EUR, not \"{v}\"")
+            }
         }
     }
 }
@@ -100,7 +112,9 @@ impl Config {
     pub fn parse(raw: &RawConfig) -> Result<Config, ConfigError> {
         let (locale, locale_tag) = resolve_locale(raw);
         let view = match raw.view.as_deref().unwrap_or("product") {
-            "product" => View::Product { sku: raw.product.clone().ok_or(ConfigError::MissingProduct)? },
+            "product" => View::Product {
+                sku: raw.product.clone().ok_or(ConfigError::MissingProduct)?,
+            },
             "account" => View::Account,
             other => return Err(ConfigError::UnknownView(other.to_owned())),
         };
@@ -108,7 +122,9 @@ impl Config {
             return Err(ConfigError::MissingToken);
         }
         let api = raw.api.clone().unwrap_or_else(|| raw.default_api.clone());
-        if !(api.starts_with("https://") || api.starts_with("http://")) || api.contains(char::is_whitespace) {
+        if !(api.starts_with("https://") || api.starts_with("http://"))
+            || api.contains(char::is_whitespace)
+        {
             return Err(ConfigError::BadApi(api));
         }
         let currency = match raw.currency.as_deref() {
@@ -131,7 +147,11 @@ impl Config {
 /// UI language is the first of those we have translations for, else English.
 pub fn resolve_locale(raw: &RawConfig) -> (Locale, String) {
     let candidates = [&raw.locale, &raw.page_lang, &raw.browser_lang];
-    let tags: Vec<&str> = candidates.iter().filter_map(|c| c.as_deref()).filter(|t| is_well_formed_tag(t)).collect();
+    let tags: Vec<&str> = candidates
+        .iter()
+        .filter_map(|c| c.as_deref())
+        .filter(|t| is_well_formed_tag(t))
+        .collect();
     for tag in &tags {
         if let Some(locale) = Locale::from_tag(tag) {
             return (locale, (*tag).to_owned());
@@ -143,8 +163,11 @@ pub fn resolve_locale(raw: &RawConfig) -> (Locale, String) {
 /// A conservative BCP 47 check, so `Intl` constructors never throw a `RangeError`.
 pub fn is_well_formed_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
-    let lang_ok = parts.next().is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
-    lang_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    let lang_ok = parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    lang_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -152,7 +175,10 @@ mod tests {
     use super::*;
 
     fn raw() -> RawConfig {
-        RawConfig { default_api: "https://shop.example/api/v1".into(), ..Default::default() }
+        RawConfig {
+            default_api: "https://shop.example/api/v1".into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -162,7 +188,12 @@ mod tests {
         assert_eq!(Config::parse(&r), Err(ConfigError::MissingProduct));
         r.product = Some("CAPS-INTENSO".into());
         let cfg = Config::parse(&r).unwrap();
-        assert_eq!(cfg.view, View::Product { sku: "CAPS-INTENSO".into() });
+        assert_eq!(
+            cfg.view,
+            View::Product {
+                sku: "CAPS-INTENSO".into()
+            }
+        );
         assert_eq!(cfg.api, "https://shop.example/api/v1");
     }
 
@@ -179,14 +210,20 @@ mod tests {
     fn rejects_unknown_view_bad_api_and_currency() {
         let mut r = raw();
         r.view = Some("cart".into());
-        assert!(matches!(Config::parse(&r), Err(ConfigError::UnknownView(_))));
+        assert!(matches!(
+            Config::parse(&r),
+            Err(ConfigError::UnknownView(_))
+        ));
         r.view = Some("product".into());
         r.product = Some("X".into());
         r.api = Some("javascript:alert(1)".into());
         assert!(matches!(Config::parse(&r), Err(ConfigError::BadApi(_))));
         r.api = Some("https://api.example/v1/".into());
         r.currency = Some("euro".into());
-        assert!(matches!(Config::parse(&r), Err(ConfigError::BadCurrency(_))));
+        assert!(matches!(
+            Config::parse(&r),
+            Err(ConfigError::BadCurrency(_))
+        ));
         r.currency = Some("usd".into());
         let cfg = Config::parse(&r).unwrap();
         assert_eq!(cfg.currency.as_deref(), Some("USD"));

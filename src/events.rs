@@ -30,5 +30,9 @@ pub fn emit(host: &HtmlElement, name: &str, detail: JsValue) {
 
 /// `cadence:error` with a stable machine-readable `code` and a developer-facing message.
 pub fn emit_error(host: &HtmlElement, code: &str, message: &str) {
-    emit(host, "error", detail(&[("code", code.into()), ("message", message.into())]));
+    emit(
+        host,
+        "error",
+        detail(&[("code", code.into()), ("message", message.into())]),
+    );
 }

@@ -36,9 +36,12 @@ fn options(pairs: &[(&str, &str)]) -> Object {
 
 /// "€17.50" / "17,50 €", by the browser.
 pub fn price(locale_tag: &str, money: &Money) -> String {
-    NumberFormat::new(locale_tag, &options(&[("style", "currency"), ("currency", &money.currency)]))
-        .map(|nf| nf.format(money.major_units()))
-        .unwrap_or_else(|_| money.to_string())
+    NumberFormat::new(
+        locale_tag,
+        &options(&[("style", "currency"), ("currency", &money.currency)]),
+    )
+    .map(|nf| nf.format(money.major_units()))
+    .unwrap_or_else(|_| money.to_string())
 }
 
 /// "3 Dec 2026" / "3 déc. 2026", by the browser, read as a calendar date (UTC) so

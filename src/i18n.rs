@@ -77,7 +77,9 @@ fn en(key: Key) -> &'static str {
     match key {
         Loading => "Loading…",
         ErrorTitle => "This part of the page is unavailable right now.",
-        ErrorNetwork => "We couldn't reach the shop's service. Check your connection and try again.",
+        ErrorNetwork => {
+            "We couldn't reach the shop's service. Check your connection and try again."
+        }
         ErrorServer => "The shop's service had a problem. Please try again in a moment.",
         ErrorNotFound => "This product isn't available here.",
         ErrorSignIn => "Your session has ended. Please sign in again to manage your subscriptions.",
@@ -213,7 +215,10 @@ mod tests {
     fn placeholders_are_filled_in_every_language() {
         for locale in Locale::ALL {
             let text = tf(locale, Key::SubscribeSaving, &[("percent", "10")]);
-            assert!(text.contains("10") && !text.contains('{'), "{locale:?}: {text}");
+            assert!(
+                text.contains("10") && !text.contains('{'),
+                "{locale:?}: {text}"
+            );
         }
     }
 }

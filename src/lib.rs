@@ -46,5 +46,7 @@ impl Mounted {
 pub fn mount(host: HtmlElement, container: HtmlElement, default_api: String) -> Mounted {
     let raw = config::RawConfig::from_host(&host, default_api);
     let handle = leptos::mount::mount_to(container, move || app::App(app::AppProps { host, raw }));
-    Mounted { _handle: Box::new(handle) }
+    Mounted {
+        _handle: Box::new(handle),
+    }
 }

@@ -35,15 +35,22 @@ fn stub_fetch(status: u16, body: &str) {
            return new Response(body, { status, headers: { 'content-type': 'application/json' } });
          };",
     );
-    let fetch = make.call2(&JsValue::NULL, &body.into(), &status.into()).unwrap();
+    let fetch = make
+        .call2(&JsValue::NULL, &body.into(), &status.into())
+        .unwrap();
     Reflect::set(&window(), &"fetch".into(), &fetch).unwrap();
 }
 
 fn requests() -> Vec<(String, Option<String>)> {
-    let list: Array = Reflect::get(&window(), &"__requests".into()).unwrap().into();
+    let list: Array = Reflect::get(&window(), &"__requests".into())
+        .unwrap()
+        .into();
     list.iter()
         .map(|r| {
-            let url = Reflect::get(&r, &"url".into()).unwrap().as_string().unwrap();
+            let url = Reflect::get(&r, &"url".into())
+                .unwrap()
+                .as_string()
+                .unwrap();
             let auth = Reflect::get(&r, &"auth".into()).unwrap().as_string();
             (url, auth)
         })
@@ -52,7 +59,9 @@ fn requests() -> Vec<(String, Option<String>)> {
 
 async fn sleep(ms: i32) {
     let promise = Promise::new(&mut |resolve, _| {
-        window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
     });
     JsFuture::from(promise).await.unwrap();
 }
@@ -60,12 +69,18 @@ async fn sleep(ms: i32) {
 /// A `<cadence-widget>`-like host with `attrs`, a shadow root and a container in it.
 fn host(attrs: &[(&str, &str)]) -> (HtmlElement, ShadowRoot, HtmlElement) {
     let doc = window().document().unwrap();
-    let host: HtmlElement = doc.create_element("cadence-test-host").unwrap().dyn_into().unwrap();
+    let host: HtmlElement = doc
+        .create_element("cadence-test-host")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     for (k, v) in attrs {
         host.set_attribute(k, v).unwrap();
     }
     doc.body().unwrap().append_child(&host).unwrap();
-    let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).unwrap();
+    let root = host
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .unwrap();
     let container: HtmlElement = doc.create_element("div").unwrap().dyn_into().unwrap();
     root.append_child(&container).unwrap();
     (host, root, container)
@@ -95,7 +110,10 @@ async fn text_of(root: &ShadowRoot, selector: &str) -> String {
         }
         sleep(50).await;
     }
-    panic!("{selector} never appeared; shadow root holds: {}", root.inner_html());
+    panic!(
+        "{selector} never appeared; shadow root holds: {}",
+        root.inner_html()
+    );
 }
 
 fn capsules() -> Product {
@@ -119,28 +137,51 @@ fn capsules() -> Product {
 #[wasm_bindgen_test]
 async fn product_view_renders_name_and_localised_prices() {
     stub_fetch(200, &serde_json::to_string(&capsules()).unwrap());
-    let (host, root, container) =
-        host(&[("view", "product"), ("product", "CAPS-INTENSO"), ("locale", "fr-FR"), ("api", API)]);
-    let mounted = cadence_widget::mount(host.clone(), container, "https://unused.test/api/v1".into());
+    let (host, root, container) = host(&[
+        ("view", "product"),
+        ("product", "CAPS-INTENSO"),
+        ("locale", "fr-FR"),
+        ("api", API),
+    ]);
+    let mounted =
+        cadence_widget::mount(host.clone(), container, "https://unused.test/api/v1".into());
 
-    assert_eq!(text_of(&root, ".cad-title").await, "Espresso Intenso capsules");
+    assert_eq!(
+        text_of(&root, ".cad-title").await,
+        "Espresso Intenso capsules"
+    );
     // French formatting by the browser's Intl: decimal comma, euro sign after the amount.
     let price = text_of(&root, "[data-cadence=price]").await;
-    assert!(price.starts_with("17,50") && price.ends_with('€'), "{price:?}");
+    assert!(
+        price.starts_with("17,50") && price.ends_with('€'),
+        "{price:?}"
+    );
     let sub = text_of(&root, "[data-cadence=subscription-price]").await;
     assert!(sub.starts_with("15,75"), "{sub:?}");
-    assert!(root.text_content().unwrap().contains("Toutes les 4 semaines"));
-    assert_eq!(requests(), vec![(format!("{API}/products/CAPS-INTENSO"), None)]);
+    assert!(root
+        .text_content()
+        .unwrap()
+        .contains("Toutes les 4 semaines"));
+    assert_eq!(
+        requests(),
+        vec![(format!("{API}/products/CAPS-INTENSO"), None)]
+    );
 
     mounted.unmount();
-    assert!(root.query_selector(".cad-title").unwrap().is_none(), "unmount leaves the view behind");
+    assert!(
+        root.query_selector(".cad-title").unwrap().is_none(),
+        "unmount leaves the view behind"
+    );
     host.remove();
 }
 
 #[wasm_bindgen_test]
 async fn account_view_sends_the_token_and_lists_subscriptions() {
     let account = Account {
-        customer: Customer { id: "cust_ada".into(), name: "Ada Lovelace".into() },
+        customer: Customer {
+            id: "cust_ada".into(),
+            name: "Ada Lovelace".into(),
+        },
         subscriptions: vec![Subscription {
             id: "sub_1".into(),
             sku: "CAPS-INTENSO".into(),
@@ -154,30 +195,60 @@ async fn account_view_sends_the_token_and_lists_subscriptions() {
         }],
     };
     stub_fetch(200, &serde_json::to_string(&account).unwrap());
-    let (host, root, container) =
-        host(&[("view", "account"), ("customer-token", "header.payload.sig"), ("locale", "en-GB"), ("api", API)]);
+    let (host, root, container) = host(&[
+        ("view", "account"),
+        ("customer-token", "header.payload.sig"),
+        ("locale", "en-GB"),
+        ("api", API),
+    ]);
     let _mounted = cadence_widget::mount(host.clone(), container, API.into());
 
-    assert_eq!(text_of(&root, ".cad-subscription-name").await, "Espresso Intenso capsules");
+    assert_eq!(
+        text_of(&root, ".cad-subscription-name").await,
+        "Espresso Intenso capsules"
+    );
     let item = text_of(&root, "[data-cadence=subscription]").await;
-    assert!(item.contains("Every 4 weeks") && item.contains("3 Dec 2026") && item.contains("€31.50"), "{item}");
-    assert_eq!(requests(), vec![(format!("{API}/me"), Some("Bearer header.payload.sig".into()))]);
+    assert!(
+        item.contains("Every 4 weeks") && item.contains("3 Dec 2026") && item.contains("€31.50"),
+        "{item}"
+    );
+    assert_eq!(
+        requests(),
+        vec![(
+            format!("{API}/me"),
+            Some("Bearer header.payload.sig".into())
+        )]
+    );
     host.remove();
 }
 
 #[wasm_bindgen_test]
 async fn server_error_shows_a_calm_message_and_emits_cadence_error() {
     let errors = listen("cadence:error");
-    stub_fetch(500, r#"{"type":"about:blank","title":"Internal Server Error","status":500}"#);
-    let (host, root, container) = host(&[("product", "CAPS-INTENSO"), ("locale", "de"), ("api", API)]);
+    stub_fetch(
+        500,
+        r#"{"type":"about:blank","title":"Internal Server Error","status":500}"#,
+    );
+    let (host, root, container) =
+        host(&[("product", "CAPS-INTENSO"), ("locale", "de"), ("api", API)]);
     let _mounted = cadence_widget::mount(host.clone(), container, API.into());
 
     let notice = text_of(&root, "[role=alert]").await;
     assert!(notice.contains("Problem aufgetreten"), "{notice}");
-    assert!(root.query_selector("button").unwrap().is_some(), "a retry button is offered");
+    assert!(
+        root.query_selector("button").unwrap().is_some(),
+        "a retry button is offered"
+    );
     let errors = errors.borrow();
-    let codes: Vec<String> =
-        errors.iter().map(|d| Reflect::get(d, &"code".into()).unwrap().as_string().unwrap()).collect();
+    let codes: Vec<String> = errors
+        .iter()
+        .map(|d| {
+            Reflect::get(d, &"code".into())
+                .unwrap()
+                .as_string()
+                .unwrap()
+        })
+        .collect();
     assert!(codes.contains(&"http".to_owned()), "{codes:?}");
     host.remove();
 }
@@ -185,7 +256,8 @@ async fn server_error_shows_a_calm_message_and_emits_cadence_error() {
 #[wasm_bindgen_test]
 async fn garbage_json_is_a_calm_message_too() {
     stub_fetch(200, "<html>Sign in</html>");
-    let (host, root, container) = host(&[("product", "CAPS-INTENSO"), ("locale", "en"), ("api", API)]);
+    let (host, root, container) =
+        host(&[("product", "CAPS-INTENSO"), ("locale", "en"), ("api", API)]);
     let _mounted = cadence_widget::mount(host.clone(), container, API.into());
     let notice = text_of(&root, "[role=alert]").await;
     assert!(notice.contains("had a problem"), "{notice}");
@@ -201,6 +273,9 @@ async fn bad_markup_shows_a_setup_message_without_fetching() {
     let notice = text_of(&root, "[role=alert]").await;
     assert!(notice.contains("isn't set up correctly"), "{notice}");
     assert!(requests().is_empty());
-    assert!(errors.borrow().iter().any(|d| Reflect::get(d, &"code".into()).unwrap() == "config"));
+    assert!(errors
+        .borrow()
+        .iter()
+        .any(|d| Reflect::get(d, &"code".into()).unwrap() == "config"));
     host.remove();
 }

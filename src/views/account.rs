@@ -13,12 +13,14 @@ pub fn AccountView(config: Config, loader: Loader) -> impl IntoView {
     let account = loader.account();
     let locale = config.locale;
     let retry = Callback::new(move |_| account.refetch());
-    move || match account.get() {
+    move || {
+        match account.get() {
         None => view! { <Skeleton locale=locale lines=6 /> }.into_any(),
         Some(Err(error)) => {
             view! { <Notice locale=locale message=t(locale, super::error_key(&error)) retry=Some(retry) /> }.into_any()
         }
         Some(Ok(account)) => subscriptions(&config, account).into_any(),
+    }
     }
 }
 

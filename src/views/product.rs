@@ -13,12 +13,14 @@ pub fn ProductView(config: Config, loader: Loader, sku: String) -> impl IntoView
     let product = loader.product(sku);
     let locale = config.locale;
     let retry = Callback::new(move |_| product.refetch());
-    move || match product.get() {
+    move || {
+        match product.get() {
         None => view! { <Skeleton locale=locale lines=5 /> }.into_any(),
         Some(Err(error)) => {
             view! { <Notice locale=locale message=t(locale, super::error_key(&error)) retry=Some(retry) /> }.into_any()
         }
         Some(Ok(p)) => product_card(&config, p).into_any(),
+    }
     }
 }
 
@@ -34,10 +36,16 @@ fn kind_label(locale: Locale, kind: ProductKind) -> Option<&'static str> {
 fn product_card(config: &Config, p: Product) -> impl IntoView {
     let (locale, tag) = (config.locale, config.locale_tag.as_str());
     let one_time = format::price(tag, &p.price);
-    let pack = p.units_per_pack.map(|n| tf(locale, Key::UnitsPerPack, &[("count", &n.to_string())]));
+    let pack = p
+        .units_per_pack
+        .map(|n| tf(locale, Key::UnitsPerPack, &[("count", &n.to_string())]));
     let offer = p.subscription.map(|offer| {
         let price = format::price(tag, &offer.price);
-        let saving = tf(locale, Key::SubscribeSaving, &[("percent", &offer.discount_percent.to_string())]);
+        let saving = tf(
+            locale,
+            Key::SubscribeSaving,
+            &[("percent", &offer.discount_percent.to_string())],
+        );
         let cadence = format::interval(locale, offer.default_interval);
         view! {
             <div class="cad-option">

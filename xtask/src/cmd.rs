@@ -6,7 +6,9 @@ use std::process::Command;
 /// Echoes and runs `cmd`, inheriting stdio; an unsuccessful exit is an error.
 pub fn run(cmd: &mut Command) -> Result {
     eprintln!("$ {}", describe(cmd));
-    let status = cmd.status().map_err(|e| format!("could not start `{}`: {e}", describe(cmd)))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start `{}`: {e}", describe(cmd)))?;
     if status.success() {
         Ok(())
     } else {
@@ -17,7 +19,9 @@ pub fn run(cmd: &mut Command) -> Result {
 /// Runs `cmd` quietly and returns its trimmed stdout, or None if it could not run or failed.
 pub fn read(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 pub fn cargo() -> Command {

@@ -8,7 +8,9 @@ use crate::{dist, root, setup, Result};
 pub fn run(args: &[String]) -> Result {
     let port: u16 = match args {
         [] => 8480,
-        [flag, n] if flag == "--port" => n.parse().map_err(|_| format!("--port takes a number, not {n:?}"))?,
+        [flag, n] if flag == "--port" => n
+            .parse()
+            .map_err(|_| format!("--port takes a number, not {n:?}"))?,
         _ => return Err("usage: cargo xtask demo [--port N]".into()),
     };
     setup::for_dist()?;

@@ -40,10 +40,20 @@ pub fn out_dir() -> PathBuf {
 pub fn run() -> Result<Vec<Sized>> {
     let out = out_dir();
     build_wasm(&out)?;
-    std::fs::copy(root().join("src/loader.js"), out.join("cadence.js")).map_err(|e| format!("copy loader: {e}"))?;
-    std::fs::copy(root().join("style/cadence.css"), out.join("cadence.css")).map_err(|e| format!("copy css: {e}"))?;
-    let files = ["cadence.js", "cadence_widget.js", "cadence_widget_bg.wasm", "cadence.css"];
-    let sizes = files.iter().map(|name| compress(&out, name)).collect::<Result<Vec<_>>>()?;
+    std::fs::copy(root().join("src/loader.js"), out.join("cadence.js"))
+        .map_err(|e| format!("copy loader: {e}"))?;
+    std::fs::copy(root().join("style/cadence.css"), out.join("cadence.css"))
+        .map_err(|e| format!("copy css: {e}"))?;
+    let files = [
+        "cadence.js",
+        "cadence_widget.js",
+        "cadence_widget_bg.wasm",
+        "cadence.css",
+    ];
+    let sizes = files
+        .iter()
+        .map(|name| compress(&out, name))
+        .collect::<Result<Vec<_>>>()?;
     report(&sizes);
     check_budgets(&sizes)?;
     Ok(sizes)
@@ -60,16 +70,35 @@ fn build_wasm(out: &Path) -> Result {
         "--profile",
         WASM_PROFILE,
     ]))?;
-    let built = root().join(format!("target/wasm32-unknown-unknown/{WASM_PROFILE}/cadence_widget.wasm"));
+    let built = root().join(format!(
+        "target/wasm32-unknown-unknown/{WASM_PROFILE}/cadence_widget.wasm"
+    ));
     std::fs::create_dir_all(out).map_err(|e| format!("create {}: {e}", out.display()))?;
-    cmd::run(Command::new("wasm-bindgen").arg("--target").arg("web").arg("--no-typescript").arg("--out-dir").arg(out).arg(&built))?;
+    cmd::run(
+        Command::new("wasm-bindgen")
+            .arg("--target")
+            .arg("web")
+            .arg("--no-typescript")
+            .arg("--out-dir")
+            .arg(out)
+            .arg(&built),
+    )?;
     let wasm = out.join("cadence_widget_bg.wasm");
     // The npm `binaryen` package's wasm-opt understands the features rustc now emits by
     // default (bulk memory, sign-ext, nontrapping float-to-int, multivalue, reference types).
     cmd::run(
         Command::new(root().join("node_modules/.bin/wasm-opt"))
-            .args(["-Oz", "--enable-bulk-memory", "--enable-sign-ext", "--enable-nontrapping-float-to-int"])
-            .args(["--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"])
+            .args([
+                "-Oz",
+                "--enable-bulk-memory",
+                "--enable-sign-ext",
+                "--enable-nontrapping-float-to-int",
+            ])
+            .args([
+                "--enable-mutable-globals",
+                "--enable-reference-types",
+                "--enable-multivalue",
+            ])
             .arg(&wasm)
             .arg("-o")
             .arg(&wasm),
@@ -83,37 +112,70 @@ fn compress(dir: &Path, name: &'static str) -> Result<Sized> {
     gz.write_all(&bytes).map_err(|e| e.to_string())?;
     let gz = gz.finish().map_err(|e| e.to_string())?;
     let mut br = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
     brotli::BrotliCompress(&mut &bytes[..], &mut br, &params).map_err(|e| e.to_string())?;
     let write = |ext: &str, data: &[u8]| {
-        std::fs::write(dir.join(format!("{name}.{ext}")), data).map_err(|e| format!("write {name}.{ext}: {e}"))
+        std::fs::write(dir.join(format!("{name}.{ext}")), data)
+            .map_err(|e| format!("write {name}.{ext}: {e}"))
     };
     write("gz", &gz)?;
     write("br", &br)?;
-    Ok(Sized { name, raw: bytes.len(), gzip: gz.len(), brotli: br.len() })
+    Ok(Sized {
+        name,
+        raw: bytes.len(),
+        gzip: gz.len(),
+        brotli: br.len(),
+    })
 }
 
 fn report(sizes: &[Sized]) {
-    println!("\nwidget sizes (bytes)\n{:<26} {:>9} {:>9} {:>9}", "file", "raw", "gzip", "brotli");
+    println!(
+        "\nwidget sizes (bytes)\n{:<26} {:>9} {:>9} {:>9}",
+        "file", "raw", "gzip", "brotli"
+    );
     for s in sizes {
         println!("{:<26} {:>9} {:>9} {:>9}", s.name, s.raw, s.gzip, s.brotli);
     }
     let lazy: Vec<&Sized> = sizes.iter().filter(|s| s.name != "cadence.js").collect();
     let sum = |f: fn(&Sized) -> usize| lazy.iter().map(|s| f(s)).sum::<usize>();
-    println!("{:<26} {:>9} {:>9} {:>9}\n", "widget (lazy, w/o loader)", sum(|s| s.raw), sum(|s| s.gzip), sum(|s| s.brotli));
+    println!(
+        "{:<26} {:>9} {:>9} {:>9}\n",
+        "widget (lazy, w/o loader)",
+        sum(|s| s.raw),
+        sum(|s| s.gzip),
+        sum(|s| s.brotli)
+    );
 }
 
 fn check_budgets(sizes: &[Sized]) -> Result {
-    let text = std::fs::read_to_string(root().join("budgets.toml")).map_err(|e| format!("budgets.toml: {e}"))?;
+    let text = std::fs::read_to_string(root().join("budgets.toml"))
+        .map_err(|e| format!("budgets.toml: {e}"))?;
     let budgets: Budgets = toml::from_str(&text).map_err(|e| format!("budgets.toml: {e}"))?;
-    let loader = sizes.iter().filter(|s| s.name == "cadence.js").map(|s| s.brotli).sum::<usize>();
-    let widget = sizes.iter().filter(|s| s.name != "cadence.js").map(|s| s.brotli).sum::<usize>();
+    let loader = sizes
+        .iter()
+        .filter(|s| s.name == "cadence.js")
+        .map(|s| s.brotli)
+        .sum::<usize>();
+    let widget = sizes
+        .iter()
+        .filter(|s| s.name != "cadence.js")
+        .map(|s| s.brotli)
+        .sum::<usize>();
     let mut over = Vec::new();
-    for (what, size, budget) in [("loader", loader, budgets.brotli.loader), ("widget", widget, budgets.brotli.widget)] {
+    for (what, size, budget) in [
+        ("loader", loader, budgets.brotli.loader),
+        ("widget", widget, budgets.brotli.widget),
+    ] {
         let verdict = if size <= budget { "ok" } else { "OVER BUDGET" };
         println!("budget {what:<7} {size:>7} / {budget:>7} bytes brotli  {verdict}");
         if size > budget {
-            over.push(format!("{what} is {size} bytes brotli, budget {budget} (budgets.toml)"));
+            over.push(format!(
+                "{what} is {size} bytes brotli, budget {budget} (budgets.toml)"
+            ));
         }
     }
     if over.is_empty() {

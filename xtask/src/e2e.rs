@@ -16,7 +16,10 @@ pub fn run() -> Result {
     std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
     // The tests serve their hostile host page themselves; reserve its port now so the
     // API can list that origin as allowed.
-    let host_port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let host_port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
     let host_origin = format!("http://127.0.0.1:{host_port}");
     let secret = "e2e-only-secret-0123456789abcdef-not-for-production";
     let args = [
@@ -37,7 +40,10 @@ pub fn run() -> Result {
             .env("CADENCE_SHOP", &server.shop)
             .env("CADENCE_HOST_PORT", host_port.to_string())
             .env("CADENCE_JWT_SECRET", secret)
-            .env("CADENCE_SERVER_BIN", root().join("target/debug/cadence-server"))
+            .env(
+                "CADENCE_SERVER_BIN",
+                root().join("target/debug/cadence-server"),
+            )
             .env("CHROMIUM", CHROMIUM),
     )
 }

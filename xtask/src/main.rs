@@ -21,7 +21,10 @@ pub type Result<T = ()> = std::result::Result<T, String>;
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask has a parent")
+        .to_path_buf()
 }
 
 fn main() -> ExitCode {
@@ -32,7 +35,10 @@ fn main() -> ExitCode {
         Some("dist") => setup::for_dist().and_then(|()| dist::run().map(|_| ())),
         Some("setup") => setup::all(),
         _ => {
-            eprintln!("usage: cargo xtask <demo | test | dist | setup>\n\n{}", USAGE);
+            eprintln!(
+                "usage: cargo xtask <demo | test | dist | setup>\n\n{}",
+                USAGE
+            );
             return ExitCode::from(2);
         }
     };

@@ -44,7 +44,11 @@ impl Server {
                 .map(str::to_owned)
                 .ok_or_else(|| format!("no {name}= in {listening:?}"))
         };
-        Ok(Server { api: field("api")?, shop: field("shop")?, child })
+        Ok(Server {
+            api: field("api")?,
+            shop: field("shop")?,
+            child,
+        })
     }
 
     /// Blocks until the server exits by itself (the demo runs until Ctrl-C).

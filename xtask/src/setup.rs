@@ -25,7 +25,10 @@ pub fn for_dist() -> Result {
 fn wasm_target() -> Result {
     let installed = read(Command::new("rustup").args(["target", "list", "--installed"]))
         .ok_or("rustup is needed to add the wasm32 target (https://rustup.rs)")?;
-    if installed.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+    if installed
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     cmd::run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
@@ -33,7 +36,8 @@ fn wasm_target() -> Result {
 
 /// The `wasm-bindgen` version in Cargo.lock: the CLI must be exactly this version.
 pub fn locked_wasm_bindgen_version() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"wasm-bindgen\"" {
@@ -51,7 +55,9 @@ fn wasm_bindgen_cli() -> Result {
     if have.split_whitespace().nth(1) == Some(want.as_str()) {
         return Ok(());
     }
-    eprintln!("installing wasm-bindgen-cli {want} (matches the wasm-bindgen crate; found {have:?})");
+    eprintln!(
+        "installing wasm-bindgen-cli {want} (matches the wasm-bindgen crate; found {have:?})"
+    );
     cmd::run(cargo().args(["install", "wasm-bindgen-cli", "--version", &want]))
 }
 
@@ -63,7 +69,11 @@ fn npm_packages() -> Result {
     if read(Command::new("npm").arg("--version")).is_none() {
         return Err("npm (Node.js 18+) is needed for wasm-opt and the browser tests: apt-get install nodejs npm".into());
     }
-    cmd::run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&root))
+    cmd::run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&root),
+    )
 }
 
 /// Whether every devDependency in package.json is installed at exactly its pinned version.
@@ -71,8 +81,12 @@ fn npm_packages_present(root: &Path) -> bool {
     let version_of = |path: &Path| -> Option<serde_json::Value> {
         serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
     };
-    let Some(manifest) = version_of(&root.join("package.json")) else { return false };
-    let Some(deps) = manifest["devDependencies"].as_object() else { return false };
+    let Some(manifest) = version_of(&root.join("package.json")) else {
+        return false;
+    };
+    let Some(deps) = manifest["devDependencies"].as_object() else {
+        return false;
+    };
     deps.iter().all(|(name, want)| {
         version_of(&root.join("node_modules").join(name).join("package.json"))
             .is_some_and(|installed| installed["version"] == *want)
@@ -86,8 +100,16 @@ fn browsers() -> Result {
     eprintln!("installing Debian's chromium and chromium-driver for the browser tests");
     let is_root = read(Command::new("id").arg("-u")).as_deref() == Some("0");
     let sudo = |args: &[&str]| {
-        let mut c = if is_root { Command::new(args[0]) } else { Command::new("sudo") };
-        if is_root { c.args(&args[1..]) } else { c.args(args) };
+        let mut c = if is_root {
+            Command::new(args[0])
+        } else {
+            Command::new("sudo")
+        };
+        if is_root {
+            c.args(&args[1..])
+        } else {
+            c.args(args)
+        };
         c.env("DEBIAN_FRONTEND", "noninteractive");
         c
     };

@@ -21,26 +21,60 @@ pub fn run(args: &[String]) -> Result {
         Ok(())
     };
     step("setup", &mut setup::all)?;
-    step("rustfmt", &mut || cmd::run(cargo().args(["fmt", "--all", "--check"])))?;
+    step("rustfmt", &mut || {
+        cmd::run(cargo().args(["fmt", "--all", "--check"]))
+    })?;
     step("clippy (native)", &mut || {
-        cmd::run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+        cmd::run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
     })?;
     step("clippy (wasm32 widget)", &mut || {
-        cmd::run(cargo().args(["clippy", "-p", "cadence-widget", "--all-targets", "--target", "wasm32-unknown-unknown"]).args(["--", "-D", "warnings"]))
+        cmd::run(
+            cargo()
+                .args([
+                    "clippy",
+                    "-p",
+                    "cadence-widget",
+                    "--all-targets",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ])
+                .args(["--", "-D", "warnings"]),
+        )
     })?;
-    step("unit + integration tests", &mut || cmd::run(cargo().args(["test", "--workspace"])))?;
+    step("unit + integration tests", &mut || {
+        cmd::run(cargo().args(["test", "--workspace"]))
+    })?;
     step("widget tests in headless Chromium", &mut || {
         cmd::run(
             cargo()
-                .args(["test", "-p", "cadence-widget", "--target", "wasm32-unknown-unknown"])
-                .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+                .args([
+                    "test",
+                    "-p",
+                    "cadence-widget",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ])
+                .env(
+                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                    "wasm-bindgen-test-runner",
+                )
                 .env("CHROMEDRIVER", CHROMEDRIVER)
                 .env("WASM_BINDGEN_TEST_TIMEOUT", "60"),
         )
     })?;
     step("dist + size budgets", &mut || dist::run().map(|_| ()))?;
     step("end-to-end tests (Playwright)", &mut e2e::run)?;
-    eprintln!("\nall checks passed in {:.0?} (chromium: {CHROMIUM})", started.elapsed());
+    eprintln!(
+        "\nall checks passed in {:.0?} (chromium: {CHROMIUM})",
+        started.elapsed()
+    );
     for (name, took) in timings {
         eprintln!("  {name:<36} {took:>8.1?}");
     }

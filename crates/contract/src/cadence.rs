@@ -42,13 +42,22 @@ impl fmt::Display for IntervalError {
 
 impl Interval {
     pub const fn days(count: u16) -> Self {
-        Interval { count, unit: IntervalUnit::Day }
+        Interval {
+            count,
+            unit: IntervalUnit::Day,
+        }
     }
     pub const fn weeks(count: u16) -> Self {
-        Interval { count, unit: IntervalUnit::Week }
+        Interval {
+            count,
+            unit: IntervalUnit::Week,
+        }
     }
     pub const fn months(count: u16) -> Self {
-        Interval { count, unit: IntervalUnit::Month }
+        Interval {
+            count,
+            unit: IntervalUnit::Month,
+        }
     }
 
     /// A usable interval is between one day and one year.
@@ -117,7 +126,15 @@ mod tests {
     #[test]
     fn monthly_on_the_31st_returns_to_the_31st() {
         let dates = Interval::months(1).upcoming(d("2026-01-31"), d("2026-01-01"), 4);
-        assert_eq!(dates, vec![d("2026-01-31"), d("2026-02-28"), d("2026-03-31"), d("2026-04-30")]);
+        assert_eq!(
+            dates,
+            vec![
+                d("2026-01-31"),
+                d("2026-02-28"),
+                d("2026-03-31"),
+                d("2026-04-30")
+            ]
+        );
     }
 
     #[test]

@@ -53,7 +53,11 @@ impl Date {
         {
             return Err(DateError);
         }
-        Ok(Date { year: year as u16, month, day })
+        Ok(Date {
+            year: year as u16,
+            month,
+            day,
+        })
     }
 
     pub fn year(self) -> i32 {
@@ -68,7 +72,11 @@ impl Date {
 
     /// Days since 1970-01-01 (negative before it).
     pub fn to_days(self) -> i64 {
-        let (y, m, d) = (i64::from(self.year), i64::from(self.month), i64::from(self.day));
+        let (y, m, d) = (
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
         let y = if m <= 2 { y - 1 } else { y };
         let era = y.div_euclid(400);
         let yoe = y - era * 400;
@@ -206,7 +214,16 @@ mod tests {
 
     #[test]
     fn rejects_malformed_and_impossible_dates() {
-        for bad in ["2026-02-29", "2026-13-01", "2026-00-10", "2026-1-01", "20260101", "+026-01-01", "2026-01-3a", ""] {
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-01",
+            "20260101",
+            "+026-01-01",
+            "2026-01-3a",
+            "",
+        ] {
             assert_eq!(bad.parse::<Date>(), Err(DateError), "{bad}");
         }
         assert!("2024-02-29".parse::<Date>().is_ok());
@@ -224,7 +241,10 @@ mod tests {
     fn serde_round_trip_and_errors() {
         let json = serde_json::to_string(&d("2026-12-03")).unwrap();
         assert_eq!(json, "\"2026-12-03\"");
-        assert_eq!(serde_json::from_str::<Date>(&json).unwrap(), d("2026-12-03"));
+        assert_eq!(
+            serde_json::from_str::<Date>(&json).unwrap(),
+            d("2026-12-03")
+        );
         assert!(serde_json::from_str::<Date>("\"2026-02-30\"").is_err());
     }
 

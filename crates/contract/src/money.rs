@@ -13,7 +13,10 @@ pub struct Money {
 
 impl Money {
     pub fn new(amount_minor: i64, currency: impl Into<String>) -> Self {
-        Money { amount_minor, currency: currency.into() }
+        Money {
+            amount_minor,
+            currency: currency.into(),
+        }
     }
 
     /// The price after a percentage discount, rounded half-up to the minor unit,
@@ -25,7 +28,10 @@ impl Money {
     }
 
     pub fn times(&self, quantity: u32) -> Money {
-        Money::new(self.amount_minor.saturating_mul(i64::from(quantity)), self.currency.clone())
+        Money::new(
+            self.amount_minor.saturating_mul(i64::from(quantity)),
+            self.currency.clone(),
+        )
     }
 
     /// The amount as a decimal number of major units, for `Intl.NumberFormat`.
