@@ -3,7 +3,7 @@
 //! Response enums carry an `Unknown` catch-all so an older widget keeps working when a
 //! newer server adds a variant; request bodies reject unknown fields so typos are errors.
 
-use crate::{Date, Interval, Money};
+use crate::{Date, Interval, Money, SwapOption, UpcomingDelivery};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -82,6 +82,35 @@ pub struct Subscription {
     pub price_per_delivery: Money,
     /// Increases on every change; the server's strong ETag is derived from it.
     pub version: u64,
+    /// The next scheduled deliveries (skipped ones included and marked); empty while
+    /// paused without an end date or cancelled.
+    #[serde(default)]
+    pub upcoming: Vec<UpcomingDelivery>,
+    /// The intervals this subscription may change to.
+    #[serde(default)]
+    pub allowed_intervals: Vec<Interval>,
+    /// The products this subscription may be swapped to.
+    #[serde(default)]
+    pub swap_options: Vec<SwapOption>,
+    /// While paused: the date deliveries restart (absent for an open-ended pause).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_until: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_on: Option<Date>,
+    /// After cancelling: the last day the subscriber can reactivate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reactivate_until: Option<Date>,
+    /// The latest date a pause may run to (the merchant's maximum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pause_until: Option<Date>,
+}
+
+impl Subscription {
+    /// The strong ETag of this version, as the server sends it and expects in `If-Match`.
+    /// Defined here so the widget and the server cannot disagree on its format.
+    pub fn etag(&self) -> String {
+        format!("\"{}.v{}\"", self.id, self.version)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -8,12 +8,14 @@ pub mod cadence;
 pub mod date;
 pub mod money;
 pub mod problem;
+pub mod selfservice;
 
 pub use api::*;
 pub use cadence::{Interval, IntervalUnit};
 pub use date::Date;
 pub use money::Money;
 pub use problem::Problem;
+pub use selfservice::*;
 
 /// The path prefix every API route lives under; bump only with a new, parallel contract.
 pub const API_PREFIX: &str = "/api/v1";

@@ -6,7 +6,7 @@ use core::fmt;
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// An RFC 9457 problem document.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// A URI reference naming the problem type; stable, so clients can branch on it.
@@ -22,6 +22,10 @@ pub struct Problem {
     /// For validation problems: which fields were wrong and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// On 412 Precondition Failed: the subscription as it is now, so the client can show
+    /// the shopper what changed without another round trip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Box<crate::Subscription>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -116,6 +116,7 @@ impl ApiError {
             status: status.as_u16(),
             detail: detail.map(str::to_owned),
             errors,
+            current: None,
         }
     }
 }

@@ -70,6 +70,14 @@ fn convert(raw: Raw) -> Result<Subscription, ApiError> {
         quantity: raw.quantity,
         next_delivery,
         version: raw.version,
+        // Self-service fields: filled in by the self-service work (issue 4).
+        upcoming: Vec::new(),
+        allowed_intervals: Vec::new(),
+        swap_options: Vec::new(),
+        paused_until: None,
+        cancelled_on: None,
+        reactivate_until: None,
+        max_pause_until: None,
     })
 }
 

@@ -18,11 +18,8 @@ use sha2::{Digest, Sha256};
 
 /// The strong ETag of a subscription's current version.
 pub fn etag(subscription: &Subscription) -> HeaderValue {
-    HeaderValue::from_str(&format!(
-        "\"{}.v{}\"",
-        subscription.id, subscription.version
-    ))
-    .expect("subscription ids are generated from URL-safe characters")
+    HeaderValue::from_str(&subscription.etag())
+        .expect("subscription ids are generated from URL-safe characters")
 }
 
 fn location(subscription: &Subscription) -> String {
