@@ -4,8 +4,8 @@
 //! token when there is one, and turns every failure (offline, timeout, non-2xx,
 //! problem+json, a body that is not the JSON we expect) into an [`ApiError`].
 
-use cadence_contract::{Account, Problem, Product};
-use gloo_net::http::{Request, Response};
+use cadence_contract::{Account, ChangeRecord, Problem, Product, Subscription, SubscriptionChange};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
 /// How long a request may take before the shopper is told it failed.
@@ -71,10 +71,7 @@ impl Api {
     }
 
     pub async fn product(&self, sku: &str) -> Result<Product, ApiError> {
-        let path = format!(
-            "/products/{}",
-            String::from(js_sys::encode_uri_component(sku))
-        );
+        let path = format!("/products/{}", encode(sku));
         self.get(&path).await
     }
 
@@ -82,20 +79,69 @@ impl Api {
         self.get("/me").await
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
-        let signal = web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS);
-        let mut request = Request::get(&format!("{}{path}", self.base))
-            .header("Accept", "application/json")
-            .abort_signal(Some(&signal));
-        if let Some(token) = &self.token {
-            request = request.header("Authorization", &format!("Bearer {token}"));
-        }
+    /// Applies one self-service change. `If-Match` is the version the shopper saw; a
+    /// stale one comes back as a 412 whose problem carries the current subscription.
+    /// `idempotency_key` names this one intent, so a retried request is applied once.
+    pub async fn change(
+        &self,
+        subscription: &Subscription,
+        change: &SubscriptionChange,
+        idempotency_key: &str,
+    ) -> Result<Subscription, ApiError> {
+        let path = format!("/me/subscriptions/{}/changes", encode(&subscription.id));
+        let value =
+            serde_wasm_bindgen::to_value(change).map_err(|e| ApiError::Decode(e.to_string()))?;
+        let body = js_sys::JSON::stringify(&value)
+            .map(String::from)
+            .unwrap_or_default();
+        let request = self
+            .request(Request::post(&self.url(&path)))
+            .header("Content-Type", "application/json")
+            .header("If-Match", &subscription.etag())
+            .header("Idempotency-Key", idempotency_key)
+            .body(body)
+            .map_err(|e| ApiError::Network(e.to_string()))?;
         let response = request
             .send()
             .await
             .map_err(|e| ApiError::Network(e.to_string()))?;
         decode(response).await
     }
+
+    /// The subscription's recent changes, newest first.
+    pub async fn history(&self, id: &str) -> Result<Vec<ChangeRecord>, ApiError> {
+        self.get(&format!("/me/subscriptions/{}/changes", encode(id)))
+            .await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// What every request carries: the accepted type, a timeout and the token.
+    fn request(&self, builder: RequestBuilder) -> RequestBuilder {
+        let signal = web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS);
+        let builder = builder
+            .header("Accept", "application/json")
+            .abort_signal(Some(&signal));
+        match &self.token {
+            Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
+            None => builder,
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        let response = self
+            .request(Request::get(&self.url(path)))
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        decode(response).await
+    }
+}
+
+fn encode(segment: &str) -> String {
+    js_sys::encode_uri_component(segment).into()
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {

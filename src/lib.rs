@@ -13,6 +13,7 @@ pub mod format;
 pub mod i18n;
 pub mod load;
 pub mod panic;
+pub mod selfservice;
 pub mod views;
 
 use std::any::Any;

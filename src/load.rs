@@ -4,7 +4,7 @@
 
 use crate::api::{Api, ApiError};
 use crate::events;
-use cadence_contract::{Account, Product};
+use cadence_contract::{Account, ChangeRecord, Product, Subscription, SubscriptionChange};
 use leptos::prelude::*;
 use web_sys::HtmlElement;
 
@@ -32,10 +32,70 @@ impl Loader {
         })
     }
 
+    pub fn history(&self, id: String) -> LocalResource<Result<Vec<ChangeRecord>, ApiError>> {
+        let this = self.clone();
+        LocalResource::new(move || {
+            let (this, id) = (this.clone(), id.clone());
+            async move { this.report(this.api.history(&id).await) }
+        })
+    }
+
+    /// Sends one change under a fresh idempotency key and announces the result to the
+    /// page: `cadence:subscription-changed` on success, `cadence:error` on failure. A 412
+    /// is not an error to report: the view reconciles it with the shopper.
+    pub async fn change(
+        &self,
+        subscription: &Subscription,
+        change: &SubscriptionChange,
+    ) -> Result<Subscription, ApiError> {
+        let key = idempotency_key();
+        let result = self.api.change(subscription, change, &key).await;
+        match &result {
+            Ok(updated) => events::emit(
+                &self.host,
+                "subscription-changed",
+                events::detail(&[
+                    ("subscriptionId", updated.id.as_str().into()),
+                    ("action", crate::selfservice::action_name(change).into()),
+                    ("version", (updated.version as f64).into()),
+                ]),
+            ),
+            Err(ApiError::Status { status: 412, .. }) => {}
+            Err(error) => events::emit_error(&self.host, error.code(), &error.to_string()),
+        }
+        result
+    }
+
     fn report<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
         if let Err(error) = &result {
             events::emit_error(&self.host, error.code(), &error.to_string());
         }
         result
     }
+}
+
+/// A fresh random version-4 UUID naming one shopper intent. Built from
+/// `crypto.getRandomValues`, which (unlike `randomUUID`) also exists on plain-http pages.
+fn idempotency_key() -> String {
+    let mut bytes = [0u8; 16];
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    if bytes == [0; 16] {
+        // No crypto at all: Math.random is weaker but still unique enough per intent.
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }

@@ -192,6 +192,13 @@ async fn account_view_sends_the_token_and_lists_subscriptions() {
             next_delivery: Some("2026-12-03".parse().unwrap()),
             price_per_delivery: Money::new(3150, "EUR"),
             version: 1,
+            upcoming: vec![],
+            allowed_intervals: vec![Interval::weeks(2), Interval::weeks(4)],
+            swap_options: vec![],
+            paused_until: None,
+            cancelled_on: None,
+            reactivate_until: None,
+            max_pause_until: None,
         }],
     };
     stub_fetch(200, &serde_json::to_string(&account).unwrap());

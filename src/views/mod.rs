@@ -1,8 +1,12 @@
 //! The widget's views: one module per face, plus shared notices and skeletons.
 
 pub mod account;
+pub mod cancel;
+pub mod controls;
+pub mod history;
 pub mod notice;
 pub mod product;
+pub mod subscription;
 
 use crate::api::ApiError;
 use crate::i18n::Key;

@@ -1,0 +1,195 @@
+//! Optimistic updates for self-service: what a subscription will look like once the
+//! server accepts a change, shown at once and replaced by the server's answer (or rolled
+//! back) when it arrives. A display prediction only; the server is the authority.
+
+use cadence_contract::{Subscription, SubscriptionChange, SubscriptionStatus, UpcomingDelivery};
+
+/// The subscription as the shopper should see it right after asking for `change`.
+pub fn predict(current: &Subscription, change: &SubscriptionChange) -> Subscription {
+    let mut s = current.clone();
+    match change {
+        SubscriptionChange::Skip { date } => mark(&mut s.upcoming, *date, true),
+        SubscriptionChange::Unskip { date } => mark(&mut s.upcoming, *date, false),
+        SubscriptionChange::Pause | SubscriptionChange::PauseFor { .. } => {
+            s.status = SubscriptionStatus::Paused;
+        }
+        SubscriptionChange::PauseUntil { date } => {
+            s.status = SubscriptionStatus::Paused;
+            s.paused_until = Some(*date);
+        }
+        SubscriptionChange::Resume | SubscriptionChange::Reactivate => {
+            s.status = SubscriptionStatus::Active;
+            s.paused_until = None;
+            s.cancelled_on = None;
+        }
+        SubscriptionChange::Reschedule { date } => {
+            s.upcoming.retain(|u| u.date >= *date);
+            if s.upcoming.first().map(|u| u.date) != Some(*date) {
+                s.upcoming.insert(
+                    0,
+                    UpcomingDelivery {
+                        date: *date,
+                        skipped: false,
+                    },
+                );
+            }
+        }
+        SubscriptionChange::ShipNow => {}
+        SubscriptionChange::SetInterval { interval } => s.interval = *interval,
+        SubscriptionChange::SetQuantity { quantity } => {
+            if s.quantity > 0 {
+                let unit = s.price_per_delivery.amount_minor / i64::from(s.quantity);
+                s.price_per_delivery.amount_minor = unit * i64::from(*quantity);
+            }
+            s.quantity = *quantity;
+        }
+        SubscriptionChange::Swap { sku } => {
+            if let Some(option) = s.swap_options.iter().find(|o| &o.sku == sku).cloned() {
+                s.sku = option.sku;
+                s.product_name = option.name;
+                s.price_per_delivery = option.price.times(s.quantity);
+            }
+        }
+        SubscriptionChange::Cancel { .. } => {
+            s.status = SubscriptionStatus::Cancelled;
+            s.upcoming.clear();
+        }
+    }
+    if s.status == SubscriptionStatus::Paused && s.paused_until.is_none() {
+        s.upcoming.clear();
+    }
+    s.next_delivery = match s.status {
+        SubscriptionStatus::Cancelled => None,
+        _ => s.upcoming.iter().find(|u| !u.skipped).map(|u| u.date),
+    };
+    s
+}
+
+/// The change's wire name (`skip`, `pause_for`, …), for events and messages.
+pub fn action_name(change: &SubscriptionChange) -> &'static str {
+    match change {
+        SubscriptionChange::Skip { .. } => "skip",
+        SubscriptionChange::Unskip { .. } => "unskip",
+        SubscriptionChange::Pause => "pause",
+        SubscriptionChange::PauseFor { .. } => "pause_for",
+        SubscriptionChange::PauseUntil { .. } => "pause_until",
+        SubscriptionChange::Resume => "resume",
+        SubscriptionChange::Reschedule { .. } => "reschedule",
+        SubscriptionChange::ShipNow => "ship_now",
+        SubscriptionChange::SetInterval { .. } => "set_interval",
+        SubscriptionChange::SetQuantity { .. } => "set_quantity",
+        SubscriptionChange::Swap { .. } => "swap",
+        SubscriptionChange::Cancel { .. } => "cancel",
+        SubscriptionChange::Reactivate => "reactivate",
+    }
+}
+
+fn mark(upcoming: &mut [UpcomingDelivery], date: cadence_contract::Date, skipped: bool) {
+    for u in upcoming.iter_mut().filter(|u| u.date == date) {
+        u.skipped = skipped;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cadence_contract::{Interval, Money, SwapOption};
+
+    fn d(s: &str) -> cadence_contract::Date {
+        s.parse().unwrap()
+    }
+
+    fn sub() -> Subscription {
+        let upcoming = ["2026-12-01", "2026-12-29", "2027-01-26"]
+            .iter()
+            .map(|s| UpcomingDelivery {
+                date: d(s),
+                skipped: false,
+            })
+            .collect();
+        Subscription {
+            id: "sub_1".into(),
+            sku: "CAPS-INTENSO".into(),
+            product_name: "Intenso".into(),
+            quantity: 2,
+            interval: Interval::weeks(4),
+            status: SubscriptionStatus::Active,
+            next_delivery: Some(d("2026-12-01")),
+            price_per_delivery: Money::new(3150, "EUR"),
+            version: 3,
+            upcoming,
+            allowed_intervals: vec![Interval::weeks(2), Interval::weeks(4)],
+            swap_options: vec![SwapOption {
+                sku: "CAPS-LUNGO".into(),
+                name: "Lungo".into(),
+                price: Money::new(1620, "EUR"),
+            }],
+            paused_until: None,
+            cancelled_on: None,
+            reactivate_until: None,
+            max_pause_until: None,
+        }
+    }
+
+    #[test]
+    fn skipping_the_next_delivery_moves_next_delivery() {
+        let s = predict(
+            &sub(),
+            &SubscriptionChange::Skip {
+                date: d("2026-12-01"),
+            },
+        );
+        assert_eq!(s.next_delivery, Some(d("2026-12-29")));
+        let s = predict(
+            &s,
+            &SubscriptionChange::Unskip {
+                date: d("2026-12-01"),
+            },
+        );
+        assert_eq!(s.next_delivery, Some(d("2026-12-01")));
+    }
+
+    #[test]
+    fn quantity_and_swap_reprice() {
+        let s = predict(&sub(), &SubscriptionChange::SetQuantity { quantity: 3 });
+        assert_eq!((s.quantity, s.price_per_delivery.amount_minor), (3, 4725));
+        let s = predict(
+            &s,
+            &SubscriptionChange::Swap {
+                sku: "CAPS-LUNGO".into(),
+            },
+        );
+        assert_eq!(
+            (s.product_name.as_str(), s.price_per_delivery.amount_minor),
+            ("Lungo", 4860)
+        );
+    }
+
+    #[test]
+    fn pause_and_cancel_clear_the_schedule() {
+        let s = predict(&sub(), &SubscriptionChange::Pause);
+        assert_eq!(
+            (s.status, s.next_delivery),
+            (SubscriptionStatus::Paused, None)
+        );
+        let s = predict(&sub(), &SubscriptionChange::Cancel { reason: None });
+        assert_eq!(
+            (s.status, s.next_delivery),
+            (SubscriptionStatus::Cancelled, None)
+        );
+        let s = predict(&s, &SubscriptionChange::Reactivate);
+        assert_eq!(s.status, SubscriptionStatus::Active);
+    }
+
+    #[test]
+    fn reschedule_puts_the_new_date_first() {
+        let s = predict(
+            &sub(),
+            &SubscriptionChange::Reschedule {
+                date: d("2026-12-10"),
+            },
+        );
+        assert_eq!(s.next_delivery, Some(d("2026-12-10")));
+        assert_eq!(s.upcoming[1].date, d("2026-12-29"));
+    }
+}

@@ -1,0 +1,103 @@
+//! Cancel in at most two activations: "Cancel subscription" opens one inline confirmation
+//! that says what ends and when, with the confirm button right there. An optional reason
+//! (never pre-selected, never required) and one offer (pause instead) sit on the same
+//! panel — no extra steps, no shaming copy.
+
+use super::subscription::Card;
+use crate::i18n::{t, tf, Key};
+use cadence_contract::{CancelReason, SubscriptionChange};
+use leptos::prelude::*;
+
+#[component]
+pub fn CancelPanel(card: Card) -> impl IntoView {
+    let Card {
+        sub,
+        busy,
+        act,
+        locale,
+        ..
+    } = card;
+    let open = RwSignal::new(false);
+    let reason_select = NodeRef::<leptos::html::Select>::new();
+    let opener = NodeRef::<leptos::html::Button>::new();
+    let title = NodeRef::<leptos::html::H4>::new();
+    let id = sub.with_untracked(|s| s.id.clone());
+    let (panel_id, title_id) = (format!("cad-cancel-{id}"), format!("cad-cancel-title-{id}"));
+    let (controls, labelled_by) = (panel_id.clone(), title_id.clone());
+    let close = move || {
+        open.set(false);
+        if let Some(button) = opener.get() {
+            let _ = button.focus();
+        }
+    };
+    Effect::new(move |_| {
+        if open.get() {
+            if let Some(title) = title.get() {
+                let _ = title.focus(); // screen readers hear the question first
+            }
+        }
+    });
+    let reasons = [
+        ("too_much_product", Key::ReasonTooMuch),
+        ("too_expensive", Key::ReasonTooExpensive),
+        ("no_longer_needed", Key::ReasonNotNeeded),
+        ("trying_something_else", Key::ReasonSomethingElse),
+        ("other", Key::ReasonOther),
+    ];
+    let confirm = move |_| {
+        let reason = reason_select
+            .get()
+            .map(|el| el.value())
+            .and_then(|v| parse_reason(&v));
+        open.set(false);
+        act.run(SubscriptionChange::Cancel { reason });
+    };
+    let pause_instead = move |_| {
+        open.set(false);
+        act.run(SubscriptionChange::PauseFor { deliveries: 1 });
+    };
+    view! {
+        <button type="button" class="cad-button cad-danger-link" data-cadence="cancel" node_ref=opener
+            aria-expanded=move || open.get().to_string() aria-controls=controls
+            on:click=move |_| open.update(|o| *o = !*o)>
+            {t(locale, Key::Cancel)}
+        </button>
+        <div class="cad-panel" id=panel_id role="group" aria-labelledby=labelled_by hidden=move || !open.get()
+            on:keydown=move |ev| if ev.key() == "Escape" { close() }>
+            <h4 class="cad-subheading" id=title_id tabindex="-1" node_ref=title>
+                {move || tf(locale, Key::CancelTitle, &[("product", &sub.with(|s| s.product_name.clone()))])}
+            </h4>
+            <p>{t(locale, Key::CancelWhatEnds)}</p>
+            <label class="cad-label" for=format!("cad-reason-{id}")>{t(locale, Key::CancelReason)}</label>
+            <select id=format!("cad-reason-{id}") data-cadence="cancel-reason" node_ref=reason_select>
+                <option value="" selected=true>{t(locale, Key::ReasonNone)}</option>
+                {reasons.map(|(value, key)| view! { <option value=value>{t(locale, key)}</option> }).collect_view()}
+            </select>
+            <div class="cad-actions">
+                <button type="button" class="cad-button cad-danger" data-cadence="confirm-cancel"
+                    aria-disabled=move || busy.get().to_string() on:click=confirm>
+                    {t(locale, Key::ConfirmCancel)}
+                </button>
+                <button type="button" class="cad-button cad-secondary" data-cadence="keep" on:click=move |_| close()>
+                    {t(locale, Key::KeepSubscription)}
+                </button>
+                <button type="button" class="cad-link" data-cadence="pause-instead"
+                    hidden=move || sub.with(|s| s.status != cadence_contract::SubscriptionStatus::Active)
+                    on:click=pause_instead>
+                    {t(locale, Key::PauseInstead)}
+                </button>
+            </div>
+        </div>
+    }
+}
+
+fn parse_reason(value: &str) -> Option<CancelReason> {
+    Some(match value {
+        "too_much_product" => CancelReason::TooMuchProduct,
+        "too_expensive" => CancelReason::TooExpensive,
+        "no_longer_needed" => CancelReason::NoLongerNeeded,
+        "trying_something_else" => CancelReason::TryingSomethingElse,
+        "other" => CancelReason::Other,
+        _ => return None,
+    })
+}

@@ -1,0 +1,93 @@
+//! "Recent changes": the subscription's audit history, loaded when the shopper opens it
+//! and reloaded after each change they make.
+
+use super::subscription::{status_label, Card};
+use crate::format;
+use crate::i18n::{t, Key};
+use crate::load::Loader;
+use cadence_contract::{ChangeRecord, SubscriptionSnapshot};
+use leptos::prelude::*;
+
+#[component]
+pub fn History(card: Card, loader: StoredValue<Loader, LocalStorage>) -> impl IntoView {
+    let Card { sub, locale, .. } = card;
+    let open = RwSignal::new(false);
+    let id = sub.with_untracked(|s| s.id.clone());
+    let version = Memo::new(move |_| sub.with(|s| s.version));
+    view! {
+        <details class="cad-history" on:toggle=move |ev| {
+            use wasm_bindgen::JsCast;
+            let details = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok());
+            open.set(details.is_some_and(|d| d.open()));
+        }>
+            <summary data-cadence="history-toggle">{t(locale, Key::RecentChanges)}</summary>
+            {move || {
+                let _ = version.get();
+                open.get().then(|| {
+                    let records = loader.with_value(|l| l.history(id.clone()));
+                    move || match records.get() {
+                        None => view! { <p class="cad-muted">{t(locale, Key::Loading)}</p> }.into_any(),
+                        Some(Err(error)) => view! { <p>{t(locale, super::error_key(&error))}</p> }.into_any(),
+                        Some(Ok(list)) if list.is_empty() => view! { <p class="cad-muted">{t(locale, Key::NoChanges)}</p> }.into_any(),
+                        Some(Ok(list)) => view! {
+                            <ol class="cad-history-list" data-cadence="history">
+                                {list.into_iter().map(|r| record(card, r)).collect_view()}
+                            </ol>
+                        }.into_any(),
+                    }
+                })
+            }}
+        </details>
+    }
+}
+
+fn record(card: Card, r: ChangeRecord) -> impl IntoView {
+    let locale = card.locale;
+    let what = t(locale, action_key(&r.action));
+    let when =
+        r.at.get(..10)
+            .and_then(|d| d.parse().ok())
+            .map(|d| card.date(d))
+            .unwrap_or(r.at.clone());
+    view! {
+        <li data-cadence="history-item" data-action=r.action.clone()>
+            <span class="cad-history-what">{what}</span>
+            " · " <span class="cad-muted">{when}</span>
+            <span class="cad-history-after">{summary(card, &r.after)}</span>
+        </li>
+    }
+}
+
+fn summary(card: Card, s: &SubscriptionSnapshot) -> String {
+    let locale = card.locale;
+    let next = s
+        .next_delivery
+        .map(|d| format!(" · {} {}", t(locale, Key::NextDelivery), card.date(d)))
+        .unwrap_or_default();
+    format!(
+        " — {} · {} × {} · {}{next}",
+        status_label(locale, s.status),
+        t(locale, Key::Quantity),
+        s.quantity,
+        format::interval(locale, s.interval)
+    )
+}
+
+/// The words for an audit action: the label of the control that makes it.
+fn action_key(action: &str) -> Key {
+    match action {
+        "create" => Key::HistoryCreate,
+        "skip" => Key::SkipDelivery,
+        "unskip" => Key::UnskipDelivery,
+        "pause" | "pause_for" | "pause_until" => Key::Pause,
+        "resume" => Key::Resume,
+        "reschedule" => Key::Reschedule,
+        "ship_now" => Key::ShipNow,
+        "set_interval" => Key::ApplyFrequency,
+        "set_quantity" => Key::Quantity,
+        "swap" => Key::ApplySwap,
+        "cancel" => Key::Cancel,
+        "reactivate" => Key::Reactivate,
+        _ => Key::HistoryChange,
+    }
+}

@@ -1,0 +1,275 @@
+//! One subscription in the account view: its facts, and every self-service control,
+//! with optimistic updates that roll back visibly when the server says no.
+
+use super::cancel::CancelPanel;
+use super::controls::{Adjust, PausePanel, Upcoming};
+use super::history::History;
+use crate::api::ApiError;
+use crate::config::Config;
+use crate::format;
+use crate::i18n::{t, tf, Key, Locale};
+use crate::load::Loader;
+use crate::selfservice::predict;
+use cadence_contract::{Subscription, SubscriptionChange, SubscriptionStatus};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// What the card's controls share: the subscription as shown, whether a change is in
+/// flight, and how to ask for one.
+#[derive(Clone, Copy)]
+pub struct Card {
+    pub sub: RwSignal<Subscription>,
+    pub busy: RwSignal<bool>,
+    pub act: Callback<SubscriptionChange>,
+    pub locale: Locale,
+    pub tag: StoredValue<String>,
+}
+
+impl Card {
+    pub fn date(&self, date: cadence_contract::Date) -> String {
+        format::date(&self.tag.read_value(), date)
+    }
+}
+
+#[component]
+pub fn SubscriptionCard(config: Config, loader: Loader, initial: Subscription) -> impl IntoView {
+    let locale = config.locale;
+    let tag = StoredValue::new(config.locale_tag.clone());
+    let loader = StoredValue::new_local(loader);
+    let sub = RwSignal::new(initial);
+    let busy = RwSignal::new(false);
+    let said = RwSignal::new(String::new());
+    let alarm = RwSignal::new(String::new());
+    let act = Callback::new(move |change: SubscriptionChange| {
+        if busy.get_untracked() {
+            return; // one change at a time: the next one needs this one's new version
+        }
+        let before = sub.get_untracked();
+        sub.set(predict(&before, &change));
+        busy.set(true);
+        alarm.set(String::new());
+        said.set(t(locale, Key::Saving).to_owned());
+        let loader = loader.get_value();
+        spawn_local(async move {
+            let result = loader.change(&before, &change).await;
+            let tag = tag.get_value();
+            match result {
+                Ok(updated) => {
+                    said.set(done_message(locale, &tag, &change, &updated));
+                    sub.set(updated);
+                }
+                Err(ApiError::Status {
+                    status: 412,
+                    problem,
+                }) => {
+                    // Changed in another tab: show what is true now, and say so.
+                    sub.set(problem.and_then(|p| p.current).map_or(before, |c| *c));
+                    said.set(String::new());
+                    alarm.set(t(locale, Key::ChangedElsewhere).to_owned());
+                }
+                Err(error) => {
+                    sub.set(before);
+                    said.set(String::new());
+                    alarm.set(format!(
+                        "{} {}",
+                        t(locale, Key::ChangeFailed),
+                        reason(locale, &error)
+                    ));
+                }
+            }
+            busy.set(false);
+        });
+    });
+    let card = Card {
+        sub,
+        busy,
+        act,
+        locale,
+        tag,
+    };
+    let status = Memo::new(move |_| sub.with(|s| s.status));
+    let id = sub.with_untracked(|s| s.id.clone());
+    let title_id = format!("cad-sub-{id}");
+    let labelled_by = title_id.clone();
+
+    view! {
+        <li class="cad-subscription" data-cadence="subscription" data-id=id.clone()
+            aria-labelledby=labelled_by aria-busy=move || busy.get().to_string()>
+            <div class="cad-subscription-head">
+                <h3 class="cad-subscription-name" id=title_id>{move || sub.with(|s| s.product_name.clone())}</h3>
+                <span class=move || status_class(status.get()) data-cadence="status">
+                    {move || status_label(locale, status.get())}
+                </span>
+            </div>
+            <Facts card=card />
+            <StatusNote card=card />
+            {move || (status.get() != SubscriptionStatus::Cancelled).then(|| view! {
+                <Upcoming card=card />
+                <Adjust card=card />
+                <div class="cad-actions">
+                    <PausePanel card=card />
+                    <button type="button" class="cad-button cad-secondary" data-cadence="ship-now"
+                        aria-disabled=move || busy.get().to_string()
+                        hidden=move || status.get() != SubscriptionStatus::Active
+                        on:click=move |_| act.run(SubscriptionChange::ShipNow)>
+                        {t(locale, Key::ShipNow)}
+                    </button>
+                    <CancelPanel card=card />
+                </div>
+            })}
+            <p class="cad-live" role="status" data-cadence="announce">{move || said.get()}</p>
+            <p class="cad-error" role="alert" data-cadence="alert">{move || alarm.get()}</p>
+            <History card=card loader=loader />
+        </li>
+    }
+}
+
+#[component]
+fn Facts(card: Card) -> impl IntoView {
+    let Card {
+        sub, locale, tag, ..
+    } = card;
+    let next = move || sub.with(|s| s.next_delivery).map(|d| card.date(d));
+    view! {
+        <dl class="cad-facts">
+            <div><dt>{t(locale, Key::Quantity)}</dt><dd data-cadence="quantity">{move || sub.with(|s| s.quantity)}</dd></div>
+            <div>
+                <dt class="cad-visually-hidden">{t(locale, Key::Frequency)}</dt>
+                <dd data-cadence="interval">{move || format::interval(locale, sub.with(|s| s.interval))}</dd>
+            </div>
+            <div hidden=move || next().is_none()>
+                <dt>{t(locale, Key::NextDelivery)}</dt><dd data-cadence="next-delivery">{next}</dd>
+            </div>
+            <div>
+                <dt class="cad-visually-hidden">{t(locale, Key::Price)}</dt>
+                <dd class="cad-price" data-cadence="price">
+                    {move || sub.with(|s| format::price(&tag.read_value(), &s.price_per_delivery))}
+                    " " <span class="cad-muted">{t(locale, Key::PerDelivery)}</span>
+                </dd>
+            </div>
+        </dl>
+    }
+}
+
+/// Paused until…, or cancelled on… with the way back.
+#[component]
+fn StatusNote(card: Card) -> impl IntoView {
+    let Card {
+        sub,
+        busy,
+        act,
+        locale,
+        ..
+    } = card;
+    move || {
+        let s = sub.get();
+        match s.status {
+            SubscriptionStatus::Paused => {
+                let text = match s.paused_until {
+                    Some(d) => tf(locale, Key::PausedUntil, &[("date", &card.date(d))]),
+                    None => t(locale, Key::PausedOpenEnded).to_owned(),
+                };
+                view! { <p class="cad-note">{text}</p> }.into_any()
+            }
+            SubscriptionStatus::Cancelled => {
+                let on = s
+                    .cancelled_on
+                    .map(|d| tf(locale, Key::CancelledOn, &[("date", &card.date(d))]));
+                let until = s
+                    .reactivate_until
+                    .map(|d| tf(locale, Key::ReactivateUntil, &[("date", &card.date(d))]));
+                let can = s.reactivate_until.is_some();
+                view! {
+                    <div class="cad-note">
+                        <p>{on}" "{until}</p>
+                        {can.then(|| view! {
+                            <button type="button" class="cad-button" data-cadence="reactivate"
+                                aria-disabled=move || busy.get().to_string()
+                                on:click=move |_| act.run(SubscriptionChange::Reactivate)>
+                                {t(locale, Key::Reactivate)}
+                            </button>
+                        })}
+                    </div>
+                }
+                .into_any()
+            }
+            _ => ().into_any(),
+        }
+    }
+}
+
+pub fn status_label(locale: Locale, status: SubscriptionStatus) -> &'static str {
+    t(
+        locale,
+        match status {
+            SubscriptionStatus::Active => Key::StatusActive,
+            SubscriptionStatus::Paused => Key::StatusPaused,
+            SubscriptionStatus::Cancelled => Key::StatusCancelled,
+            SubscriptionStatus::Unknown => Key::StatusUnknown,
+        },
+    )
+}
+
+fn status_class(status: SubscriptionStatus) -> &'static str {
+    match status {
+        SubscriptionStatus::Active => "cad-status cad-status-active",
+        SubscriptionStatus::Paused => "cad-status cad-status-paused",
+        SubscriptionStatus::Cancelled => "cad-status cad-status-cancelled",
+        SubscriptionStatus::Unknown => "cad-status",
+    }
+}
+
+/// Why a change failed, in words the shopper can act on.
+fn reason(locale: Locale, error: &ApiError) -> String {
+    match error {
+        ApiError::Status {
+            status: 409 | 422,
+            problem: Some(p),
+        } => p
+            .errors
+            .first()
+            .map(|e| e.detail.clone())
+            .or_else(|| p.detail.clone())
+            .unwrap_or_else(|| t(locale, Key::ErrorServer).to_owned()),
+        other => t(locale, super::error_key(other)).to_owned(),
+    }
+}
+
+/// The sentence announced once the server has accepted `change`.
+fn done_message(
+    locale: Locale,
+    tag: &str,
+    change: &SubscriptionChange,
+    s: &Subscription,
+) -> String {
+    use SubscriptionChange as C;
+    let date = |d| format::date(tag, d);
+    match change {
+        C::Skip { date: d } => tf(locale, Key::DoneSkip, &[("date", &date(*d))]),
+        C::Unskip { date: d } => tf(locale, Key::DoneUnskip, &[("date", &date(*d))]),
+        C::Pause | C::PauseFor { .. } | C::PauseUntil { .. } => match s.paused_until {
+            Some(d) => format!(
+                "{} {}.",
+                t(locale, Key::DonePause),
+                tf(locale, Key::PausedUntil, &[("date", &date(d))])
+            ),
+            None => t(locale, Key::DonePause).to_owned(),
+        },
+        C::Resume => t(locale, Key::DoneResume).to_owned(),
+        C::Reschedule { date: d } => tf(locale, Key::DoneReschedule, &[("date", &date(*d))]),
+        C::ShipNow => t(locale, Key::DoneShipNow).to_owned(),
+        C::SetInterval { interval } => tf(
+            locale,
+            Key::DoneInterval,
+            &[("interval", &format::interval(locale, *interval))],
+        ),
+        C::SetQuantity { quantity } => tf(
+            locale,
+            Key::DoneQuantity,
+            &[("count", &quantity.to_string())],
+        ),
+        C::Swap { .. } => tf(locale, Key::DoneSwap, &[("product", &s.product_name)]),
+        C::Cancel { .. } => t(locale, Key::DoneCancel).to_owned(),
+        C::Reactivate => t(locale, Key::DoneReactivate).to_owned(),
+    }
+}
