@@ -110,3 +110,38 @@ export function hostPage(body) {
 ${body}
 </body></html>`;
 }
+
+/** Mints an HS256 customer token the way a merchant's backend would. */
+export async function mintToken(customer, ttlSeconds = 3600) {
+  const { createHmac } = await import('node:crypto');
+  const secret = process.env.CADENCE_JWT_SECRET;
+  if (!secret) throw new Error('CADENCE_JWT_SECRET is not set: run through `cargo xtask test`');
+  const b64 = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: customer, exp: Math.floor(Date.now() / 1000) + ttlSeconds })}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+/** Calls the API as `customer`; returns `{ status, body, headers }`. */
+export async function api(customer, method, path, body, headers = {}) {
+  const response = await fetch(`${API}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${await mintToken(customer)}`,
+      'content-type': 'application/json',
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+}
+
+/** A calendar date `days` from today (UTC) as YYYY-MM-DD. */
+export function isoDaysFromToday(days) {
+  return new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
+}
+
+/** How the widget shows a date in English: the browser's Intl, medium style, UTC. */
+export function shownDate(iso) {
+  return new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
+}
