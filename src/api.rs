@@ -4,7 +4,9 @@
 //! token when there is one, and turns every failure (offline, timeout, non-2xx,
 //! problem+json, a body that is not the JSON we expect) into an [`ApiError`].
 
-use cadence_contract::{Account, ChangeRecord, Problem, Product, Subscription, SubscriptionChange};
+use cadence_contract::{
+    Account, ChangeRecord, NewSubscription, Problem, Product, Subscription, SubscriptionChange,
+};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
@@ -89,17 +91,31 @@ impl Api {
         idempotency_key: &str,
     ) -> Result<Subscription, ApiError> {
         let path = format!("/me/subscriptions/{}/changes", encode(&subscription.id));
-        let value =
-            serde_wasm_bindgen::to_value(change).map_err(|e| ApiError::Decode(e.to_string()))?;
-        let body = js_sys::JSON::stringify(&value)
-            .map(String::from)
-            .unwrap_or_default();
         let request = self
             .request(Request::post(&self.url(&path)))
             .header("Content-Type", "application/json")
             .header("If-Match", &subscription.etag())
             .header("Idempotency-Key", idempotency_key)
-            .body(body)
+            .body(to_json(change)?)
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        decode(response).await
+    }
+
+    /// Subscribes the signed-in customer; the same `idempotency_key` twice creates one.
+    pub async fn subscribe(
+        &self,
+        new: &NewSubscription,
+        idempotency_key: &str,
+    ) -> Result<Subscription, ApiError> {
+        let request = self
+            .request(Request::post(&self.url("/me/subscriptions")))
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", idempotency_key)
+            .body(to_json(new)?)
             .map_err(|e| ApiError::Network(e.to_string()))?;
         let response = request
             .send()
@@ -138,6 +154,14 @@ impl Api {
             .map_err(|e| ApiError::Network(e.to_string()))?;
         decode(response).await
     }
+}
+
+/// A request body as JSON text, serialised by the browser's `JSON.stringify`.
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
+    let value = serde_wasm_bindgen::to_value(value).map_err(|e| ApiError::Decode(e.to_string()))?;
+    js_sys::JSON::stringify(&value)
+        .map(String::from)
+        .map_err(|_| ApiError::Decode("unserialisable request body".into()))
 }
 
 fn encode(segment: &str) -> String {

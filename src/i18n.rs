@@ -122,6 +122,16 @@ pub enum Key {
     ChangedElsewhere,
     HistoryCreate,
     HistoryChange,
+    PurchaseOptions,
+    DeliverEvery,
+    Terms,
+    FirstDelivery,
+    YouSave,
+    Subscribe,
+    AddToCart,
+    Subscribed,
+    AddedToCart,
+    SubscribeFailed,
 }
 
 /// The text for `key` in `locale`.
@@ -232,6 +242,16 @@ fn en(key: Key) -> &'static str {
         ChangedElsewhere => "This subscription was just changed elsewhere (another tab or device). You are now seeing the latest version; please check it and try again.",
         HistoryCreate => "Subscribed",
         HistoryChange => "Changed",
+        PurchaseOptions => "Purchase options",
+        DeliverEvery => "Deliver",
+        Terms => "Pause, skip or cancel any time.",
+        FirstDelivery => "First delivery on {date}, then {interval} at {price}.",
+        YouSave => "You save {amount} per delivery.",
+        Subscribe => "Subscribe",
+        AddToCart => "Add to cart",
+        Subscribed => "Subscribed! Your first delivery is on {date}.",
+        AddedToCart => "Added to your cart.",
+        SubscribeFailed => "Your subscription was not created, and nothing was charged.",
     }
 }
 
@@ -332,6 +352,16 @@ fn fr(key: Key) -> &'static str {
         ChangedElsewhere => "Cet abonnement vient d'être modifié ailleurs (autre onglet ou appareil). Vous voyez maintenant la dernière version : vérifiez-la et réessayez.",
         HistoryCreate => "Abonnement souscrit",
         HistoryChange => "Modifié",
+        PurchaseOptions => "Options d'achat",
+        DeliverEvery => "Livrer",
+        Terms => "Pause, report ou résiliation à tout moment.",
+        FirstDelivery => "Première livraison le {date}, puis {interval} à {price}.",
+        YouSave => "Vous économisez {amount} par livraison.",
+        Subscribe => "S'abonner",
+        AddToCart => "Ajouter au panier",
+        Subscribed => "Abonnement créé ! Première livraison le {date}.",
+        AddedToCart => "Ajouté à votre panier.",
+        SubscribeFailed => "Votre abonnement n'a pas été créé et rien n'a été débité.",
     }
 }
 
@@ -432,6 +462,16 @@ fn de(key: Key) -> &'static str {
         ChangedElsewhere => "Dieses Abo wurde gerade anderswo geändert (anderer Tab oder anderes Gerät). Sie sehen jetzt den aktuellen Stand; bitte prüfen Sie ihn und versuchen Sie es erneut.",
         HistoryCreate => "Abonniert",
         HistoryChange => "Geändert",
+        PurchaseOptions => "Kaufoptionen",
+        DeliverEvery => "Liefern",
+        Terms => "Jederzeit pausieren, auslassen oder kündigen.",
+        FirstDelivery => "Erste Lieferung am {date}, danach {interval} für {price}.",
+        YouSave => "Sie sparen {amount} pro Lieferung.",
+        Subscribe => "Abonnieren",
+        AddToCart => "In den Warenkorb",
+        Subscribed => "Abonniert! Ihre erste Lieferung kommt am {date}.",
+        AddedToCart => "Zum Warenkorb hinzugefügt.",
+        SubscribeFailed => "Ihr Abo wurde nicht angelegt, es wurde nichts berechnet.",
     }
 }
 

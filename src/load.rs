@@ -4,7 +4,9 @@
 
 use crate::api::{Api, ApiError};
 use crate::events;
-use cadence_contract::{Account, ChangeRecord, Product, Subscription, SubscriptionChange};
+use cadence_contract::{
+    Account, ChangeRecord, NewSubscription, Product, Subscription, SubscriptionChange,
+};
 use leptos::prelude::*;
 use web_sys::HtmlElement;
 
@@ -66,6 +68,32 @@ impl Loader {
         result
     }
 
+    /// Subscribes under `key` (one key per shopper intent, so a double click creates one
+    /// subscription) and announces `cadence:subscribed` to the page.
+    pub async fn subscribe(
+        &self,
+        new: &NewSubscription,
+        key: &str,
+    ) -> Result<Subscription, ApiError> {
+        let result = self.report(self.api.subscribe(new, key).await);
+        if let Ok(created) = &result {
+            events::emit(
+                &self.host,
+                "subscribed",
+                events::detail(&[
+                    ("subscriptionId", created.id.as_str().into()),
+                    ("sku", created.sku.as_str().into()),
+                    ("quantity", created.quantity.into()),
+                    (
+                        "interval",
+                        serde_wasm_bindgen::to_value(&created.interval).unwrap_or_default(),
+                    ),
+                ]),
+            );
+        }
+        result
+    }
+
     fn report<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
         if let Err(error) = &result {
             events::emit_error(&self.host, error.code(), &error.to_string());
@@ -76,7 +104,7 @@ impl Loader {
 
 /// A fresh random version-4 UUID naming one shopper intent. Built from
 /// `crypto.getRandomValues`, which (unlike `randomUUID`) also exists on plain-http pages.
-fn idempotency_key() -> String {
+pub fn idempotency_key() -> String {
     let mut bytes = [0u8; 16];
     if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
         let _ = crypto.get_random_values_with_u8_array(&mut bytes);

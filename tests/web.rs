@@ -152,16 +152,40 @@ async fn product_view_renders_name_and_localised_prices() {
     );
     // French formatting by the browser's Intl: decimal comma, euro sign after the amount.
     let price = text_of(&root, "[data-cadence=price]").await;
-    assert!(
-        price.starts_with("17,50") && price.ends_with('€'),
-        "{price:?}"
-    );
+    assert!(price.contains("17,50") && price.ends_with('€'), "{price:?}");
     let sub = text_of(&root, "[data-cadence=subscription-price]").await;
-    assert!(sub.starts_with("15,75"), "{sub:?}");
+    assert!(sub.contains("15,75"), "{sub:?}");
+    // Subscribe & save is pre-selected with the merchant's default cadence…
+    let total = text_of(&root, "[data-cadence=total]").await;
+    assert!(total.starts_with("15,75"), "{total:?}");
     assert!(root
         .text_content()
         .unwrap()
         .contains("Toutes les 4 semaines"));
+    // …and the price follows the shopper's choices at once.
+    let quantity: web_sys::HtmlSelectElement = root
+        .query_selector("[data-cadence=plan-quantity]")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    quantity.set_value("2");
+    quantity
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    let once: HtmlElement = root
+        .query_selector("[data-cadence=plan-once]")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    once.click();
+    sleep(50).await;
+    let total = text_of(&root, "[data-cadence=total]").await;
+    assert!(
+        total.starts_with("35,00"),
+        "two packs bought once: {total:?}"
+    );
     assert_eq!(
         requests(),
         vec![(format!("{API}/products/CAPS-INTENSO"), None)]

@@ -6,6 +6,7 @@ pub mod controls;
 pub mod history;
 pub mod notice;
 pub mod product;
+pub mod purchase;
 pub mod subscription;
 
 use crate::api::ApiError;

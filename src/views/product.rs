@@ -1,6 +1,7 @@
 //! The product-page view: what the product is, what it costs once, and with subscribe & save.
 
 use super::notice::{Notice, Skeleton};
+use super::purchase::PurchaseOptions;
 use crate::config::Config;
 use crate::format;
 use crate::i18n::{t, tf, Key, Locale};
@@ -19,7 +20,7 @@ pub fn ProductView(config: Config, loader: Loader, sku: String) -> impl IntoView
         Some(Err(error)) => {
             view! { <Notice locale=locale message=t(locale, super::error_key(&error)) retry=Some(retry) /> }.into_any()
         }
-        Some(Ok(p)) => product_card(&config, p).into_any(),
+        Some(Ok(p)) => product_card(&config, loader.clone(), p).into_any(),
     }
     }
 }
@@ -33,45 +34,25 @@ fn kind_label(locale: Locale, kind: ProductKind) -> Option<&'static str> {
     }
 }
 
-fn product_card(config: &Config, p: Product) -> impl IntoView {
-    let (locale, tag) = (config.locale, config.locale_tag.as_str());
-    let one_time = format::price(tag, &p.price);
+fn product_card(config: &Config, loader: Loader, p: Product) -> impl IntoView {
+    let locale = config.locale;
     let pack = p
         .units_per_pack
         .map(|n| tf(locale, Key::UnitsPerPack, &[("count", &n.to_string())]));
-    let offer = p.subscription.map(|offer| {
-        let price = format::price(tag, &offer.price);
-        let saving = tf(
-            locale,
-            Key::SubscribeSaving,
-            &[("percent", &offer.discount_percent.to_string())],
-        );
-        let cadence = format::interval(locale, offer.default_interval);
-        view! {
-            <div class="cad-option">
-                <dt>{t(locale, Key::SubscribeAndSave)}</dt>
-                <dd>
-                    <span class="cad-price" data-cadence="subscription-price">{price}</span>
-                    " "
-                    <span class="cad-muted">{t(locale, Key::PerDelivery)}</span>
-                    <span class="cad-saving">{saving}" · "{cadence}</span>
-                </dd>
-            </div>
-        }
-    });
+    let in_stock = p.in_stock;
     view! {
         <article class="cad-product" part="card" data-cadence="product">
             <p class="cad-eyebrow">{kind_label(locale, p.kind)}{pack.map(|pack| format!(" · {pack}"))}</p>
-            <h2 class="cad-title">{p.name}</h2>
-            <p class="cad-description">{p.description}</p>
-            <dl class="cad-options">
-                <div class="cad-option">
-                    <dt>{t(locale, Key::OneTimePrice)}</dt>
-                    <dd><span class="cad-price" data-cadence="price">{one_time}</span></dd>
-                </div>
-                {offer}
-            </dl>
-            {(!p.in_stock).then(|| view! { <p class="cad-badge">{t(locale, Key::OutOfStock)}</p> })}
+            <h2 class="cad-title">{p.name.clone()}</h2>
+            <p class="cad-description">{p.description.clone()}</p>
+            {if in_stock {
+                view! { <PurchaseOptions config=config.clone() loader=loader product=p /> }.into_any()
+            } else {
+                view! {
+                    <p><span class="cad-price" data-cadence="price">{format::price(&config.locale_tag, &p.price)}</span></p>
+                    <p class="cad-badge">{t(locale, Key::OutOfStock)}</p>
+                }.into_any()
+            }}
         </article>
     }
 }

@@ -1,0 +1,213 @@
+//! Purchase options on the product page: one-time or subscribe & save, frequency and
+//! quantity, with the price, the saving and the terms updating as the shopper chooses.
+//! Signed-in shoppers subscribe in one step; anonymous ones hand the choice to the
+//! shop's cart through `cadence:add-to-cart`.
+
+use crate::config::Config;
+use crate::events;
+use crate::format;
+use crate::i18n::{t, tf, Key};
+use crate::load::{idempotency_key, Loader};
+use cadence_contract::{Money, NewSubscription, Product, MAX_QUANTITY};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsValue;
+
+#[component]
+pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl IntoView {
+    let locale = config.locale;
+    let tag = StoredValue::new(config.locale_tag.clone());
+    let signed_in = config.customer_token.is_some();
+    let loader = StoredValue::new_local(loader);
+    let offer = product.subscription.clone();
+    let subscribe = RwSignal::new(offer.is_some());
+    let intervals = offer
+        .as_ref()
+        .map(|o| o.intervals.clone())
+        .unwrap_or_default();
+    let default_index = offer
+        .as_ref()
+        .and_then(|o| o.intervals.iter().position(|i| *i == o.default_interval))
+        .unwrap_or(0);
+    let interval_index = RwSignal::new(default_index);
+    let quantity = RwSignal::new(1u32);
+    let busy = RwSignal::new(false);
+    let said = RwSignal::new(String::new());
+    let alarm = RwSignal::new(String::new());
+    // One key per intent: a double click or a retry re-sends it, so one subscription.
+    let intent = StoredValue::new(idempotency_key());
+    let (sku, one_time, offer_price) = (
+        product.sku.clone(),
+        product.price.clone(),
+        offer.as_ref().map(|o| o.price.clone()),
+    );
+    let name = format!("cad-plan-{sku}");
+    let intervals = StoredValue::new(intervals);
+    let interval = move || intervals.with_value(|all| all.get(interval_index.get()).copied());
+    let unit_price = {
+        let (one_time, offer_price) = (one_time.clone(), offer_price.clone());
+        move || match (subscribe.get(), &offer_price) {
+            (true, Some(p)) => p.clone(),
+            _ => one_time.clone(),
+        }
+    };
+    let price = move |m: &Money| format::price(&tag.read_value(), m);
+    let total = {
+        let unit_price = unit_price.clone();
+        move || price(&unit_price().times(quantity.get()))
+    };
+    let saving = {
+        let (one_time, offer_price) = (one_time.clone(), offer_price.clone());
+        move || {
+            offer_price.as_ref().map(|p| {
+                let per = Money::new(one_time.amount_minor - p.amount_minor, p.currency.clone());
+                tf(
+                    locale,
+                    Key::YouSave,
+                    &[("amount", &price(&per.times(quantity.get())))],
+                )
+            })
+        }
+    };
+    let terms = {
+        let unit_price = unit_price.clone();
+        move || {
+            let (iv, today) = (interval()?, format::today()?);
+            let first = iv.nth_after(today, 1)?;
+            Some(tf(
+                locale,
+                Key::FirstDelivery,
+                &[
+                    ("date", &format::date(&tag.read_value(), first)),
+                    ("interval", &format::interval(locale, iv).to_lowercase()),
+                    ("price", &price(&unit_price().times(quantity.get()))),
+                ],
+            ))
+        }
+    };
+    let sku_for_submit = sku.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let (qty, plan) = (
+            quantity.get_untracked(),
+            interval().filter(|_| subscribe.get_untracked()),
+        );
+        alarm.set(String::new());
+        match (plan, signed_in) {
+            (Some(interval), true) => {
+                busy.set(true);
+                let new = NewSubscription {
+                    sku: sku_for_submit.clone(),
+                    quantity: qty,
+                    interval,
+                };
+                let (loader, key) = (loader.get_value(), intent.get_value());
+                spawn_local(async move {
+                    match loader.subscribe(&new, &key).await {
+                        Ok(created) => {
+                            intent.set_value(idempotency_key()); // the next subscribe is a new intent
+                            let date = created
+                                .next_delivery
+                                .map(|d| format::date(&tag.read_value(), d));
+                            said.set(tf(
+                                locale,
+                                Key::Subscribed,
+                                &[("date", &date.unwrap_or_default())],
+                            ));
+                        }
+                        Err(error) => alarm.set(format!(
+                            "{} {}",
+                            t(locale, Key::SubscribeFailed),
+                            t(locale, super::error_key(&error))
+                        )),
+                    }
+                    busy.set(false);
+                });
+            }
+            (plan, _) => {
+                let plan_value = match plan {
+                    Some(interval) => {
+                        serde_wasm_bindgen::to_value(&interval).unwrap_or(JsValue::NULL)
+                    }
+                    None => JsValue::from_str("one_time"),
+                };
+                let host = loader.with_value(|l| l.host.clone());
+                events::emit(
+                    &host,
+                    "add-to-cart",
+                    events::detail(&[
+                        ("sku", sku_for_submit.as_str().into()),
+                        ("quantity", qty.into()),
+                        ("plan", plan_value),
+                    ]),
+                );
+                said.set(t(locale, Key::AddedToCart).to_owned());
+            }
+        }
+    };
+    let has_offer = offer.is_some();
+    let options_view = offer.map(|o| {
+        let one_time_label = format!("{} · {}", t(locale, Key::OneTimePrice), price(&one_time));
+        let sub_label = format!(
+            "{} · {} {} ({})",
+            t(locale, Key::SubscribeAndSave),
+            price(&o.price),
+            t(locale, Key::PerDelivery),
+            tf(locale, Key::SubscribeSaving, &[("percent", &o.discount_percent.to_string())])
+        );
+        let name_once = name.clone();
+        view! {
+            <fieldset class="cad-plans">
+                <legend class="cad-label">{t(locale, Key::PurchaseOptions)}</legend>
+                <label class="cad-choice">
+                    <input type="radio" name=name_once value="once" data-cadence="plan-once"
+                        prop:checked=move || !subscribe.get() on:change=move |_| subscribe.set(false) />
+                    <span data-cadence="price">{one_time_label}</span>
+                </label>
+                <label class="cad-choice">
+                    <input type="radio" name=name value="subscribe" data-cadence="plan-subscribe"
+                        prop:checked=move || subscribe.get() on:change=move |_| subscribe.set(true) />
+                    <span data-cadence="subscription-price">{sub_label}</span>
+                </label>
+            </fieldset>
+        }
+    });
+    view! {
+        <form class="cad-purchase" on:submit=submit data-cadence="purchase">
+            {options_view}
+            {(!has_offer).then(|| view! {
+                <p><span class="cad-price" data-cadence="price">{price(&one_time)}</span></p>
+            })}
+            <div class="cad-adjust">
+                <div class="cad-field" hidden=move || !subscribe.get()>
+                    <label class="cad-label" for=format!("cad-every-{sku}")>{t(locale, Key::DeliverEvery)}</label>
+                    <select id=format!("cad-every-{sku}") data-cadence="plan-interval"
+                        on:change=move |ev| interval_index.set(event_target_value(&ev).parse().unwrap_or(0))>
+                        {intervals.get_value().into_iter().enumerate().map(|(i, iv)| view! {
+                            <option value=i.to_string() selected=i == default_index>{format::interval(locale, iv)}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="cad-field">
+                    <label class="cad-label" for=format!("cad-qty-{sku}")>{t(locale, Key::Quantity)}</label>
+                    <select id=format!("cad-qty-{sku}") data-cadence="plan-quantity"
+                        on:change=move |ev| quantity.set(event_target_value(&ev).parse().unwrap_or(1))>
+                        {(1..=MAX_QUANTITY.min(10)).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <p class="cad-total"><span class="cad-price" data-cadence="total">{total}</span>
+                " " <span class="cad-muted" hidden=move || !subscribe.get()>{t(locale, Key::PerDelivery)}</span></p>
+            <p class="cad-saving" hidden=move || !subscribe.get() data-cadence="saving">{saving}</p>
+            <p class="cad-muted" hidden=move || !subscribe.get() data-cadence="terms">{terms}" "{t(locale, Key::Terms)}</p>
+            <button type="submit" class="cad-button" data-cadence="purchase-submit" aria-disabled=move || busy.get().to_string()>
+                {move || t(locale, if subscribe.get() && signed_in { Key::Subscribe } else { Key::AddToCart })}
+            </button>
+            <p class="cad-live" role="status" data-cadence="announce">{move || said.get()}</p>
+            <p class="cad-error" role="alert" data-cadence="alert">{move || alarm.get()}</p>
+        </form>
+    }
+}
