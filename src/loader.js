@@ -22,7 +22,9 @@ const FALLBACK = {
 // Sizing and isolation that must apply before the full stylesheet arrives, so the
 // reserved space never changes (no layout shift) and host styles never leak in.
 const BASE_CSS =
-  ':host{display:block;box-sizing:border-box;contain:content;min-height:var(--cadence-min-height,20em);' +
+  // Reserved heights fit the loaded views of a typical catalog (measured in the e2e
+  // tests); merchants with longer texts set --cadence-min-height.
+  ':host{display:block;box-sizing:border-box;contain:content;min-height:var(--cadence-min-height,33.5em);' +
   // Inherited properties are all that crosses the shadow boundary; !important here beats
   // even a host page's !important rules (inner-context precedence), while merchants can
   // still size and space the element itself from outside.
@@ -30,8 +32,10 @@ const BASE_CSS =
   'letter-spacing:normal!important;word-spacing:normal!important;text-transform:none!important;' +
   'text-indent:0!important;text-align:start!important;text-shadow:none!important;white-space:normal!important;' +
   'visibility:visible!important;cursor:auto!important}' +
+  ':host([view=account]){min-height:var(--cadence-min-height,36.5em)}' +
   // Narrow screens wrap text onto more lines: reserve more so nothing below moves.
-  '@media (max-width:30em){:host{min-height:var(--cadence-min-height,28em)}}' +
+  '@media (max-width:30em){:host{min-height:var(--cadence-min-height,48em)}' +
+  ':host([view=account]){min-height:var(--cadence-min-height,74em)}}' +
   '.cadence-fallback{margin:0;padding:1em;border:1px solid #d0d7de;border-radius:.5em}';
 
 let module = null; // Promise of the initialised wasm module, or null

@@ -3,7 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SHOP, launch, openPage } from './harness.mjs';
+import { SHOP, api, launch, openPage } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
@@ -46,6 +46,52 @@ test('an account widget with a tampered token asks the shopper to sign in again'
   await alert.waitFor({ timeout: 15000 });
   assert.match(await alert.textContent(), /sign in again/);
   assert.ok((await events()).some((e) => e.type === 'cadence:error' && e.detail.code === 'unauthorized'));
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('an anonymous shopper picks a plan; the price follows and the shop cart gets the choice', async () => {
+  const { page, pageErrors, events } = await openPage(browser);
+  await page.goto(`${SHOP}/products/CAPS-INTENSO`);
+  const widget = page.locator('cadence-widget');
+  await widget.locator('[data-cadence=total]').waitFor({ timeout: 15000 });
+  assert.equal(await widget.locator('[data-cadence=total]').textContent(), '€15.75');
+  await widget.locator('[data-cadence=plan-interval]').selectOption({ label: 'Every 2 weeks' });
+  await widget.locator('[data-cadence=plan-quantity]').selectOption('2');
+  assert.equal(await widget.locator('[data-cadence=total]').textContent(), '€31.50');
+  assert.match(await widget.locator('[data-cadence=saving]').textContent(), /€3\.50/);
+  assert.match(await widget.locator('[data-cadence=terms]').textContent(), /every 2 weeks at €31\.50\. Pause, skip or cancel any time\./);
+  // Keyboard: the one-time option is a real radio button.
+  await widget.locator('[data-cadence=plan-once]').focus();
+  await page.keyboard.press('Space');
+  assert.equal(await widget.locator('[data-cadence=total]').textContent(), '€35.00');
+  await widget.locator('[data-cadence=plan-subscribe]').check();
+  await widget.locator('[data-cadence=purchase-submit]').click();
+  await widget.locator('[data-cadence=announce]').filter({ hasText: 'Added to your cart.' }).waitFor();
+  const carts = (await events()).filter((e) => e.type === 'cadence:add-to-cart');
+  assert.deepEqual(carts.map((e) => e.detail), [{ sku: 'CAPS-INTENSO', quantity: 2, plan: { count: 2, unit: 'week' } }]);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('a signed-in shopper subscribes in one step; a double click still makes one subscription', async () => {
+  const { page, pageErrors, events } = await openPage(browser);
+  await page.goto(`${SHOP}/products/CAPS-LUNGO?as=cust_ada`);
+  const widget = page.locator('cadence-widget');
+  const submit = widget.locator('[data-cadence=purchase-submit]');
+  await submit.waitFor({ timeout: 15000 });
+  assert.equal(await submit.textContent(), 'Subscribe');
+  await submit.dblclick();
+  await widget.locator('[data-cadence=announce]').filter({ hasText: /Subscribed! Your first delivery is on/ }).waitFor({ timeout: 10000 });
+  await page.waitForTimeout(300); // let a second request, if any, land
+  const subscribed = (await events()).filter((e) => e.type === 'cadence:subscribed');
+  assert.ok(subscribed.length >= 1 && subscribed.every((e) => e.detail.subscriptionId === subscribed[0].detail.subscriptionId));
+  const me = await api('cust_ada', 'GET', '/me');
+  assert.equal(me.body.subscriptions.filter((s) => s.sku === 'CAPS-LUNGO').length, 1);
+  // Survives a reload: the account page lists it.
+  await page.goto(`${SHOP}/account?as=cust_ada`);
+  await page.locator('cadence-widget [data-cadence=subscription]').nth(1).waitFor({ timeout: 15000 });
+  assert.match(await page.locator('cadence-widget').textContent(), /Lungo Dolce capsules/);
   assert.deepEqual(pageErrors, []);
   await page.close();
 });

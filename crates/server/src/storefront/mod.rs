@@ -128,13 +128,31 @@ async fn catalog(State(state): State<ShopState>) -> Response {
     }
 }
 
-async fn product(State(state): State<ShopState>, Path(sku): Path<String>) -> Response {
+/// A product page; `?as=cust_…` shows it to a signed-in demo customer, whose token the
+/// page's widget carries so they can subscribe in one step.
+async fn product(
+    State(state): State<ShopState>,
+    Path(sku): Path<String>,
+    Query(query): Query<AccountQuery>,
+) -> Response {
+    let customers = match state.db.read(db::customers::list).await {
+        Ok(customers) => customers,
+        Err(e) => return internal(e),
+    };
+    let token = query
+        .customer
+        .filter(|id| customers.iter().any(|c| &c.id == id))
+        .map(|id| state.keys.mint(&id, TOKEN_TTL_SECS, state.clock));
     match state
         .db
         .read(move |conn| db::products::find(conn, &sku))
         .await
     {
-        Ok(Some(product)) => Html(pages::product(&product, &state.api_url)).into_response(),
+        Ok(Some(product)) => (
+            [(header::CACHE_CONTROL, "private, no-store")],
+            Html(pages::product(&product, &state.api_url, token.as_deref())),
+        )
+            .into_response(),
         Ok(None) => error_page(StatusCode::NOT_FOUND, "We do not sell this product."),
         Err(e) => internal(e),
     }

@@ -108,7 +108,10 @@ pub fn catalog(products: &[Product]) -> String {
     layout("Shop", &main, None)
 }
 
-pub fn product(product: &Product, api_url: &str) -> String {
+pub fn product(product: &Product, api_url: &str, token: Option<&str>) -> String {
+    let token = token
+        .map(|t| format!(r#" customer-token="{}""#, escape(t)))
+        .unwrap_or_default();
     let pack = product
         .units_per_pack
         .map(|n| format!(r#"<p class="pack">{n} per pack</p>"#))
@@ -133,7 +136,7 @@ pub fn product(product: &Product, api_url: &str) -> String {
   </div>
 </article>
 <section class="widget-slot" aria-label="Subscription and routine">
-  <cadence-widget view="product" product="{sku}"></cadence-widget>
+  <cadence-widget view="product" product="{sku}"{token}></cadence-widget>
 </section>"#,
         name = escape(&product.name),
         initial = escape(&product.name.chars().next().unwrap_or('?').to_string()),
