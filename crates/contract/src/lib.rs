@@ -8,6 +8,7 @@ pub mod cadence;
 pub mod date;
 pub mod money;
 pub mod problem;
+pub mod schedule;
 pub mod selfservice;
 
 pub use api::*;
@@ -15,6 +16,7 @@ pub use cadence::{Interval, IntervalUnit};
 pub use date::Date;
 pub use money::Money;
 pub use problem::Problem;
+pub use schedule::{ChangeError, Rules, Schedule};
 pub use selfservice::*;
 
 /// The path prefix every API route lives under; bump only with a new, parallel contract.

@@ -7,39 +7,86 @@
 use crate::{Date, Interval, Money, SubscriptionStatus};
 
 /// One change to a subscription. Internally tagged: `{"action": "skip", "date": "2026-12-03"}`.
+///
+/// "Upcoming" deliveries start tomorrow: one due today is already on its way. A refused
+/// change changes nothing: 422 (with `errors[].pointer`) for a bad value, 409 for a change
+/// that does not apply in the current state. The rules are implemented once, in
+/// [`crate::Schedule::apply`].
+///
+/// - Cancelled: every change but `reactivate` → 409.
+/// - Paused: `skip`, `unskip`, `reschedule`, `ship_now` and `pause_for` → 409 (the dates
+///   they act on are not running); `pause_until` (change the restart date), `pause` (make
+///   it open-ended; 409 if it already is), `resume`, `set_interval`, `set_quantity`,
+///   `swap` and `cancel` are allowed.
+/// - Active: `resume` → 409; `reactivate` → 409 unless cancelled.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SubscriptionChange {
-    /// Skip one upcoming delivery (one of `Subscription::upcoming`).
+    /// Skip one upcoming delivery: `date` must be one of `Subscription::upcoming` that is
+    /// not skipped yet (else 422 at `/date`).
     Skip { date: Date },
-    /// Undo a skip, while that date is still ahead.
+    /// Undo a skip: `date` must be a skipped delivery still ahead (else 422 at `/date`).
     Unskip { date: Date },
-    /// Pause with no end date; nothing ships until `resume`.
+    /// Pause with no end date; nothing ships until `resume`. Skips are dropped.
     Pause,
-    /// Pause for the next `deliveries` deliveries, then resume by itself.
+    /// Pause for the next `deliveries` (1 ..= 6, else 422 at `/deliveries`) non-skipped
+    /// deliveries: the one after them is `paused_until`, when deliveries resume by themselves.
     PauseFor { deliveries: u32 },
-    /// Pause until `date`; deliveries restart on that date.
+    /// Pause until `date` (after today, at most `Subscription::max_pause_until` = today +
+    /// 180 days, else 422 at `/date`); deliveries restart on that date, then follow the
+    /// interval. Also moves the restart date of a running pause.
     PauseUntil { date: Date },
-    /// End a pause now.
+    /// End a pause now. The next delivery is tomorrow: a subscriber who resumes wants
+    /// product soon.
     Resume,
-    /// Move the next delivery to `date`; later deliveries follow the interval from there.
+    /// Move the next delivery to `date` (after today, at most today + 90 days, else 422 at
+    /// `/date`); later deliveries follow the interval from there; skips before it drop.
     Reschedule { date: Date },
-    /// Ship the next delivery today; the schedule continues one interval from today.
+    /// Ship one delivery today (an order dated today); the schedule continues one interval
+    /// from today.
     ShipNow,
-    /// Change how often deliveries come (one of `Subscription::allowed_intervals`).
+    /// Change how often deliveries come: one of `Subscription::allowed_intervals` (else
+    /// 422 at `/interval`). The next delivery keeps its date; later ones follow the new
+    /// interval.
     SetInterval { interval: Interval },
-    /// Change how many units each delivery holds (1 ..= `MAX_QUANTITY`).
+    /// Change how many units each delivery holds: 1 ..= `MAX_QUANTITY` (else 422 at
+    /// `/quantity`).
     SetQuantity { quantity: u32 },
-    /// Deliver another product instead (one of `Subscription::swap_options`).
+    /// Deliver another product instead: one of `Subscription::swap_options` (else 422 at
+    /// `/sku`); the price per delivery becomes that option's price × quantity.
     Swap { sku: String },
-    /// Cancel. Takes effect at once; no further delivery ships.
+    /// Cancel, at once: no further delivery ships. `cancelled_on` = today,
+    /// `reactivate_until` = today + 30 days. The optional reason goes to the audit trail.
     Cancel {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<CancelReason>,
     },
-    /// Undo a cancellation while `Subscription::reactivate_until` has not passed.
+    /// Undo a cancellation while today ≤ `Subscription::reactivate_until` (else 409). The
+    /// next delivery is the one the subscription had when cancelled if still ahead, else
+    /// tomorrow.
     Reactivate,
+}
+
+impl SubscriptionChange {
+    /// The change's wire name (`skip`, `pause_for`, …), as recorded in the audit trail.
+    pub fn action(&self) -> &'static str {
+        match self {
+            SubscriptionChange::Skip { .. } => "skip",
+            SubscriptionChange::Unskip { .. } => "unskip",
+            SubscriptionChange::Pause => "pause",
+            SubscriptionChange::PauseFor { .. } => "pause_for",
+            SubscriptionChange::PauseUntil { .. } => "pause_until",
+            SubscriptionChange::Resume => "resume",
+            SubscriptionChange::Reschedule { .. } => "reschedule",
+            SubscriptionChange::ShipNow => "ship_now",
+            SubscriptionChange::SetInterval { .. } => "set_interval",
+            SubscriptionChange::SetQuantity { .. } => "set_quantity",
+            SubscriptionChange::Swap { .. } => "swap",
+            SubscriptionChange::Cancel { .. } => "cancel",
+            SubscriptionChange::Reactivate => "reactivate",
+        }
+    }
 }
 
 /// Why a subscriber cancelled: optional, never required, never pre-selected.

@@ -8,7 +8,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cadence_contract::problem::{FieldError, PROBLEM_CONTENT_TYPE};
-use cadence_contract::Problem;
+use cadence_contract::{ChangeError, Problem, Subscription};
 
 /// Stable problem `type` URIs clients may branch on (the rest use `about:blank`).
 pub mod types {
@@ -16,6 +16,9 @@ pub mod types {
     pub const INVALID_TOKEN: &str = "urn:cadence:problem:invalid-token";
     pub const IDEMPOTENCY_KEY_REUSED: &str = "urn:cadence:problem:idempotency-key-reused";
     pub const IDEMPOTENCY_KEY_INVALID: &str = "urn:cadence:problem:idempotency-key-invalid";
+    pub const CHANGE_NOT_ALLOWED: &str = "urn:cadence:problem:change-not-allowed";
+    pub const STALE_VERSION: &str = "urn:cadence:problem:stale-version";
+    pub const IF_MATCH_REQUIRED: &str = "urn:cadence:problem:if-match-required";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +43,13 @@ pub enum ApiError {
     UnprocessableBody,
     #[error("idempotency key reused with a different request")]
     IdempotencyKeyReused,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("If-Match required")]
+    PreconditionRequired,
+    /// `If-Match` named an older version; carries the current one for the client.
+    #[error("stale If-Match")]
+    PreconditionFailed(Box<Subscription>),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -64,6 +74,9 @@ impl ApiError {
             ApiError::Validation(_)
             | ApiError::UnprocessableBody
             | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -106,9 +119,31 @@ impl ApiError {
                 Some("This Idempotency-Key was already used for a different request; use a new key for a new request."),
                 vec![],
             ),
+            ApiError::Conflict(why) => (
+                Some(types::CHANGE_NOT_ALLOWED),
+                "This change is not possible now".into(),
+                Some(why.as_str()),
+                vec![],
+            ),
+            ApiError::PreconditionRequired => (
+                Some(types::IF_MATCH_REQUIRED),
+                title,
+                Some("Send If-Match with the subscription's ETag, so a change never overwrites one you have not seen."),
+                vec![],
+            ),
+            ApiError::PreconditionFailed(_) => (
+                Some(types::STALE_VERSION),
+                "The subscription has changed".into(),
+                Some("The subscription was changed since you loaded it; `current` holds it as it is now."),
+                vec![],
+            ),
             ApiError::Internal(_) => {
                 (None, title, Some("Something went wrong on our side. Please try again later."), vec![])
             }
+        };
+        let current = match self {
+            ApiError::PreconditionFailed(current) => Some(current.clone()),
+            _ => None,
         };
         Problem {
             kind: kind.unwrap_or("about:blank").to_owned(),
@@ -116,7 +151,7 @@ impl ApiError {
             status: status.as_u16(),
             detail: detail.map(str::to_owned),
             errors,
-            current: None,
+            current,
         }
     }
 }
@@ -142,6 +177,12 @@ impl IntoResponse for ApiError {
             tracing::error!(%cause, "internal error while serving a request");
         }
         let mut response = problem_response(&self.to_problem());
+        if let ApiError::PreconditionFailed(current) = &self {
+            // The current validator, so the client can retry against it directly.
+            if let Ok(etag) = HeaderValue::from_str(&current.etag()) {
+                response.headers_mut().insert(header::ETAG, etag);
+            }
+        }
         if matches!(self, ApiError::Unauthorized(_)) {
             // RFC 6750: tell the client which scheme to use, without leaking why in detail.
             response.headers_mut().insert(
@@ -165,6 +206,15 @@ impl From<JsonRejection> for ApiError {
                 ApiError::PayloadTooLarge
             }
             _ => ApiError::BadRequest("The request body could not be read."),
+        }
+    }
+}
+
+impl From<ChangeError> for ApiError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Invalid { pointer, detail } => ApiError::field(pointer, detail),
+            ChangeError::Conflict(why) => ApiError::Conflict(why),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers and the contract types: the
 //! contract other backends implement, served at `GET /api/v1/openapi.json`.
 
-use crate::routes::{health, me, products, subscriptions};
+use crate::routes::{changes, health, me, products, subscriptions};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -19,6 +19,8 @@ use utoipa::{Modify, OpenApi};
         me::get_me,
         subscriptions::create_subscription,
         subscriptions::get_subscription,
+        changes::post_change,
+        changes::list_changes,
         openapi_json,
     ),
     components(schemas(
@@ -36,6 +38,12 @@ use utoipa::{Modify, OpenApi};
         cadence_contract::IntervalUnit,
         cadence_contract::Money,
         cadence_contract::Date,
+        cadence_contract::SubscriptionChange,
+        cadence_contract::CancelReason,
+        cadence_contract::UpcomingDelivery,
+        cadence_contract::SwapOption,
+        cadence_contract::ChangeRecord,
+        cadence_contract::SubscriptionSnapshot,
     )),
     modifiers(&BearerScheme),
     tags(

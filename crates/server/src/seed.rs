@@ -5,7 +5,8 @@
 //! subscription has a next delivery in the near future, not years ago.
 
 use crate::clock::Clock;
-use crate::db::subscriptions::{self, Change, NewRow};
+use crate::db::changes::{self, NewChange};
+use crate::db::subscriptions::{self, NewRow};
 use crate::error::ApiError;
 use cadence_contract::{Date, Interval};
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
@@ -46,6 +47,8 @@ struct SeedProduct {
     /// Allowed subscription intervals; empty means not subscribable.
     intervals: &'static [Interval],
     default_interval: Option<Interval>,
+    /// Products of one group may replace each other in a subscription.
+    swap_group: Option<&'static str>,
 }
 
 const PRODUCTS: &[SeedProduct] = &[
@@ -62,6 +65,7 @@ const PRODUCTS: &[SeedProduct] = &[
         discount_percent: 0,
         intervals: &[],
         default_interval: None,
+        swap_group: None,
     },
     SeedProduct {
         sku: "CAPS-INTENSO",
@@ -79,6 +83,7 @@ const PRODUCTS: &[SeedProduct] = &[
             Interval::weeks(8),
         ],
         default_interval: Some(Interval::weeks(4)),
+        swap_group: Some("barista-one-capsules"),
     },
     SeedProduct {
         sku: "CAPS-LUNGO",
@@ -96,6 +101,7 @@ const PRODUCTS: &[SeedProduct] = &[
             Interval::weeks(8),
         ],
         default_interval: Some(Interval::weeks(4)),
+        swap_group: Some("barista-one-capsules"),
     },
     SeedProduct {
         sku: "DESCALE-KIT",
@@ -108,6 +114,7 @@ const PRODUCTS: &[SeedProduct] = &[
         discount_percent: 5,
         intervals: &[Interval::months(3), Interval::months(6)],
         default_interval: Some(Interval::months(3)),
+        swap_group: None,
     },
     SeedProduct {
         sku: "WATER-FILTER",
@@ -120,6 +127,7 @@ const PRODUCTS: &[SeedProduct] = &[
         discount_percent: 5,
         intervals: &[Interval::months(2), Interval::months(4)],
         default_interval: Some(Interval::months(2)),
+        swap_group: None,
     },
     SeedProduct {
         sku: "MILK-FROTHER",
@@ -132,6 +140,7 @@ const PRODUCTS: &[SeedProduct] = &[
         discount_percent: 0,
         intervals: &[],
         default_interval: None,
+        swap_group: None,
     },
 ];
 
@@ -140,8 +149,9 @@ fn catalog(tx: &Transaction<'_>) -> Result<(), ApiError> {
     for p in PRODUCTS {
         tx.execute(
             "INSERT INTO products (sku, name, kind, description, price_minor, currency, units_per_pack,
-                in_stock, subscribable, discount_percent, default_interval_count, default_interval_unit)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'EUR', ?6, 1, ?7, ?8, ?9, ?10)",
+                in_stock, subscribable, discount_percent, default_interval_count, default_interval_unit,
+                swap_group)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'EUR', ?6, 1, ?7, ?8, ?9, ?10, ?11)",
             params![
                 p.sku,
                 p.name,
@@ -153,6 +163,7 @@ fn catalog(tx: &Transaction<'_>) -> Result<(), ApiError> {
                 p.discount_percent,
                 p.default_interval.map(|i| i.count),
                 p.default_interval.map(|i| unit_to_sql(i.unit)),
+                p.swap_group,
             ],
         )?;
         for interval in p.intervals {
@@ -264,15 +275,17 @@ fn customers(tx: &Transaction<'_>, clock: Clock) -> Result<(), ApiError> {
             now: &created_at,
         },
     )?;
-    let after = subscriptions::find(tx, "cust_ada", sub_id)?;
-    subscriptions::record_change(
+    let after = subscriptions::find(tx, "cust_ada", sub_id, today)?
+        .ok_or_else(|| ApiError::Internal("demo subscription vanished after insert".into()))?;
+    changes::record(
         tx,
-        &Change {
+        &NewChange {
             subscription_id: sub_id,
-            actor: "seed",
+            actor: "system",
             action: "create",
             before: None,
-            after: after.as_ref(),
+            after: &subscriptions::snapshot(&after),
+            reason: None,
             at: &created_at,
         },
     )?;

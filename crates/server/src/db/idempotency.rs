@@ -1,7 +1,40 @@
 //! Stored first responses to `(customer, Idempotency-Key)`, replayed for retries.
+//!
+//! Callers look the key up, do their work and store the response in one transaction, so
+//! a request is executed once however many times it is retried, concurrently or not.
+//! Refused requests (4xx) are not stored: fixing the body and retrying with the same key
+//! works.
 
 use crate::error::ApiError;
 use rusqlite::{Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+/// What a request means, independent of JSON formatting: equal hashes = the same request.
+/// Covers the method and path (so one key cannot be replayed against another
+/// subscription) and the body, re-serialised from its parsed form.
+pub fn request_hash(
+    method: &str,
+    path: &str,
+    body: &impl serde::Serialize,
+) -> Result<String, ApiError> {
+    let canonical = serde_json::to_string(body)?;
+    let digest = Sha256::digest(format!("{method} {path}\n{canonical}"));
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The stored response to replay for this key, if the key was used for this very
+/// request; `IdempotencyKeyReused` if it was used for another.
+pub fn replay(
+    conn: &Connection,
+    customer: &str,
+    key: &str,
+    request_hash: &str,
+) -> Result<Option<StoredResponse>, ApiError> {
+    match find(conn, customer, key)? {
+        Some(stored) if stored.request_hash != request_hash => Err(ApiError::IdempotencyKeyReused),
+        found => Ok(found),
+    }
+}
 
 /// What the first request with a key looked like and what it was answered.
 pub struct StoredResponse {

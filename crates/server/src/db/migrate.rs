@@ -5,10 +5,16 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order; `user_version` = how many of them the file has applied.
 /// Append only: never edit or reorder a migration that has shipped.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../../migrations/0001_initial.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../../migrations/0001_initial.sql"),
+    ),
+    (
+        "0002_selfservice",
+        include_str!("../../migrations/0002_selfservice.sql"),
+    ),
+];
 
 /// Applies the migrations the database has not seen yet, each in its own transaction
 /// together with its `user_version` bump, so a crash never leaves one half-applied.

@@ -1,9 +1,11 @@
 //! The SQLite connection pool: per-connection pragmas, migrations, and running blocking
 //! queries off the async runtime.
 
+pub mod changes;
 pub mod customers;
 pub mod idempotency;
 mod migrate;
+pub mod orders;
 pub mod products;
 pub mod subscriptions;
 

@@ -1,7 +1,9 @@
 //! Catalog queries: products with their subscription offer.
 
 use crate::error::ApiError;
-use cadence_contract::{Interval, IntervalUnit, Money, Product, ProductKind, SubscriptionOffer};
+use cadence_contract::{
+    Interval, IntervalUnit, Money, Product, ProductKind, SubscriptionOffer, SwapOption,
+};
 use rusqlite::{Connection, OptionalExtension, Row};
 
 /// How interval units are spelled in the database.
@@ -65,7 +67,7 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
 }
 
 /// The intervals a product may be subscribed at, shortest first.
-fn intervals(conn: &Connection, sku: &str) -> Result<Vec<Interval>, ApiError> {
+pub fn intervals(conn: &Connection, sku: &str) -> Result<Vec<Interval>, ApiError> {
     let mut stmt =
         conn.prepare_cached("SELECT count, unit FROM product_intervals WHERE sku = ?1")?;
     let rows = stmt.query_map([sku], |row| {
@@ -134,4 +136,43 @@ pub fn list(conn: &Connection) -> Result<Vec<Product>, ApiError> {
         .query_map([], raw)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     raws.into_iter().map(|raw| complete(conn, raw)).collect()
+}
+
+/// What a subscription to `sku` at `interval` may be swapped to: the other subscribable,
+/// in-stock products of its swap group that offer the same interval (so a swap never
+/// leaves a subscription on an interval its product does not allow). By name.
+pub fn swap_options(
+    conn: &Connection,
+    sku: &str,
+    interval: Interval,
+) -> Result<Vec<SwapOption>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.sku, p.name, p.price_minor, p.currency, p.discount_percent
+         FROM products p JOIN products mine ON mine.sku = ?1
+         WHERE p.swap_group = mine.swap_group AND p.sku <> mine.sku
+           AND p.subscribable = 1 AND p.in_stock = 1
+           AND EXISTS (SELECT 1 FROM product_intervals i
+                       WHERE i.sku = p.sku AND i.count = ?2 AND i.unit = ?3)
+         ORDER BY p.name",
+    )?;
+    let rows = stmt.query_map(
+        rusqlite::params![sku, interval.count, unit_to_sql(interval.unit)],
+        |row| {
+            let price = Money::new(row.get(2)?, row.get::<_, String>(3)?);
+            Ok(SwapOption {
+                sku: row.get(0)?,
+                name: row.get(1)?,
+                price: price.discounted(row.get(4)?),
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The subscribe & save discount the catalog offers on `sku` now.
+pub fn discount_percent(conn: &Connection, sku: &str) -> Result<Option<u8>, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT discount_percent FROM products WHERE sku = ?1")?
+        .query_row([sku], |row| row.get(0))
+        .optional()?)
 }

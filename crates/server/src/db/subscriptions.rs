@@ -1,12 +1,17 @@
-//! Subscription queries and the audit trail of their changes.
+//! Subscription rows: reading them into a `Schedule` and the `Subscription` the API shows,
+//! inserting, and saving a changed schedule.
 
-use super::products::{unit_from_sql, unit_to_sql};
+use super::products::{self, unit_from_sql, unit_to_sql};
 use crate::error::ApiError;
-use cadence_contract::{Date, Interval, Money, Subscription, SubscriptionStatus};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use cadence_contract::schedule::{MAX_PAUSE_DAYS, UPCOMING_COUNT};
+use cadence_contract::{
+    Date, Interval, Money, Rules, Schedule, Subscription, SubscriptionSnapshot, SubscriptionStatus,
+};
+use rusqlite::{params, Connection, OptionalExtension, Row as SqlRow};
 
 const SELECT: &str = "SELECT s.id, s.sku, p.name, s.quantity, s.interval_count, s.interval_unit,
-        s.status, s.next_delivery, p.price_minor, p.currency, s.discount_percent, s.version
+        s.status, s.anchor_date, s.skipped_dates, s.paused_until, s.cancelled_on,
+        s.reactivate_until, p.price_minor, p.currency, s.discount_percent, s.version
      FROM subscriptions s JOIN products p ON p.sku = s.sku";
 
 fn status_from_sql(status: &str) -> SubscriptionStatus {
@@ -18,7 +23,29 @@ fn status_from_sql(status: &str) -> SubscriptionStatus {
     }
 }
 
-/// Columns as read, before fallible conversions that rusqlite's row closure cannot express.
+fn status_to_sql(status: SubscriptionStatus) -> Result<&'static str, ApiError> {
+    match status {
+        SubscriptionStatus::Active => Ok("active"),
+        SubscriptionStatus::Paused => Ok("paused"),
+        SubscriptionStatus::Cancelled => Ok("cancelled"),
+        SubscriptionStatus::Unknown => Err(ApiError::Internal("unknown status to save".into())),
+    }
+}
+
+/// A subscription as stored, with its product's catalog price.
+pub struct Row {
+    pub id: String,
+    pub product_name: String,
+    pub schedule: Schedule,
+    /// The catalog price of one unit, before the subscription's discount.
+    pub unit_price: Money,
+    /// Locked in when subscribing (or swapping): a later catalog change does not
+    /// silently raise the price.
+    pub discount_percent: u8,
+    pub version: u64,
+}
+
+/// Columns as read, before the fallible conversions rusqlite's row closure cannot express.
 struct Raw {
     id: String,
     sku: String,
@@ -26,13 +53,14 @@ struct Raw {
     quantity: u32,
     interval: (u16, String),
     status: String,
-    next_delivery: Option<String>,
+    dates: [Option<String>; 4],
+    skipped: String,
     unit_price: Money,
     discount_percent: u8,
     version: u64,
 }
 
-fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
+fn raw(row: &SqlRow<'_>) -> rusqlite::Result<Raw> {
     Ok(Raw {
         id: row.get(0)?,
         sku: row.get(1)?,
@@ -40,65 +68,136 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
         quantity: row.get(3)?,
         interval: (row.get(4)?, row.get(5)?),
         status: row.get(6)?,
-        next_delivery: row.get(7)?,
-        unit_price: Money::new(row.get(8)?, row.get::<_, String>(9)?),
-        discount_percent: row.get(10)?,
+        dates: [Some(row.get(7)?), row.get(9)?, row.get(10)?, row.get(11)?],
+        skipped: row.get(8)?,
+        unit_price: Money::new(row.get(12)?, row.get::<_, String>(13)?),
+        discount_percent: row.get(14)?,
         // Versions start at 1 (a CHECK constraint), so the conversion cannot fail.
-        version: row.get::<_, i64>(11)?.max(1) as u64,
+        version: row.get::<_, i64>(15)?.max(1) as u64,
     })
 }
 
-fn convert(raw: Raw) -> Result<Subscription, ApiError> {
-    let next_delivery = raw
-        .next_delivery
-        .map(|d| d.parse::<Date>())
-        .transpose()
-        .map_err(|_| ApiError::Internal(format!("bad next_delivery in subscription {}", raw.id)))?;
-    Ok(Subscription {
-        price_per_delivery: raw
-            .unit_price
-            .discounted(raw.discount_percent)
-            .times(raw.quantity),
+fn convert(raw: Raw) -> Result<Row, ApiError> {
+    let bad = |what: &str| ApiError::Internal(format!("bad {what} in subscription {}", raw.id));
+    let date = |s: &Option<String>| s.as_deref().map(str::parse::<Date>).transpose();
+    let [anchor, paused_until, cancelled_on, reactivate_until] = &raw.dates;
+    let skipped: Vec<Date> =
+        serde_json::from_str(&raw.skipped).map_err(|_| bad("skipped_dates"))?;
+    let schedule = Schedule {
+        status: status_from_sql(&raw.status),
+        sku: raw.sku.clone(),
+        quantity: raw.quantity,
         interval: Interval {
             count: raw.interval.0,
             unit: unit_from_sql(&raw.interval.1)?,
         },
-        status: status_from_sql(&raw.status),
+        anchor: date(anchor)
+            .map_err(|_| bad("anchor_date"))?
+            .ok_or_else(|| bad("anchor_date"))?,
+        skipped,
+        paused_until: date(paused_until).map_err(|_| bad("paused_until"))?,
+        cancelled_on: date(cancelled_on).map_err(|_| bad("cancelled_on"))?,
+        reactivate_until: date(reactivate_until).map_err(|_| bad("reactivate_until"))?,
+    };
+    Ok(Row {
+        schedule,
         id: raw.id,
-        sku: raw.sku,
         product_name: raw.product_name,
-        quantity: raw.quantity,
-        next_delivery,
+        unit_price: raw.unit_price,
+        discount_percent: raw.discount_percent,
         version: raw.version,
-        // Self-service fields: filled in by the self-service work (issue 4).
-        upcoming: Vec::new(),
-        allowed_intervals: Vec::new(),
-        swap_options: Vec::new(),
-        paused_until: None,
-        cancelled_on: None,
-        reactivate_until: None,
-        max_pause_until: None,
     })
 }
 
-/// A customer's subscriptions, oldest first.
-pub fn list_for(conn: &Connection, customer: &str) -> Result<Vec<Subscription>, ApiError> {
-    let sql = format!("{SELECT} WHERE s.customer_id = ?1 ORDER BY s.created_at, s.id");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let raws = stmt
-        .query_map([customer], raw)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    raws.into_iter().map(convert).collect()
-}
-
 /// One of the customer's subscriptions; another customer's id reads as absent.
-pub fn find(conn: &Connection, customer: &str, id: &str) -> Result<Option<Subscription>, ApiError> {
+pub fn load(conn: &Connection, customer: &str, id: &str) -> Result<Option<Row>, ApiError> {
     let sql = format!("{SELECT} WHERE s.customer_id = ?1 AND s.id = ?2");
     let found = conn
         .prepare_cached(&sql)?
         .query_row([customer, id], raw)
         .optional()?;
     found.map(convert).transpose()
+}
+
+/// What the merchant allows this subscription to change to.
+pub fn rules(conn: &Connection, row: &Row) -> Result<Rules, ApiError> {
+    let s = &row.schedule;
+    let swaps = products::swap_options(conn, &s.sku, s.interval)?;
+    Ok(Rules::new(
+        products::intervals(conn, &s.sku)?,
+        swaps.into_iter().map(|o| o.sku).collect(),
+    ))
+}
+
+/// The subscription as the API shows it on `today`.
+pub fn view(conn: &Connection, row: &Row, today: Date) -> Result<Subscription, ApiError> {
+    let s = row.schedule.settled(today);
+    let cancelled = s.status == SubscriptionStatus::Cancelled;
+    Ok(Subscription {
+        id: row.id.clone(),
+        product_name: row.product_name.clone(),
+        quantity: s.quantity,
+        interval: s.interval,
+        status: s.status,
+        next_delivery: s.next_delivery(today),
+        price_per_delivery: row
+            .unit_price
+            .discounted(row.discount_percent)
+            .times(s.quantity),
+        version: row.version,
+        upcoming: s.upcoming(today, UPCOMING_COUNT),
+        allowed_intervals: products::intervals(conn, &s.sku)?,
+        swap_options: products::swap_options(conn, &s.sku, s.interval)?,
+        paused_until: s.paused_until,
+        cancelled_on: s.cancelled_on,
+        reactivate_until: s.reactivate_until,
+        max_pause_until: if cancelled {
+            None
+        } else {
+            today.add_days(MAX_PAUSE_DAYS)
+        },
+        sku: s.sku,
+    })
+}
+
+/// The part of a subscription the audit trail records.
+pub fn snapshot(s: &Subscription) -> SubscriptionSnapshot {
+    SubscriptionSnapshot {
+        sku: s.sku.clone(),
+        quantity: s.quantity,
+        interval: s.interval,
+        status: s.status,
+        next_delivery: s.next_delivery,
+    }
+}
+
+/// A customer's subscriptions, oldest first.
+pub fn list_for(
+    conn: &Connection,
+    customer: &str,
+    today: Date,
+) -> Result<Vec<Subscription>, ApiError> {
+    let sql = format!("{SELECT} WHERE s.customer_id = ?1 ORDER BY s.created_at, s.id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let raws = stmt
+        .query_map([customer], raw)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    raws.into_iter()
+        .map(|raw| view(conn, &convert(raw)?, today))
+        .collect()
+}
+
+/// One of the customer's subscriptions as the API shows it; another customer's reads as
+/// absent.
+pub fn find(
+    conn: &Connection,
+    customer: &str,
+    id: &str,
+    today: Date,
+) -> Result<Option<Subscription>, ApiError> {
+    load(conn, customer, id)?
+        .map(|row| view(conn, &row, today))
+        .transpose()
 }
 
 /// A subscription about to be created.
@@ -135,23 +234,48 @@ pub fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// One audit entry: who changed which subscription how, with the JSON before and after.
-pub struct Change<'a> {
-    pub subscription_id: &'a str,
-    pub actor: &'a str,
-    pub action: &'a str,
-    pub before: Option<&'a Subscription>,
-    pub after: Option<&'a Subscription>,
-    pub at: &'a str,
-}
-
-pub fn record_change(conn: &Connection, change: &Change<'_>) -> Result<(), ApiError> {
-    let before = change.before.map(serde_json::to_string).transpose()?;
-    let after = change.after.map(serde_json::to_string).transpose()?;
-    conn.prepare_cached(
-        "INSERT INTO subscription_changes (subscription_id, actor, action, before_json, after_json, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![change.subscription_id, change.actor, change.action, before, after, change.at])?;
+/// Writes `next` over `row` and bumps the version. The `version = ?` guard is belt and
+/// braces: callers hold the write lock since reading `row`, so it always matches.
+pub fn save(
+    conn: &Connection,
+    row: &Row,
+    next: &Schedule,
+    discount_percent: u8,
+    today: Date,
+    now: &str,
+) -> Result<(), ApiError> {
+    let date = |d: Option<Date>| d.map(|d| d.to_string());
+    let updated = conn
+        .prepare_cached(
+            "UPDATE subscriptions SET sku = ?1, quantity = ?2, interval_count = ?3,
+                interval_unit = ?4, status = ?5, anchor_date = ?6, next_delivery = ?7,
+                skipped_dates = ?8, paused_until = ?9, cancelled_on = ?10,
+                reactivate_until = ?11, discount_percent = ?12, version = version + 1,
+                updated_at = ?13
+             WHERE id = ?14 AND version = ?15",
+        )?
+        .execute(params![
+            next.sku,
+            next.quantity,
+            next.interval.count,
+            unit_to_sql(next.interval.unit),
+            status_to_sql(next.status)?,
+            next.anchor.to_string(),
+            date(next.next_delivery(today)),
+            serde_json::to_string(&next.skipped)?,
+            date(next.paused_until),
+            date(next.cancelled_on),
+            date(next.reactivate_until),
+            discount_percent,
+            now,
+            row.id,
+            row.version as i64,
+        ])?;
+    if updated != 1 {
+        return Err(ApiError::Internal(format!(
+            "subscription {} changed under the write lock",
+            row.id
+        )));
+    }
     Ok(())
 }

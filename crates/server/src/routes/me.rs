@@ -22,9 +22,10 @@ pub async fn get_me(
     customer: AuthedCustomer,
 ) -> Result<impl IntoResponse, ApiError> {
     let id = customer.id.clone();
+    let today = state.clock.today();
     let subscriptions = state
         .db
-        .read(move |conn| db::subscriptions::list_for(conn, &id))
+        .read(move |conn| db::subscriptions::list_for(conn, &id, today))
         .await?;
     let account = Account {
         customer: Customer {

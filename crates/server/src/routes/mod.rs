@@ -1,5 +1,6 @@
 //! The `/api/v1` routes, one module per resource.
 
+pub mod changes;
 pub mod fallback;
 pub mod health;
 pub mod me;
@@ -24,6 +25,10 @@ pub fn api_routes() -> Router<AppState> {
         .route(
             "/me/subscriptions/{id}",
             get(subscriptions::get_subscription),
+        )
+        .route(
+            "/me/subscriptions/{id}/changes",
+            get(changes::list_changes).post(changes::post_change),
         )
         .route("/openapi.json", get(crate::openapi::openapi_json))
         // Applies to the routes above, so it must come after them.

@@ -3,9 +3,10 @@
 
 use crate::app::AppState;
 use crate::auth::AuthedCustomer;
+use crate::db::changes::{self, NewChange};
 use crate::db::idempotency::{self, StoredResponse};
 use crate::db::products;
-use crate::db::subscriptions::{self, Change, NewRow};
+use crate::db::subscriptions::{self, NewRow};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
 use axum::extract::State;
@@ -14,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use cadence_contract::problem::FieldError;
 use cadence_contract::{NewSubscription, Problem, Product, Subscription, API_PREFIX, MAX_QUANTITY};
 use rusqlite::Connection;
-use sha2::{Digest, Sha256};
 
 /// The strong ETag of a subscription's current version.
 pub fn etag(subscription: &Subscription) -> HeaderValue {
@@ -27,7 +27,7 @@ fn location(subscription: &Subscription) -> String {
 }
 
 /// A JSON response carrying a subscription's ETag and, for creations, its Location.
-fn subscription_response(
+pub(crate) fn subscription_response(
     status: StatusCode,
     body: String,
     subscription: &Subscription,
@@ -47,11 +47,8 @@ fn subscription_response(
     response
 }
 
-/// What a request means, independent of formatting: equal hashes = the same request.
 fn request_hash(body: &NewSubscription) -> Result<String, ApiError> {
-    let canonical = serde_json::to_string(body)?;
-    let digest = Sha256::digest(format!("POST {API_PREFIX}/me/subscriptions\n{canonical}"));
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+    idempotency::request_hash("POST", &format!("{API_PREFIX}/me/subscriptions"), body)
 }
 
 /// Checks every rule, reporting all broken ones at once; returns the product on success.
@@ -89,9 +86,30 @@ fn validate(conn: &Connection, body: &NewSubscription) -> Result<Product, ApiErr
     }
 }
 
-enum Outcome {
-    Created(StoredResponse),
+/// A mutation's stored response, and whether this request executed it or replays it.
+pub(crate) enum Outcome {
+    Executed(StoredResponse),
     Replayed(StoredResponse),
+}
+
+impl Outcome {
+    /// The stored subscription response, marked `Idempotent-Replayed` when replayed.
+    pub(crate) fn into_response(self) -> Result<Response, ApiError> {
+        let (stored, replayed) = match self {
+            Outcome::Executed(stored) => (stored, false),
+            Outcome::Replayed(stored) => (stored, true),
+        };
+        let subscription: Subscription = serde_json::from_str(&stored.body)?;
+        let status = StatusCode::from_u16(stored.status)
+            .map_err(|_| ApiError::Internal("bad stored idempotent status".into()))?;
+        let mut response = subscription_response(status, stored.body, &subscription);
+        if replayed {
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        Ok(response)
+    }
 }
 
 /// Subscribe to a product.
@@ -124,10 +142,7 @@ pub async fn create_subscription(
     let outcome = state
         .db
         .write(move |tx| {
-            if let Some(stored) = idempotency::find(tx, &customer.id, &key)? {
-                if stored.request_hash != hash {
-                    return Err(ApiError::IdempotencyKeyReused);
-                }
+            if let Some(stored) = idempotency::replay(tx, &customer.id, &key, &hash)? {
                 return Ok(Outcome::Replayed(stored));
             }
             let product = validate(tx, &body)?;
@@ -156,16 +171,17 @@ pub async fn create_subscription(
                     now: &now,
                 },
             )?;
-            let created = subscriptions::find(tx, &customer.id, &id)?
+            let created = subscriptions::find(tx, &customer.id, &id, today)?
                 .ok_or_else(|| ApiError::Internal("subscription vanished after insert".into()))?;
-            subscriptions::record_change(
+            changes::record(
                 tx,
-                &Change {
+                &NewChange {
                     subscription_id: &id,
-                    actor: &format!("customer:{}", customer.id),
+                    actor: "customer",
                     action: "create",
                     before: None,
-                    after: Some(&created),
+                    after: &subscriptions::snapshot(&created),
+                    reason: None,
                     at: &now,
                 },
             )?;
@@ -175,24 +191,10 @@ pub async fn create_subscription(
                 body: serde_json::to_string(&created)?,
             };
             idempotency::store(tx, &customer.id, &key, &stored, &now)?;
-            Ok(Outcome::Created(stored))
+            Ok(Outcome::Executed(stored))
         })
         .await?;
-
-    let (stored, replayed) = match outcome {
-        Outcome::Created(stored) => (stored, false),
-        Outcome::Replayed(stored) => (stored, true),
-    };
-    let subscription: Subscription = serde_json::from_str(&stored.body)?;
-    let status = StatusCode::from_u16(stored.status)
-        .map_err(|_| ApiError::Internal("bad stored idempotent status".into()))?;
-    let mut response = subscription_response(status, stored.body, &subscription);
-    if replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    Ok(response)
+    outcome.into_response()
 }
 
 /// One of the customer's subscriptions, with its current ETag.
@@ -210,9 +212,10 @@ pub async fn get_subscription(
     customer: AuthedCustomer,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
+    let today = state.clock.today();
     let found = state
         .db
-        .read(move |conn| subscriptions::find(conn, &customer.id, &id))
+        .read(move |conn| subscriptions::find(conn, &customer.id, &id, today))
         .await?;
     let subscription = found.ok_or(ApiError::NotFound("You have no subscription with this id."))?;
     let body = serde_json::to_string(&subscription)?;

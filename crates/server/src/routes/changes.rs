@@ -1,0 +1,206 @@
+//! `POST /api/v1/me/subscriptions/{id}/changes` (self-service: one change, idempotent and
+//! guarded by `If-Match`) and `GET` of the same path (the recent changes, newest first).
+
+use super::subscriptions::Outcome;
+use crate::app::AppState;
+use crate::auth::AuthedCustomer;
+use crate::db::changes::{self, NewChange};
+use crate::db::idempotency::{self, StoredResponse};
+use crate::db::{orders, products, subscriptions};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cadence_contract::{ChangeRecord, Problem, Subscription, SubscriptionChange, API_PREFIX};
+
+/// How many changes the history shows: the recent ones, not an export.
+const HISTORY_LIMIT: u32 = 20;
+
+/// The entity tags listed in `If-Match`; 428 when the header is absent, because a change
+/// made without one could silently overwrite a change the subscriber never saw.
+fn if_match(headers: &HeaderMap) -> Result<Vec<String>, ApiError> {
+    let values = headers.get_all(header::IF_MATCH);
+    let mut tags = Vec::new();
+    for value in values {
+        let value = value
+            .to_str()
+            .map_err(|_| ApiError::BadRequest("The If-Match header is not readable."))?;
+        tags.extend(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    if tags.is_empty() {
+        return Err(ApiError::PreconditionRequired);
+    }
+    Ok(tags)
+}
+
+/// RFC 9110 strong comparison: weak tags (`W/"…"`) never match; `*` matches any version.
+fn matches(tags: &[String], current: &str) -> bool {
+    tags.iter().any(|t| t == "*" || t == current)
+}
+
+/// Change one of the customer's subscriptions.
+///
+/// Requires `If-Match` (the ETag the subscriber saw) and an `Idempotency-Key`. The key
+/// check, the version check, the change, its order (for `ship_now`), its audit row and the
+/// stored response commit in one transaction. A retry with the same key and body replays
+/// the first answer even when the If-Match is stale by then.
+#[utoipa::path(post, path = "/api/v1/me/subscriptions/{id}/changes", tag = "subscriptions",
+    security(("customer_token" = [])),
+    params(
+        ("id" = String, Path, description = "The subscription id"),
+        ("Idempotency-Key" = String, Header,
+            description = "A fresh UUID per intended change; reuse it only to retry the same request"),
+        ("If-Match" = String, Header, description = "The subscription's current ETag, e.g. \"sub_1.v3\""),
+    ),
+    request_body(content = SubscriptionChange, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed (or the replay of a retried request)", body = Subscription,
+            headers(("ETag" = String, description = "Strong validator of the new version"))),
+        (status = 400, description = "Malformed JSON or missing/invalid Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription for this customer", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The change does not apply in the subscription's current state (e.g. cancelled)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale; `current` holds the subscription as it is now", body = Problem, content_type = "application/problem+json",
+            headers(("ETag" = String, description = "The current version's validator"))),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid value (see `errors[].pointer`), an unknown action, or a reused Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn post_change(
+    State(state): State<AppState>,
+    customer: AuthedCustomer,
+    ApiPath(id): ApiPath<String>,
+    IdempotencyKey(key): IdempotencyKey,
+    headers: HeaderMap,
+    ApiJson(change): ApiJson<SubscriptionChange>,
+) -> Result<Response, ApiError> {
+    let tags = if_match(&headers)?;
+    let path = format!("{API_PREFIX}/me/subscriptions/{id}/changes");
+    let hash = idempotency::request_hash("POST", &path, &change)?;
+    let clock = state.clock;
+    let outcome = state
+        .db
+        .write(move |tx| {
+            if let Some(stored) = idempotency::replay(tx, &customer.id, &key, &hash)? {
+                return Ok(Outcome::Replayed(stored));
+            }
+            let today = clock.today();
+            let now = clock.timestamp();
+            let row = subscriptions::load(tx, &customer.id, &id)?
+                .ok_or(ApiError::NotFound("You have no subscription with this id."))?;
+            let before = subscriptions::view(tx, &row, today)?;
+            if !matches(&tags, &before.etag()) {
+                return Err(ApiError::PreconditionFailed(Box::new(before)));
+            }
+            let rules = subscriptions::rules(tx, &row)?;
+            let next = row.schedule.apply(&change, &rules, today)?;
+            // A swap takes the new product's subscribe & save discount, as its swap
+            // option showed; otherwise the locked-in discount stays.
+            let discount = match &change {
+                SubscriptionChange::Swap { sku } => {
+                    products::discount_percent(tx, sku)?.unwrap_or(row.discount_percent)
+                }
+                _ => row.discount_percent,
+            };
+            if let SubscriptionChange::ShipNow = change {
+                let unit_price = row.unit_price.discounted(row.discount_percent);
+                orders::insert_delivery(
+                    tx,
+                    &customer.id,
+                    &row.id,
+                    today,
+                    &next.sku,
+                    next.quantity,
+                    &unit_price,
+                )?;
+            }
+            subscriptions::save(tx, &row, &next, discount, today, &now)?;
+            let after = subscriptions::find(tx, &customer.id, &id, today)?
+                .ok_or_else(|| ApiError::Internal("subscription vanished after a change".into()))?;
+            let reason = match &change {
+                SubscriptionChange::Cancel {
+                    reason: Some(reason),
+                } => Some(serde_json::to_value(reason)?),
+                _ => None,
+            };
+            changes::record(
+                tx,
+                &NewChange {
+                    subscription_id: &row.id,
+                    actor: "customer",
+                    action: change.action(),
+                    before: Some(&subscriptions::snapshot(&before)),
+                    after: &subscriptions::snapshot(&after),
+                    reason: reason.as_ref().and_then(|r| r.as_str()),
+                    at: &now,
+                },
+            )?;
+            let stored = StoredResponse {
+                request_hash: hash,
+                status: StatusCode::OK.as_u16(),
+                body: serde_json::to_string(&after)?,
+            };
+            idempotency::store(tx, &customer.id, &key, &stored, &now)?;
+            Ok(Outcome::Executed(stored))
+        })
+        .await?;
+    outcome.into_response()
+}
+
+/// The subscription's recent changes, newest first (at most 20).
+#[utoipa::path(get, path = "/api/v1/me/subscriptions/{id}/changes", tag = "subscriptions",
+    security(("customer_token" = [])),
+    params(("id" = String, Path, description = "The subscription id")),
+    responses(
+        (status = 200, description = "The recent changes, newest first", body = Vec<ChangeRecord>),
+        (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription for this customer", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_changes(
+    State(state): State<AppState>,
+    customer: AuthedCustomer,
+    ApiPath(id): ApiPath<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let records = state
+        .db
+        .read(move |conn| {
+            subscriptions::load(conn, &customer.id, &id)?
+                .ok_or(ApiError::NotFound("You have no subscription with this id."))?;
+            changes::recent(conn, &id, HISTORY_LIMIT)
+        })
+        .await?;
+    Ok((
+        [(header::CACHE_CONTROL, "private, no-store")],
+        ApiJson(records),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn if_match_is_required_and_compared_strongly() {
+        let mut headers = HeaderMap::new();
+        assert!(matches!(
+            if_match(&headers),
+            Err(ApiError::PreconditionRequired)
+        ));
+        headers.insert(
+            header::IF_MATCH,
+            HeaderValue::from_static(r#"W/"s.v1", "s.v2""#),
+        );
+        let tags = if_match(&headers).unwrap();
+        assert!(matches(&tags, r#""s.v2""#));
+        assert!(!matches(&tags, r#""s.v1""#));
+        assert!(matches(&["*".to_owned()], r#""s.v9""#));
+    }
+}
