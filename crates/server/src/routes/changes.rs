@@ -40,6 +40,26 @@ fn if_match(headers: &HeaderMap) -> Result<Vec<String>, ApiError> {
     Ok(tags)
 }
 
+/// Parses the change strictly. serde ignores extra fields next to the tag of a unit
+/// variant (`{"action":"pause","until":…}`) despite `deny_unknown_fields`, so any field
+/// the parsed change does not have (other than an explicit `null`) is refused here: a
+/// typo must be an error, never silently dropped.
+fn parse_change(body: serde_json::Value) -> Result<SubscriptionChange, ApiError> {
+    let change: SubscriptionChange =
+        serde_json::from_value(body.clone()).map_err(|_| ApiError::UnprocessableBody)?;
+    let canonical = serde_json::to_value(&change)?;
+    let extra = match (&body, &canonical) {
+        (serde_json::Value::Object(sent), serde_json::Value::Object(known)) => sent
+            .iter()
+            .any(|(k, v)| !v.is_null() && !known.contains_key(k)),
+        _ => true,
+    };
+    if extra {
+        return Err(ApiError::UnprocessableBody);
+    }
+    Ok(change)
+}
+
 /// RFC 9110 strong comparison: weak tags (`W/"…"`) never match; `*` matches any version.
 fn matches(tags: &[String], current: &str) -> bool {
     tags.iter().any(|t| t == "*" || t == current)
@@ -79,8 +99,9 @@ pub async fn post_change(
     ApiPath(id): ApiPath<String>,
     IdempotencyKey(key): IdempotencyKey,
     headers: HeaderMap,
-    ApiJson(change): ApiJson<SubscriptionChange>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
+    let change = parse_change(body)?;
     let tags = if_match(&headers)?;
     let path = format!("{API_PREFIX}/me/subscriptions/{id}/changes");
     let hash = idempotency::request_hash("POST", &path, &change)?;
@@ -202,5 +223,22 @@ mod tests {
         assert!(matches(&tags, r#""s.v2""#));
         assert!(!matches(&tags, r#""s.v1""#));
         assert!(matches(&["*".to_owned()], r#""s.v9""#));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_even_on_unit_actions() {
+        let parse = |s: &str| parse_change(serde_json::from_str(s).unwrap());
+        assert_eq!(
+            parse(r#"{"action":"pause"}"#).unwrap(),
+            SubscriptionChange::Pause
+        );
+        assert!(parse(r#"{"action":"pause","until":"2026-01-01"}"#).is_err());
+        assert!(parse(r#"{"action":"skip","date":"2026-01-01","x":1}"#).is_err());
+        assert!(parse(r#"{"action":"cancel","reason":null}"#).is_ok());
+        assert!(
+            parse(r#"{"action":"cancel","reason":"because"}"#).is_ok(),
+            "unknown reasons are `unknown`"
+        );
+        assert!(parse(r#"["pause"]"#).is_err());
     }
 }

@@ -160,3 +160,89 @@ pub const INTENSO_EVERY_2_WEEKS: &str =
     r#"{"sku":"CAPS-INTENSO","quantity":1,"interval":{"count":2,"unit":"week"}}"#;
 pub const KEY_1: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 pub const KEY_2: &str = "0b5f9c1e-3a4d-4f6e-9b8a-1c2d3e4f5a6b";
+
+/// Ada's demo subscription: CAPS-INTENSO × 2 every 4 weeks, next delivery 2026-04-02.
+pub const ADA_SUB: &str = "sub_demo_ada_intenso";
+
+pub fn fresh_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub fn change_request(
+    token: &str,
+    id: &str,
+    if_match: Option<&str>,
+    key: &str,
+    body: &str,
+) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/me/subscriptions/{id}/changes"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("idempotency-key", key);
+    if let Some(tag) = if_match {
+        request = request.header(header::IF_MATCH, tag);
+    }
+    request.body(Body::from(body.to_owned())).unwrap()
+}
+
+impl TestApp {
+    /// Ada's subscription `id` and its ETag.
+    pub async fn subscription(&self, id: &str) -> (Value, String) {
+        let reply = self
+            .get_as(
+                &format!("/api/v1/me/subscriptions/{id}"),
+                &self.token("cust_ada"),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let etag = reply.header("etag").unwrap().to_owned();
+        (reply.json(), etag)
+    }
+
+    /// One change as Ada with an explicit If-Match and key.
+    pub async fn change_with(
+        &self,
+        id: &str,
+        if_match: Option<&str>,
+        key: &str,
+        body: &str,
+    ) -> Reply {
+        let token = self.token("cust_ada");
+        self.send(change_request(&token, id, if_match, key, body))
+            .await
+    }
+
+    /// One change as Ada against the current ETag, with a fresh key.
+    pub async fn change(&self, id: &str, body: &str) -> Reply {
+        let (_, etag) = self.subscription(id).await;
+        self.change_with(id, Some(&etag), &fresh_key(), body).await
+    }
+
+    /// Ada's change history of `id`.
+    pub async fn history(&self, id: &str) -> Value {
+        let reply = self
+            .get_as(
+                &format!("/api/v1/me/subscriptions/{id}/changes"),
+                &self.token("cust_ada"),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        reply.json()
+    }
+
+    /// The subscription and its audit row count: what "nothing changed" compares.
+    pub async fn state_of(&self, id: &str) -> (Value, i64) {
+        let (sub, _) = self.subscription(id).await;
+        let conn = self.state.db.conn().unwrap();
+        let audit = conn
+            .query_row(
+                "SELECT count(*) FROM subscription_changes WHERE subscription_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (sub, audit)
+    }
+}
