@@ -51,3 +51,38 @@ fn every_connection_gets_the_pragmas() {
     assert_eq!(pragma("synchronous"), "Integer(2)", "FULL");
     assert_eq!(pragma("busy_timeout"), "Integer(5000)");
 }
+
+/// A database from before self-service (0001 only) gains swap groups and readable
+/// schedules when 0002 runs on it.
+#[test]
+fn migration_0002_upgrades_an_existing_demo_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cadence.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0].1).unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO products (sku, name, kind, description, price_minor, currency, subscribable, discount_percent)
+             VALUES ('CAPS-INTENSO', 'Intenso', 'consumable', '', 1750, 'EUR', 1, 10),
+                    ('CAPS-LUNGO', 'Lungo', 'consumable', '', 1650, 'EUR', 1, 10);
+             INSERT INTO product_intervals VALUES ('CAPS-INTENSO', 4, 'week'), ('CAPS-LUNGO', 4, 'week');
+             INSERT INTO customers VALUES ('cust_ada', 'Ada', 'ada@example.com');
+             INSERT INTO subscriptions (id, customer_id, sku, quantity, interval_count, interval_unit,
+                 status, anchor_date, next_delivery, discount_percent, created_at, updated_at)
+             VALUES ('sub_old', 'cust_ada', 'CAPS-INTENSO', 1, 4, 'week', 'active', '2026-03-01',
+                 '2026-03-29', 10, '2026-03-01T00:00:00Z', '2026-03-01T00:00:00Z');",
+        )
+        .unwrap();
+    }
+    let (db, applied) = Db::open(&path).unwrap();
+    assert_eq!(applied, ["0002_selfservice"]);
+    let conn = db.conn().unwrap();
+    let today = "2026-03-15".parse().unwrap();
+    let sub = cadence_server::db::subscriptions::find(&conn, "cust_ada", "sub_old", today)
+        .unwrap()
+        .unwrap();
+    assert_eq!(sub.next_delivery, Some("2026-03-29".parse().unwrap()));
+    assert_eq!(sub.swap_options.len(), 1);
+    assert_eq!(sub.swap_options[0].sku, "CAPS-LUNGO");
+}

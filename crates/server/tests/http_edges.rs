@@ -104,6 +104,7 @@ async fn openapi_lists_every_path_with_problems_and_bearer_auth() {
         "/api/v1/me",
         "/api/v1/me/subscriptions",
         "/api/v1/me/subscriptions/{id}",
+        "/api/v1/me/subscriptions/{id}/changes",
         "/api/v1/openapi.json",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
@@ -115,4 +116,17 @@ async fn openapi_lists_every_path_with_problems_and_bearer_auth() {
     let post = &doc["paths"]["/api/v1/me/subscriptions"]["post"];
     assert!(post["responses"]["422"]["content"]["application/problem+json"].is_object());
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    let change = &doc["paths"]["/api/v1/me/subscriptions/{id}/changes"];
+    for status in ["200", "409", "412", "422", "428"] {
+        assert!(change["post"]["responses"][status].is_object(), "{status}");
+    }
+    assert!(change["get"]["responses"]["200"].is_object());
+    for schema in [
+        "SubscriptionChange",
+        "ChangeRecord",
+        "UpcomingDelivery",
+        "SwapOption",
+    ] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
 }
