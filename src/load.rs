@@ -58,7 +58,7 @@ impl Loader {
                 "subscription-changed",
                 events::detail(&[
                     ("subscriptionId", updated.id.as_str().into()),
-                    ("action", crate::selfservice::action_name(change).into()),
+                    ("action", change.action().into()),
                     ("version", (updated.version as f64).into()),
                 ]),
             ),

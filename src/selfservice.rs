@@ -65,25 +65,6 @@ pub fn predict(current: &Subscription, change: &SubscriptionChange) -> Subscript
     s
 }
 
-/// The change's wire name (`skip`, `pause_for`, …), for events and messages.
-pub fn action_name(change: &SubscriptionChange) -> &'static str {
-    match change {
-        SubscriptionChange::Skip { .. } => "skip",
-        SubscriptionChange::Unskip { .. } => "unskip",
-        SubscriptionChange::Pause => "pause",
-        SubscriptionChange::PauseFor { .. } => "pause_for",
-        SubscriptionChange::PauseUntil { .. } => "pause_until",
-        SubscriptionChange::Resume => "resume",
-        SubscriptionChange::Reschedule { .. } => "reschedule",
-        SubscriptionChange::ShipNow => "ship_now",
-        SubscriptionChange::SetInterval { .. } => "set_interval",
-        SubscriptionChange::SetQuantity { .. } => "set_quantity",
-        SubscriptionChange::Swap { .. } => "swap",
-        SubscriptionChange::Cancel { .. } => "cancel",
-        SubscriptionChange::Reactivate => "reactivate",
-    }
-}
-
 fn mark(upcoming: &mut [UpcomingDelivery], date: cadence_contract::Date, skipped: bool) {
     for u in upcoming.iter_mut().filter(|u| u.date == date) {
         u.skipped = skipped;
