@@ -25,16 +25,21 @@ pub struct Db {
 }
 
 /// Set on every connection: the pool may open new ones at any time.
-/// `synchronous=FULL` because a confirmed subscription change must survive a power cut.
-const PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+/// `busy_timeout` comes first so the other pragmas wait rather than fail while another
+/// connection holds a lock; `synchronous=FULL` because a confirmed subscription change
+/// must survive a power cut.
+const PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
+PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
-PRAGMA busy_timeout = 5000;
 PRAGMA foreign_keys = ON;";
 
 impl Db {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     /// Returns the handle and the names of the migrations applied now.
     pub fn open(path: &Path) -> Result<(Db, Vec<&'static str>), OpenError> {
+        // WAL is a property of the file: switch it once, alone, before the pool opens its
+        // connections in parallel (a new file would otherwise see them race for the lock).
+        Connection::open(path)?.execute_batch(PRAGMAS)?;
         let manager = SqliteConnectionManager::file(path)
             .with_init(|conn: &mut Connection| conn.execute_batch(PRAGMAS));
         // SQLite has one writer at a time; a handful of readers is plenty on WAL.
