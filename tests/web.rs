@@ -131,6 +131,10 @@ fn capsules() -> Product {
             discount_percent: 10,
             price: Money::new(1575, "EUR"),
         }),
+        usage: None,
+        routines: vec![],
+        community: None,
+        ownership: None,
     }
 }
 

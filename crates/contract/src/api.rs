@@ -3,7 +3,10 @@
 //! Response enums carry an `Unknown` catch-all so an older widget keeps working when a
 //! newer server adds a variant; request bodies reject unknown fields so typos are errors.
 
-use crate::{Date, Interval, Money, SwapOption, UpcomingDelivery};
+use crate::{
+    CommunityChoice, Date, Interval, Money, Ownership, Routine, SwapOption, UpcomingDelivery,
+    UsageQuestion,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -51,6 +54,19 @@ pub struct Product {
     /// Present when the product can be subscribed to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription: Option<SubscriptionOffer>,
+    /// For consumables: the usage question behind `recommend_interval`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<UsageQuestion>,
+    /// For durables: their maintenance routines (what `build_plan` schedules).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routines: Vec<Routine>,
+    /// What owners of the machine this fits choose; absent below 5 subscribing owners.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community: Option<CommunityChoice>,
+    /// Only with a valid customer token, when the customer owns this durable or one this
+    /// product fits: that machine, its routines and their due dates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ownership: Option<Ownership>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
