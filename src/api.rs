@@ -5,7 +5,8 @@
 //! problem+json, a body that is not the JSON we expect) into an [`ApiError`].
 
 use cadence_contract::{
-    Account, ChangeRecord, NewSubscription, Problem, Product, Subscription, SubscriptionChange,
+    Account, ChangeRecord, Interval, IntervalUnit, NewSubscription, Problem, Product, Subscription,
+    SubscriptionChange,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -72,6 +73,10 @@ impl Api {
         }
     }
 
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
     pub async fn product(&self, sku: &str) -> Result<Product, ApiError> {
         let path = format!("/products/{}", encode(sku));
         self.get(&path).await
@@ -128,6 +133,35 @@ impl Api {
     pub async fn history(&self, id: &str) -> Result<Vec<ChangeRecord>, ApiError> {
         self.get(&format!("/me/subscriptions/{}/changes", encode(id)))
             .await
+    }
+
+    /// Where the `.ics` file of a product's plan downloads from (a link the shopper
+    /// follows, so no fetch here). `interval: None` is a one-time purchase.
+    pub fn plan_ics_url(&self, sku: &str, interval: Option<Interval>, quantity: u32) -> String {
+        let interval = match interval {
+            None => "once".to_owned(),
+            Some(i) => {
+                let unit = match i.unit {
+                    IntervalUnit::Day => 'd',
+                    IntervalUnit::Week => 'w',
+                    IntervalUnit::Month => 'm',
+                };
+                format!("{}{unit}", i.count)
+            }
+        };
+        self.url(&format!(
+            "/products/{}/plan.ics?interval={interval}&quantity={quantity}",
+            encode(sku)
+        ))
+    }
+
+    /// The signed-in customer's subscribable calendar feed URL.
+    pub async fn calendar_feed(&self) -> Result<String, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Feed {
+            feed_url: String,
+        }
+        self.get::<Feed>("/me/calendar").await.map(|f| f.feed_url)
     }
 
     fn url(&self, path: &str) -> String {

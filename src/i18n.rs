@@ -132,6 +132,14 @@ pub enum Key {
     Subscribed,
     AddedToCart,
     SubscribeFailed,
+    UsageAdvice,
+    Community,
+    PlanTitle,
+    MonthlyCost,
+    Guide,
+    AddToCalendar,
+    CalendarFeed,
+    OwnedNote,
 }
 
 /// The text for `key` in `locale`.
@@ -252,6 +260,14 @@ fn en(key: Key) -> &'static str {
         Subscribed => "Subscribed! Your first delivery is on {date}.",
         AddedToCart => "Added to your cart.",
         SubscribeFailed => "Your subscription was not created, and nothing was charged.",
+        UsageAdvice => "At {usage} {unit}, {packs} last about {days} days: {interval} suits you.",
+        Community => "Most owners of this machine choose {interval} ({share}% of {owners} owners).",
+        PlanTitle => "Your routine, month by month",
+        MonthlyCost => "About {price} a month",
+        Guide => "Guide",
+        AddToCalendar => "Add to my calendar (.ics)",
+        CalendarFeed => "Subscribe in your calendar app",
+        OwnedNote => "Planned from your {model}, bought on {date}.",
     }
 }
 
@@ -362,6 +378,14 @@ fn fr(key: Key) -> &'static str {
         Subscribed => "Abonnement créé ! Première livraison le {date}.",
         AddedToCart => "Ajouté à votre panier.",
         SubscribeFailed => "Votre abonnement n'a pas été créé et rien n'a été débité.",
+        UsageAdvice => "À {usage} {unit}, {packs} durent environ {days} jours : {interval} vous convient.",
+        Community => "La plupart des propriétaires de cette machine choisissent {interval} ({share} % de {owners} propriétaires).",
+        PlanTitle => "Votre routine, mois par mois",
+        MonthlyCost => "Environ {price} par mois",
+        Guide => "Guide",
+        AddToCalendar => "Ajouter à mon agenda (.ics)",
+        CalendarFeed => "S'abonner dans votre application d'agenda",
+        OwnedNote => "Planifié d'après votre {model}, acheté le {date}.",
     }
 }
 
@@ -472,6 +496,14 @@ fn de(key: Key) -> &'static str {
         Subscribed => "Abonniert! Ihre erste Lieferung kommt am {date}.",
         AddedToCart => "Zum Warenkorb hinzugefügt.",
         SubscribeFailed => "Ihr Abo wurde nicht angelegt, es wurde nichts berechnet.",
+        UsageAdvice => "Bei {usage} {unit} reichen {packs} etwa {days} Tage: {interval} passt zu Ihnen.",
+        Community => "Die meisten Besitzer dieser Maschine wählen {interval} ({share} % von {owners} Besitzern).",
+        PlanTitle => "Ihre Routine, Monat für Monat",
+        MonthlyCost => "Etwa {price} pro Monat",
+        Guide => "Anleitung",
+        AddToCalendar => "In meinen Kalender (.ics)",
+        CalendarFeed => "In Ihrer Kalender-App abonnieren",
+        OwnedNote => "Geplant für Ihre {model}, gekauft am {date}.",
     }
 }
 

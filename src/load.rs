@@ -34,6 +34,22 @@ impl Loader {
         })
     }
 
+    /// The calendar feed link, for signed-in shoppers only (None while loading or on
+    /// failure: the link is a convenience, its absence is not an error to show).
+    pub fn calendar_feed(&self) -> LocalResource<Option<String>> {
+        let this = self.clone();
+        LocalResource::new(move || {
+            let this = this.clone();
+            async move {
+                if this.api.has_token() {
+                    this.api.calendar_feed().await.ok()
+                } else {
+                    None
+                }
+            }
+        })
+    }
+
     pub fn history(&self, id: String) -> LocalResource<Result<Vec<ChangeRecord>, ApiError>> {
         let this = self.clone();
         LocalResource::new(move || {

@@ -5,6 +5,7 @@ pub mod cancel;
 pub mod controls;
 pub mod history;
 pub mod notice;
+pub mod plan;
 pub mod product;
 pub mod purchase;
 pub mod subscription;

@@ -3,12 +3,15 @@
 //! Signed-in shoppers subscribe in one step; anonymous ones hand the choice to the
 //! shop's cart through `cadence:add-to-cart`.
 
+use super::plan::PlanPreview;
 use crate::config::Config;
 use crate::events;
 use crate::format;
 use crate::i18n::{t, tf, Key};
 use crate::load::{idempotency_key, Loader};
-use cadence_contract::{Money, NewSubscription, Product, MAX_QUANTITY};
+use cadence_contract::{
+    recommend_interval, Money, NewSubscription, PlanChoice, Product, MAX_QUANTITY,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
@@ -31,6 +34,10 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
         .unwrap_or(0);
     let interval_index = RwSignal::new(default_index);
     let quantity = RwSignal::new(1u32);
+    let usage_question = product.usage.clone();
+    let usage = RwSignal::new(usage_question.as_ref().map_or(0, |q| q.default));
+    let units_per_pack = product.units_per_pack.unwrap_or(0);
+    let stored_product = StoredValue::new(product.clone());
     let busy = RwSignal::new(false);
     let said = RwSignal::new(String::new());
     let alarm = RwSignal::new(String::new());
@@ -44,6 +51,88 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
     let name = format!("cad-plan-{sku}");
     let intervals = StoredValue::new(intervals);
     let interval = move || intervals.with_value(|all| all.get(interval_index.get()).copied());
+    // The shopper's usage suggests the allowed interval nearest to how long their packs
+    // last; it pre-selects it whenever usage or quantity change.
+    let advice = {
+        let units_per_use = usage_question.as_ref().map_or(1, |q| q.units_per_use);
+        Memo::new(move |_| {
+            intervals.with_value(|all| {
+                recommend_interval(
+                    units_per_pack,
+                    quantity.get(),
+                    usage.get(),
+                    units_per_use,
+                    all,
+                )
+            })
+        })
+    };
+    let has_usage = usage_question.is_some();
+    let follow_advice = move || {
+        if let Some(a) = advice.get_untracked() {
+            if let Some(i) = intervals.with_value(|all| all.iter().position(|iv| *iv == a.interval))
+            {
+                interval_index.set(i);
+            }
+        }
+    };
+    if has_usage {
+        follow_advice();
+    }
+    let advice_text = {
+        let unit = usage_question
+            .as_ref()
+            .map(|q| q.unit.clone())
+            .unwrap_or_default();
+        move || {
+            advice.get().map(|a| {
+                tf(
+                    locale,
+                    Key::UsageAdvice,
+                    &[
+                        ("usage", &usage.get().to_string()),
+                        ("unit", &unit),
+                        ("packs", &format!("{} × {units_per_pack}", quantity.get())),
+                        ("days", &a.days_per_delivery.to_string()),
+                        (
+                            "interval",
+                            &format::interval(locale, a.interval).to_lowercase(),
+                        ),
+                    ],
+                )
+            })
+        }
+    };
+    let community_text = product.community.as_ref().map(|c| {
+        tf(
+            locale,
+            Key::Community,
+            &[
+                (
+                    "interval",
+                    &format::interval(locale, c.interval).to_lowercase(),
+                ),
+                ("share", &c.share_percent.to_string()),
+                ("owners", &c.owners.to_string()),
+            ],
+        )
+    });
+    let choice = Signal::derive(move || PlanChoice {
+        interval: interval().filter(|_| subscribe.get()),
+        quantity: quantity.get(),
+    });
+    let ics_url = {
+        let sku = product.sku.clone();
+        Signal::derive(move || {
+            let c = choice.get();
+            loader.with_value(|l| l.api.plan_ics_url(&sku, c.interval, c.quantity))
+        })
+    };
+    let feed = if signed_in {
+        Some(loader.with_value(|l| l.calendar_feed()))
+    } else {
+        None
+    };
     let unit_price = {
         let (one_time, offer_price) = (one_time.clone(), offer_price.clone());
         move || match (subscribe.get(), &offer_price) {
@@ -178,6 +267,24 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
     view! {
         <form class="cad-purchase" on:submit=submit data-cadence="purchase">
             {options_view}
+            {usage_question.clone().map(|q| {
+                let id = format!("cad-usage-{sku}");
+                view! {
+                    <div class="cad-field" hidden=move || !subscribe.get()>
+                        <label class="cad-label" for=id.clone()>{q.prompt}</label>
+                        <input type="number" id=id data-cadence="usage" inputmode="numeric"
+                            min=q.min.to_string() max=q.max.to_string() prop:value=move || usage.get().to_string()
+                            on:change=move |ev| {
+                                let n: u32 = event_target_value(&ev).parse().unwrap_or(q.default);
+                                usage.set(n.clamp(q.min, q.max));
+                                follow_advice();
+                            } />
+                        <span class="cad-muted">{q.unit.clone()}</span>
+                    </div>
+                }
+            })}
+            <p class="cad-advice" data-cadence="advice" hidden=move || !subscribe.get() || !has_usage>{advice_text}</p>
+            {community_text.map(|text| view! { <p class="cad-muted" data-cadence="community" hidden=move || !subscribe.get()>{text}</p> })}
             {(!has_offer).then(|| view! {
                 <p><span class="cad-price" data-cadence="price">{price(&one_time)}</span></p>
             })}
@@ -185,16 +292,22 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                 <div class="cad-field" hidden=move || !subscribe.get()>
                     <label class="cad-label" for=format!("cad-every-{sku}")>{t(locale, Key::DeliverEvery)}</label>
                     <select id=format!("cad-every-{sku}") data-cadence="plan-interval"
+                        prop:value=move || interval_index.get().to_string()
                         on:change=move |ev| interval_index.set(event_target_value(&ev).parse().unwrap_or(0))>
                         {intervals.get_value().into_iter().enumerate().map(|(i, iv)| view! {
-                            <option value=i.to_string() selected=i == default_index>{format::interval(locale, iv)}</option>
+                            <option value=i.to_string()>{format::interval(locale, iv)}</option>
                         }).collect_view()}
                     </select>
                 </div>
                 <div class="cad-field">
                     <label class="cad-label" for=format!("cad-qty-{sku}")>{t(locale, Key::Quantity)}</label>
                     <select id=format!("cad-qty-{sku}") data-cadence="plan-quantity"
-                        on:change=move |ev| quantity.set(event_target_value(&ev).parse().unwrap_or(1))>
+                        on:change=move |ev| {
+                            quantity.set(event_target_value(&ev).parse().unwrap_or(1));
+                            if has_usage {
+                                follow_advice();
+                            }
+                        }>
                         {(1..=MAX_QUANTITY.min(10)).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
                     </select>
                 </div>
@@ -208,6 +321,12 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
             </button>
             <p class="cad-live" role="status" data-cadence="announce">{move || said.get()}</p>
             <p class="cad-error" role="alert" data-cadence="alert">{move || alarm.get()}</p>
+            <PlanPreview locale=locale tag=tag product=stored_product choice=choice ics_url=ics_url />
+            {feed.map(|feed| view! {
+                {move || feed.get().flatten().map(|url| view! {
+                    <a class="cad-link" data-cadence="calendar-feed" href=url>{t(locale, Key::CalendarFeed)}</a>
+                })}
+            })}
         </form>
     }
 }

@@ -1,0 +1,71 @@
+//! The routine plan preview on the product page: how often the shopper will need this at
+//! their usage, the deliveries and maintenance steps of the coming months, and what it
+//! costs per month — computed in the browser with the contract's own rules, so every
+//! change of usage, frequency or quantity updates it at once without a round trip.
+
+use crate::format;
+use crate::i18n::{t, tf, Key, Locale};
+use cadence_contract::{build_plan, PlanChoice, PlanEventKind, Product};
+use leptos::prelude::*;
+
+/// How many months the preview shows.
+pub const PREVIEW_MONTHS: u32 = 6;
+/// How many plan lines the preview lists before "and more in your calendar".
+pub const PREVIEW_EVENTS: usize = 8;
+
+#[component]
+pub fn PlanPreview(
+    locale: Locale,
+    tag: StoredValue<String>,
+    product: StoredValue<Product>,
+    choice: Signal<PlanChoice>,
+    ics_url: Signal<String>,
+) -> impl IntoView {
+    let plan = Memo::new(move |_| {
+        let today = format::today()?;
+        Some(product.with_value(|p| build_plan(p, &choice.get(), today, PREVIEW_MONTHS)))
+    });
+    let owned = product.with_value(|p| p.ownership.clone()).map(|o| {
+        tf(
+            locale,
+            Key::OwnedNote,
+            &[
+                ("model", &o.model_name),
+                ("date", &format::date(&tag.read_value(), o.purchased_on)),
+            ],
+        )
+    });
+    let heading = format!("cad-plan-{}", product.with_value(|p| p.sku.clone()));
+    let labelled_by = heading.clone();
+    view! {
+        <section class="cad-plan" aria-labelledby=labelled_by data-cadence="plan"
+            hidden=move || plan.with(|p| p.as_ref().is_none_or(|p| p.events.is_empty()))>
+            <h3 class="cad-subheading" id=heading>{t(locale, Key::PlanTitle)}</h3>
+            {owned.map(|note| view! { <p class="cad-muted" data-cadence="owned">{note}</p> })}
+            <ol class="cad-timeline">
+                {move || plan.get().map(|p| p.events.into_iter().take(PREVIEW_EVENTS).map(|e| {
+                    let date = format::date(&tag.read_value(), e.date);
+                    let cost = e.cost.map(|c| format::price(&tag.read_value(), &c));
+                    let kind = match e.kind {
+                        PlanEventKind::Maintenance => "cad-event cad-event-maintenance",
+                        _ => "cad-event cad-event-delivery",
+                    };
+                    view! {
+                        <li class=kind data-cadence="plan-event" data-kind=if matches!(e.kind, PlanEventKind::Maintenance) { "maintenance" } else { "delivery" }>
+                            <span class="cad-event-date">{date}</span>
+                            <span class="cad-event-title">{e.title}</span>
+                            {cost.map(|c| view! { <span class="cad-muted">{c}</span> })}
+                            {e.guide_url.map(|url| view! {
+                                <a class="cad-link" href=url target="_blank" rel="noopener">{t(locale, Key::Guide)}</a>
+                            })}
+                        </li>
+                    }
+                }).collect_view())}
+            </ol>
+            <p class="cad-price" data-cadence="monthly-cost">
+                {move || plan.get().map(|p| tf(locale, Key::MonthlyCost, &[("price", &format::price(&tag.read_value(), &p.monthly_cost))]))}
+            </p>
+            <a class="cad-link" data-cadence="ics" href=move || ics_url.get() download="">{t(locale, Key::AddToCalendar)}</a>
+        </section>
+    }
+}
