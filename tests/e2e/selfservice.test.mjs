@@ -56,6 +56,10 @@ test('quantity, frequency, swap, skip, reschedule and ship now work and survive 
   const firstDate = await first.getAttribute('data-date');
   await first.getByRole('button', { name: `Skip the delivery on ${shownDate(firstDate)}` }).click();
   await announced(card, /is skipped/);
+  await first.getByRole('button', { name: `Restore the delivery on ${shownDate(firstDate)}` }).click();
+  await announced(card, /is back/);
+  await first.getByRole('button', { name: `Skip the delivery on ${shownDate(firstDate)}` }).click();
+  await announced(card, /is skipped/);
 
   const moved = isoDaysFromToday(40);
   await card.locator('[data-cadence=reschedule-date]').fill(moved);
@@ -66,7 +70,7 @@ test('quantity, frequency, swap, skip, reschedule and ship now work and survive 
   await announced(card, /ships today/);
 
   const changed = (await events()).filter((e) => e.type === 'cadence:subscription-changed');
-  assert.deepEqual(changed.map((e) => e.detail.action), ['set_quantity', 'set_interval', 'swap', 'skip', 'reschedule', 'ship_now']);
+  assert.deepEqual(changed.map((e) => e.detail.action), ['set_quantity', 'set_interval', 'swap', 'skip', 'unskip', 'skip', 'reschedule', 'ship_now']);
 
   card = await openCard(page); // reload: what the server kept
   assert.equal(await card.locator('[data-cadence=quantity]').textContent(), '2');
