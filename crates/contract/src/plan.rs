@@ -130,6 +130,15 @@ pub struct RoutinePlan {
     pub monthly_cost: Money,
 }
 
+/// Body of `GET /api/v1/me/calendar`: the signed-in customer's subscribable calendar.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CalendarFeed {
+    /// An absolute `…/api/v1/calendar/<id>.ics` URL that works without headers (calendar
+    /// apps send none): the id is the credential, so treat the URL like a password.
+    pub feed_url: String,
+}
+
 /// The interval [`recommend_interval`] suggests, and how long one delivery lasts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -26,6 +26,9 @@ pub struct AppState {
     pub allowed_origins: Vec<HeaderValue>,
     /// Where the built widget (`cadence.js`, wasm, css) lives.
     pub widget_dir: PathBuf,
+    /// This API's public origin as browsers and calendar apps reach it (`--public-url`),
+    /// without a trailing slash; absolute links the API hands out start with it.
+    pub public_url: String,
 }
 
 /// Request bodies are tiny JSON documents; anything bigger is a mistake or an attack.

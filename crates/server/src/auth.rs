@@ -33,6 +33,9 @@ pub enum TokenError {
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Signs calendar feed ids (`calendar::feed`): derived from the secret, so a feed id is
+    /// never a MAC anything else could accept, and rotating the secret revokes feeds.
+    feed: [u8; 32],
 }
 
 impl JwtKeys {
@@ -40,7 +43,12 @@ impl JwtKeys {
         JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            feed: crate::calendar::feed::derive_key(secret),
         }
+    }
+
+    pub fn feed_key(&self) -> &[u8; 32] {
+        &self.feed
     }
 
     /// A token for `customer` valid for `ttl_secs` from the clock's now.
@@ -119,6 +127,24 @@ impl FromRequestParts<AppState> for AuthedCustomer {
                 Err(ApiError::Unauthorized("The customer token is not valid."))
             }
         }
+    }
+}
+
+/// The customer when the request carries `Authorization`, `None` when it carries none.
+/// A token that is sent but invalid is still a 401: a shopper who believes they are
+/// signed in must not silently get anonymous answers.
+pub struct MaybeCustomer(pub Option<AuthedCustomer>);
+
+impl FromRequestParts<AppState> for MaybeCustomer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(MaybeCustomer(None));
+        }
+        AuthedCustomer::from_request_parts(parts, state)
+            .await
+            .map(|customer| MaybeCustomer(Some(customer)))
     }
 }
 

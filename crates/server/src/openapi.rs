@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers and the contract types: the
 //! contract other backends implement, served at `GET /api/v1/openapi.json`.
 
-use crate::routes::{changes, health, me, products, subscriptions};
+use crate::routes::{calendar, changes, health, me, products, subscriptions};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -21,6 +21,9 @@ use utoipa::{Modify, OpenApi};
         subscriptions::get_subscription,
         changes::post_change,
         changes::list_changes,
+        calendar::plan_ics,
+        calendar::me_calendar,
+        calendar::calendar_feed,
         openapi_json,
     ),
     components(schemas(
@@ -44,6 +47,17 @@ use utoipa::{Modify, OpenApi};
         cadence_contract::SwapOption,
         cadence_contract::ChangeRecord,
         cadence_contract::SubscriptionSnapshot,
+        cadence_contract::UsageQuestion,
+        cadence_contract::Routine,
+        cadence_contract::CommunityChoice,
+        cadence_contract::Ownership,
+        cadence_contract::OwnedRoutine,
+        cadence_contract::PlanEvent,
+        cadence_contract::PlanEventKind,
+        cadence_contract::PlanChoice,
+        cadence_contract::RoutinePlan,
+        cadence_contract::CadenceAdvice,
+        cadence_contract::CalendarFeed,
     )),
     modifiers(&BearerScheme),
     tags(

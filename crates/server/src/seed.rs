@@ -28,6 +28,7 @@ pub fn seed_on_first_start(conn: &mut Connection, clock: Clock) -> Result<bool, 
     let today = clock.today();
     catalog(&tx)?;
     customers(&tx, clock)?;
+    community(&tx, today)?;
     tx.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)",
         params![SEEDED_KEY, today.to_string()],
@@ -174,23 +175,25 @@ fn catalog(tx: &Transaction<'_>) -> Result<(), ApiError> {
         }
     }
     for (name, days, consumable, guide) in [
-        (
-            "Descale",
-            90,
-            "DESCALE-KIT",
-            "https://support.example.com/barista-one/descaling",
-        ),
+        ("Descale", 90, "DESCALE-KIT", "/guides/descaling"),
         (
             "Water filter change",
             60,
             "WATER-FILTER",
-            "https://support.example.com/barista-one/water-filter",
+            "/guides/water-filter",
         ),
     ] {
         tx.execute(
             "INSERT INTO maintenance_routines (durable_sku, name, interval_days, consumable_sku, guide_url)
              VALUES ('BARISTA-ONE', ?1, ?2, ?3, ?4)",
             params![name, days, consumable, guide],
+        )?;
+    }
+    for sku in ["CAPS-INTENSO", "CAPS-LUNGO"] {
+        tx.execute(
+            "INSERT INTO usage_questions (sku, prompt, unit, min_value, max_value, default_value, units_per_use)
+             VALUES (?1, 'How many coffees do you make a day?', 'cups a day', 1, 12, 2, 1)",
+            [sku],
         )?;
     }
     for fits in [
@@ -304,6 +307,15 @@ fn customers(tx: &Transaction<'_>, clock: Clock) -> Result<(), ApiError> {
         }
     }
 
+    // Ada descaled with that kit a few days after it arrived (the water filter she
+    // never logged: its due date follows her purchase date).
+    tx.execute(
+        "INSERT INTO maintenance_log (customer_id, routine_id, done_on)
+         SELECT 'cust_ada', id, ?1 FROM maintenance_routines
+         WHERE durable_sku = 'BARISTA-ONE' AND name = 'Descale'",
+        [days_ago(today, 300).to_string()],
+    )?;
+
     // Grace: a newer owner who buys Lungo now and then, without a subscription.
     order(
         tx,
@@ -341,6 +353,63 @@ fn order(
             "INSERT INTO order_lines (order_id, sku, quantity, unit_price_minor, currency)
              VALUES (?1, ?2, ?3, ?4, 'EUR')",
             params![id, sku, quantity, unit_price_minor],
+        )?;
+    }
+    Ok(())
+}
+
+/// Anonymous Barista One owners and their capsule subscriptions (owner n, SKU, every
+/// `weeks`, started days ago), so the community signal (five owners at least) shows in
+/// the demo. Migration 0003 inserts the same rows into demo databases seeded before it.
+const DEMO_OWNERS: &[(u32, &str, u16, i64)] = &[
+    (1, "CAPS-INTENSO", 4, 10),
+    (2, "CAPS-INTENSO", 4, 17),
+    (3, "CAPS-INTENSO", 4, 3),
+    (4, "CAPS-INTENSO", 4, 22),
+    (5, "CAPS-INTENSO", 2, 5),
+    (6, "CAPS-INTENSO", 2, 9),
+    (7, "CAPS-INTENSO", 6, 30),
+    (8, "CAPS-INTENSO", 4, 12),
+    (3, "CAPS-LUNGO", 6, 8),
+    (4, "CAPS-LUNGO", 6, 20),
+    (5, "CAPS-LUNGO", 4, 2),
+    (6, "CAPS-LUNGO", 6, 35),
+    (7, "CAPS-LUNGO", 8, 14),
+    (8, "CAPS-LUNGO", 4, 25),
+];
+
+fn community(tx: &Transaction<'_>, today: Date) -> Result<(), ApiError> {
+    for n in 1..=8 {
+        let id = format!("cust_owner_{n}");
+        tx.execute(
+            "INSERT INTO customers (id, name, email) VALUES (?1, ?2, ?3)",
+            params![
+                id,
+                format!("Demo owner {n}"),
+                format!("owner{n}@example.com")
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO owned_products (customer_id, sku, purchased_on) VALUES (?1, 'BARISTA-ONE', ?2)",
+            params![id, days_ago(today, 60 + 25 * i64::from(n)).to_string()],
+        )?;
+    }
+    for &(n, sku, weeks, started) in DEMO_OWNERS {
+        let anchor = days_ago(today, started);
+        let interval = Interval::weeks(weeks);
+        subscriptions::insert(
+            tx,
+            &NewRow {
+                id: &format!("sub_demo_owner_{n}_{}", sku.to_lowercase()),
+                customer_id: &format!("cust_owner_{n}"),
+                sku,
+                quantity: 1,
+                interval,
+                anchor_date: anchor,
+                next_delivery: interval.nth_after(anchor, 1).unwrap_or(today),
+                discount_percent: 10,
+                now: &format!("{anchor}T08:00:00Z"),
+            },
         )?;
     }
     Ok(())

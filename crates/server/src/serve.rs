@@ -89,6 +89,7 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         keys: keys.clone(),
         allowed_origins: allowed_origins.clone(),
         widget_dir: config.widget_dir.clone(),
+        public_url: api_url.clone(),
     };
 
     // The one machine-readable line (scripts and tests wait for it), then prose on stderr.

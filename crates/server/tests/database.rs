@@ -30,7 +30,8 @@ fn reopening_runs_no_migration_twice_and_does_not_reseed() {
     let conn = db.conn().unwrap();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(count("SELECT count(*) FROM maintenance_routines"), 1);
-    assert_eq!(count("SELECT count(*) FROM customers"), 2);
+    // Ada, Grace and the eight anonymous owners behind the community signal.
+    assert_eq!(count("SELECT count(*) FROM customers"), 10);
     assert_eq!(count("PRAGMA user_version"), MIGRATIONS.len() as i64);
 }
 
@@ -76,7 +77,7 @@ fn migration_0002_upgrades_an_existing_demo_database() {
         .unwrap();
     }
     let (db, applied) = Db::open(&path).unwrap();
-    assert_eq!(applied, ["0002_selfservice"]);
+    assert_eq!(applied, ["0002_selfservice", "0003_plan"]);
     let conn = db.conn().unwrap();
     let today = "2026-03-15".parse().unwrap();
     let sub = cadence_server::db::subscriptions::find(&conn, "cust_ada", "sub_old", today)
@@ -85,4 +86,78 @@ fn migration_0002_upgrades_an_existing_demo_database() {
     assert_eq!(sub.next_delivery, Some("2026-03-29".parse().unwrap()));
     assert_eq!(sub.swap_options.len(), 1);
     assert_eq!(sub.swap_options[0].sku, "CAPS-LUNGO");
+}
+
+/// A demo database from before the routine plan (0001 + 0002, seeded) gains the usage
+/// questions, shop guides, Ada's maintenance log and the community owners when 0003 runs;
+/// a merchant database without the demo gains the tables and nothing else.
+#[test]
+fn migration_0003_upgrades_an_existing_demo_database_only() {
+    let before_0003 = |demo: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cadence.db");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0].1).unwrap();
+        conn.execute_batch(MIGRATIONS[1].1).unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 2;
+             INSERT INTO products (sku, name, kind, description, price_minor, currency, units_per_pack, subscribable, discount_percent)
+             VALUES ('BARISTA-ONE', 'Barista One', 'durable', '', 34900, 'EUR', NULL, 0, 0),
+                    ('CAPS-INTENSO', 'Intenso', 'consumable', '', 1750, 'EUR', 50, 1, 10),
+                    ('DESCALE-KIT', 'Descaling kit', 'consumable', '', 1290, 'EUR', 2, 1, 5);
+             INSERT INTO product_intervals VALUES ('CAPS-INTENSO', 2, 'week'), ('CAPS-INTENSO', 4, 'week'),
+                    ('CAPS-INTENSO', 6, 'week');
+             INSERT INTO compatibility VALUES ('BARISTA-ONE', 'CAPS-INTENSO'), ('BARISTA-ONE', 'DESCALE-KIT');
+             INSERT INTO maintenance_routines (durable_sku, name, interval_days, consumable_sku, guide_url)
+             VALUES ('BARISTA-ONE', 'Descale', 90, 'DESCALE-KIT', 'https://support.example.com/barista-one/descaling');
+             INSERT INTO customers VALUES ('cust_ada', 'Ada', 'ada@example.com');",
+        )
+        .unwrap();
+        if demo {
+            conn.execute(
+                "INSERT INTO meta VALUES ('demo_seeded_on', '2025-01-01')",
+                [],
+            )
+            .unwrap();
+        }
+        drop(conn);
+        let (db, applied) = Db::open(&path).unwrap();
+        assert_eq!(applied, ["0003_plan"]);
+        (dir, db)
+    };
+
+    let (_dir, db) = before_0003(true);
+    let conn = db.conn().unwrap();
+    let today = cadence_server::clock::Clock::System.today();
+    let product = cadence_server::db::plan::product_for(&conn, "CAPS-INTENSO", None, today)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        product.usage.unwrap().prompt,
+        "How many coffees do you make a day?"
+    );
+    let community = product.community.unwrap();
+    assert_eq!((community.owners, community.share_percent), (8, 63));
+    let machine =
+        cadence_server::db::plan::product_for(&conn, "BARISTA-ONE", Some("cust_ada"), today)
+            .unwrap()
+            .unwrap();
+    assert_eq!(
+        machine.routines[0].guide_url.as_deref(),
+        Some("/guides/descaling")
+    );
+    // The merchant's own data (Ada never bought the machine here) stays as it was.
+    assert!(machine.ownership.is_none());
+    let logged: i64 = conn
+        .query_row("SELECT count(*) FROM maintenance_log", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(logged, 1);
+
+    let (_dir, db) = before_0003(false);
+    let conn = db.conn().unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM customers"), 1);
+    assert_eq!(count("SELECT count(*) FROM usage_questions"), 0);
+    assert_eq!(count("SELECT count(*) FROM subscriptions"), 0);
+    assert_eq!(count("SELECT count(*) FROM maintenance_log"), 0);
 }

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_selfservice",
         include_str!("../../migrations/0002_selfservice.sql"),
     ),
+    ("0003_plan", include_str!("../../migrations/0003_plan.sql")),
 ];
 
 /// Applies the migrations the database has not seen yet, each in its own transaction

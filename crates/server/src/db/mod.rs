@@ -1,11 +1,13 @@
 //! The SQLite connection pool: per-connection pragmas, migrations, and running blocking
 //! queries off the async runtime.
 
+pub mod calendar;
 pub mod changes;
 pub mod customers;
 pub mod idempotency;
 mod migrate;
 pub mod orders;
+pub mod plan;
 pub mod products;
 pub mod subscriptions;
 

@@ -59,6 +59,7 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
             units_per_pack: row.get(6)?,
             in_stock: row.get(7)?,
             subscription: None,
+            // Plan data is added by `db::plan::product_for` where an endpoint needs it.
             usage: None,
             routines: Vec::new(),
             community: None,

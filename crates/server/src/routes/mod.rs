@@ -1,5 +1,6 @@
 //! The `/api/v1` routes, one module per resource.
 
+pub mod calendar;
 pub mod changes;
 pub mod fallback;
 pub mod health;
@@ -17,7 +18,10 @@ pub fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(health::health))
         .route("/products/{sku}", get(products::get_product))
+        .route("/products/{sku}/plan.ics", get(calendar::plan_ics))
         .route("/me", get(me::get_me))
+        .route("/me/calendar", get(calendar::me_calendar))
+        .route("/calendar/{feed}", get(calendar::calendar_feed))
         .route(
             "/me/subscriptions",
             axum::routing::post(subscriptions::create_subscription),

@@ -79,6 +79,7 @@ impl TestApp {
             keys: Arc::new(JwtKeys::new(SECRET)),
             allowed_origins: vec![HeaderValue::from_static(SHOP_ORIGIN)],
             widget_dir,
+            public_url: API_URL.to_owned(),
         };
         TestApp { dir, state }
     }

@@ -1,0 +1,22 @@
+//! Calendar feed ids, stored so a feed request finds its customer with one lookup.
+
+use crate::error::ApiError;
+use rusqlite::{Connection, OptionalExtension};
+
+/// Records `feed_id` as the customer's feed (replacing one made under an older secret).
+pub fn save_feed(conn: &Connection, feed_id: &str, customer: &str) -> Result<(), ApiError> {
+    conn.prepare_cached(
+        "INSERT INTO calendar_feeds (feed_id, customer_id) VALUES (?1, ?2)
+         ON CONFLICT (customer_id) DO UPDATE SET feed_id = excluded.feed_id",
+    )?
+    .execute([feed_id, customer])?;
+    Ok(())
+}
+
+/// The customer whose feed this is, if any.
+pub fn feed_customer(conn: &Connection, feed_id: &str) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT customer_id FROM calendar_feeds WHERE feed_id = ?1")?
+        .query_row([feed_id], |row| row.get(0))
+        .optional()?)
+}

@@ -1,0 +1,248 @@
+//! What a product's routine plan is built from: its usage question, maintenance routines,
+//! the community signal, and the signed-in customer's machine with its due dates.
+
+use super::products::{self, unit_from_sql};
+use crate::error::ApiError;
+use cadence_contract::{
+    next_due, CommunityChoice, Date, Interval, Money, OwnedRoutine, Ownership, Product, Routine,
+    UsageQuestion, COMMUNITY_MIN_OWNERS,
+};
+use rusqlite::{Connection, OptionalExtension};
+
+/// The product with its plan data; `customer` (already authenticated) adds `ownership`.
+pub fn product_for(
+    conn: &Connection,
+    sku: &str,
+    customer: Option<&str>,
+    today: Date,
+) -> Result<Option<Product>, ApiError> {
+    let Some(mut product) = products::find(conn, sku)? else {
+        return Ok(None);
+    };
+    product.usage = usage(conn, sku)?;
+    // Consumables get no routines of their own: the durable's plan carries its upkeep,
+    // and counting a filter both as a delivery and as maintenance would double its cost.
+    if product.kind == cadence_contract::ProductKind::Durable {
+        product.routines = routines(conn, sku)?.into_iter().map(|(_, r)| r).collect();
+    }
+    if let Some(offer) = &product.subscription {
+        product.community = community(conn, sku, &offer.intervals)?;
+    }
+    if let Some(customer) = customer {
+        product.ownership = ownership(conn, customer, sku, today)?;
+    }
+    Ok(Some(product))
+}
+
+pub fn usage(conn: &Connection, sku: &str) -> Result<Option<UsageQuestion>, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT prompt, unit, min_value, max_value, default_value, units_per_use
+             FROM usage_questions WHERE sku = ?1",
+        )?
+        .query_row([sku], |row| {
+            Ok(UsageQuestion {
+                prompt: row.get(0)?,
+                unit: row.get(1)?,
+                min: row.get(2)?,
+                max: row.get(3)?,
+                default: row.get(4)?,
+                units_per_use: row.get(5)?,
+            })
+        })
+        .optional()?)
+}
+
+/// A durable's routines with their row ids, in the order the merchant added them.
+/// `consumable_price` is what one run uses: the pack price over its units, rounded up.
+pub fn routines(conn: &Connection, durable: &str) -> Result<Vec<(i64, Routine)>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, r.name, r.interval_days, r.consumable_sku, c.name, c.price_minor,
+                c.currency, c.units_per_pack, r.guide_url
+         FROM maintenance_routines r LEFT JOIN products c ON c.sku = r.consumable_sku
+         WHERE r.durable_sku = ?1 ORDER BY r.id",
+    )?;
+    let rows = stmt.query_map([durable], |row| {
+        let price: Option<i64> = row.get(5)?;
+        let currency: Option<String> = row.get(6)?;
+        let units = i64::from(row.get::<_, Option<u32>>(7)?.unwrap_or(1).max(1));
+        Ok((
+            row.get(0)?,
+            Routine {
+                name: row.get(1)?,
+                every_days: row.get(2)?,
+                consumable_sku: row.get(3)?,
+                consumable_name: row.get(4)?,
+                consumable_price: price
+                    .zip(currency)
+                    .map(|(p, c)| Money::new((p + units - 1) / units, c)),
+                guide_url: row.get(8)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Active subscriptions to `sku` of customers who own a machine it fits, by interval.
+const COMMUNITY_FROM: &str = "FROM subscriptions s
+     WHERE s.sku = ?1 AND s.status = 'active'
+       AND EXISTS (SELECT 1 FROM owned_products o
+                   JOIN compatibility c ON c.model_sku = o.sku AND c.fits_sku = ?1
+                   WHERE o.customer_id = s.customer_id)";
+
+/// The interval most subscribing owners chose (ties: the shorter), when at least
+/// `COMMUNITY_MIN_OWNERS` distinct owners subscribe and it is still one the shopper can
+/// choose; otherwise `None`, so no individual's choice can be inferred.
+pub fn community(
+    conn: &Connection,
+    sku: &str,
+    allowed: &[Interval],
+) -> Result<Option<CommunityChoice>, ApiError> {
+    let owners: u32 = conn
+        .prepare_cached(&format!(
+            "SELECT count(DISTINCT s.customer_id) {COMMUNITY_FROM}"
+        ))?
+        .query_row([sku], |row| row.get(0))?;
+    if owners < COMMUNITY_MIN_OWNERS {
+        return Ok(None);
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.interval_count, s.interval_unit, count(DISTINCT s.customer_id)
+         {COMMUNITY_FROM} GROUP BY s.interval_count, s.interval_unit"
+    ))?;
+    let rows = stmt.query_map([sku], |row| {
+        Ok((
+            row.get::<_, u16>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, u32>(2)?,
+        ))
+    })?;
+    let mut best: Option<(Interval, u32)> = None;
+    for row in rows {
+        let (count, unit, chosen_by) = row?;
+        let interval = Interval {
+            count,
+            unit: unit_from_sql(&unit)?,
+        };
+        let better = match best {
+            None => true,
+            Some((b, n)) => {
+                chosen_by > n || (chosen_by == n && interval.approx_days() < b.approx_days())
+            }
+        };
+        if better {
+            best = Some((interval, chosen_by));
+        }
+    }
+    Ok(best
+        .filter(|(interval, _)| allowed.contains(interval))
+        .map(|(interval, chosen_by)| CommunityChoice {
+            interval,
+            share_percent: ((chosen_by * 200 + owners) / (owners * 2)).min(100) as u8,
+            owners,
+        }))
+}
+
+/// The customer's durable that is `sku` or that `sku` fits (the product itself first,
+/// then the latest bought), with each routine's last and next date.
+pub fn ownership(
+    conn: &Connection,
+    customer: &str,
+    sku: &str,
+    today: Date,
+) -> Result<Option<Ownership>, ApiError> {
+    let found = conn
+        .prepare_cached(
+            "SELECT o.sku, p.name, o.purchased_on
+             FROM owned_products o JOIN products p ON p.sku = o.sku
+             WHERE o.customer_id = ?1 AND p.kind = 'durable'
+               AND (o.sku = ?2 OR EXISTS (SELECT 1 FROM compatibility c
+                                          WHERE c.model_sku = o.sku AND c.fits_sku = ?2))
+             ORDER BY o.sku = ?2 DESC, o.purchased_on DESC, o.sku LIMIT 1",
+        )?
+        .query_row([customer, sku], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })
+        .optional()?;
+    let Some((model_sku, model_name, purchased_on)) = found else {
+        return Ok(None);
+    };
+    let purchased_on = parse_date(&purchased_on)?;
+    Ok(Some(Ownership {
+        routines: owned_routines(conn, customer, &model_sku, purchased_on, today)?,
+        model_sku,
+        model_name,
+        purchased_on,
+    }))
+}
+
+/// Every durable the customer owns, with its routines (the calendar feed).
+pub fn ownerships(
+    conn: &Connection,
+    customer: &str,
+    today: Date,
+) -> Result<Vec<Ownership>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.sku, p.name, max(o.purchased_on)
+         FROM owned_products o JOIN products p ON p.sku = o.sku
+         WHERE o.customer_id = ?1 AND p.kind = 'durable'
+         GROUP BY o.sku ORDER BY o.sku",
+    )?;
+    let rows = stmt
+        .query_map([customer], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(model_sku, model_name, purchased_on)| {
+            let purchased_on = parse_date(&purchased_on)?;
+            Ok(Ownership {
+                routines: owned_routines(conn, customer, &model_sku, purchased_on, today)?,
+                model_sku,
+                model_name,
+                purchased_on,
+            })
+        })
+        .collect()
+}
+
+/// next_due counts from the last time it was done, or from the purchase when it never
+/// was (or only on a machine owned before this one).
+fn owned_routines(
+    conn: &Connection,
+    customer: &str,
+    model: &str,
+    purchased_on: Date,
+    today: Date,
+) -> Result<Vec<OwnedRoutine>, ApiError> {
+    let mut last = conn.prepare_cached(
+        "SELECT max(done_on) FROM maintenance_log WHERE customer_id = ?1 AND routine_id = ?2",
+    )?;
+    routines(conn, model)?
+        .into_iter()
+        .map(|(id, routine)| {
+            let done: Option<String> =
+                last.query_row(rusqlite::params![customer, id], |row| row.get(0))?;
+            let last_done = done.as_deref().map(parse_date).transpose()?;
+            let base = last_done.map_or(purchased_on, |d| d.max(purchased_on));
+            Ok(OwnedRoutine {
+                next_due: next_due(base, routine.every_days, today),
+                routine,
+                last_done,
+            })
+        })
+        .collect()
+}
+
+fn parse_date(s: &str) -> Result<Date, ApiError> {
+    s.parse()
+        .map_err(|_| ApiError::Internal(format!("bad date {s:?} in the database")))
+}
