@@ -422,3 +422,21 @@ async fn the_openapi_document_describes_the_plan() {
     let names: Vec<_> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["sku", "interval", "quantity"]);
 }
+
+#[tokio::test]
+async fn every_demo_guide_url_is_a_page_on_the_demo_shop() {
+    let app = TestApp::new();
+    let product = app.get("/api/v1/products/BARISTA-ONE").await.json();
+    for routine in product["routines"].as_array().unwrap() {
+        let url = routine["guide_url"].as_str().unwrap();
+        let request = Request::get(url).body(Body::empty()).unwrap();
+        let page = send(app.shop(), request).await;
+        assert_eq!(page.status, StatusCode::OK, "{url}");
+        assert!(page.text().contains("<ol>"), "{url}");
+    }
+    let missing = Request::get("/guides/nope").body(Body::empty()).unwrap();
+    assert_eq!(
+        send(app.shop(), missing).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -55,6 +55,7 @@ pub fn shop_app(state: ShopState) -> Router {
         .route("/", get(catalog))
         .route("/products/{sku}", get(product))
         .route("/account", get(account))
+        .route("/guides/{guide}", get(guide))
         .route(
             "/shop.css",
             get(|| {
@@ -119,6 +120,35 @@ fn internal(error: ApiError) -> Response {
 
 async fn not_found() -> Response {
     error_page(StatusCode::NOT_FOUND, "We could not find that page.")
+}
+
+/// The demo's maintenance guides, linked from the Barista One's routines (seed).
+async fn guide(Path(guide): Path<String>) -> Response {
+    let page = match guide.as_str() {
+        "descaling" => pages::guide(
+            "Descaling the Barista One",
+            "Every three months, or when the descaling light comes on. It takes about 20 minutes.",
+            &[
+                "Empty the capsule container and the drip tray; remove the water filter.",
+                "Dissolve one sachet of the descaling kit in 0.5 l of water in the tank.",
+                "Put a 1 l container under the spout and hold both cup buttons for 3 seconds.",
+                "When the tank is empty, rinse it and run the cycle again with clean water.",
+                "Put the water filter back.",
+            ],
+        ),
+        "water-filter" => pages::guide(
+            "Changing the water filter",
+            "Every two months: a fresh filter keeps limescale and chlorine taste out of your cup.",
+            &[
+                "Soak the new filter in cold water for 5 minutes.",
+                "Lift the old filter out of the tank and recycle it.",
+                "Push the new filter onto its socket in the tank until it clicks.",
+                "Fill the tank and run two cups of water to rinse the filter.",
+            ],
+        ),
+        _ => return not_found().await,
+    };
+    Html(page).into_response()
 }
 
 async fn catalog(State(state): State<ShopState>) -> Response {

@@ -196,3 +196,17 @@ pub fn message(status: StatusCode, text: &str) -> String {
     );
     layout(title, &main, None)
 }
+
+/// A maintenance guide: what the routines' `guide_url`s (`/guides/…`) point at.
+pub fn guide(title: &str, intro: &str, steps: &[&str]) -> String {
+    let steps: String = steps
+        .iter()
+        .map(|step| format!("<li>{}</li>", escape(step)))
+        .collect();
+    let main = format!(
+        r#"<h1>{title}</h1><p>{intro}</p><ol>{steps}</ol><p><a class="button" href="/products/BARISTA-ONE">Back to the Barista One</a></p>"#,
+        title = escape(title),
+        intro = escape(intro),
+    );
+    layout(title, &main, None)
+}
