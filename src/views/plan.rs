@@ -36,11 +36,18 @@ pub fn PlanPreview(
         )
     });
     let heading = format!("cad-plan-{}", product.with_value(|p| p.sku.clone()));
-    let labelled_by = heading.clone();
     view! {
-        <section class="cad-plan" aria-labelledby=labelled_by data-cadence="plan"
+        // A disclosure: the summary already tells the monthly cost; the timeline opens on
+        // request, so the product page stays short and nothing below it moves on load.
+        <details class="cad-plan" data-cadence="plan"
             hidden=move || plan.with(|p| p.as_ref().is_none_or(|p| p.events.is_empty()))>
-            <h3 class="cad-subheading" id=heading>{t(locale, Key::PlanTitle)}</h3>
+            <summary data-cadence="plan-toggle">
+                <span class="cad-subheading" id=heading>{t(locale, Key::PlanTitle)}</span>
+                " · "
+                <span data-cadence="monthly-cost">
+                    {move || plan.get().map(|p| tf(locale, Key::MonthlyCost, &[("price", &format::price(&tag.read_value(), &p.monthly_cost))]))}
+                </span>
+            </summary>
             {owned.map(|note| view! { <p class="cad-muted" data-cadence="owned">{note}</p> })}
             <ol class="cad-timeline">
                 {move || plan.get().map(|p| p.events.into_iter().take(PREVIEW_EVENTS).map(|e| {
@@ -62,10 +69,7 @@ pub fn PlanPreview(
                     }
                 }).collect_view())}
             </ol>
-            <p class="cad-price" data-cadence="monthly-cost">
-                {move || plan.get().map(|p| tf(locale, Key::MonthlyCost, &[("price", &format::price(&tag.read_value(), &p.monthly_cost))]))}
-            </p>
             <a class="cad-link" data-cadence="ics" href=move || ics_url.get() download="">{t(locale, Key::AddToCalendar)}</a>
-        </section>
+        </details>
     }
 }

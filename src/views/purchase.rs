@@ -68,6 +68,8 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
         })
     };
     let has_usage = usage_question.is_some();
+    // Once the shopper picks a frequency themselves, only a new usage answer re-suggests.
+    let picked_by_hand = RwSignal::new(false);
     let follow_advice = move || {
         if let Some(a) = advice.get_untracked() {
             if let Some(i) = intervals.with_value(|all| all.iter().position(|iv| *iv == a.interval))
@@ -277,6 +279,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                             on:change=move |ev| {
                                 let n: u32 = event_target_value(&ev).parse().unwrap_or(q.default);
                                 usage.set(n.clamp(q.min, q.max));
+                                picked_by_hand.set(false);
                                 follow_advice();
                             } />
                         <span class="cad-muted">{q.unit.clone()}</span>
@@ -293,7 +296,10 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                     <label class="cad-label" for=format!("cad-every-{sku}")>{t(locale, Key::DeliverEvery)}</label>
                     <select id=format!("cad-every-{sku}") data-cadence="plan-interval"
                         prop:value=move || interval_index.get().to_string()
-                        on:change=move |ev| interval_index.set(event_target_value(&ev).parse().unwrap_or(0))>
+                        on:change=move |ev| {
+                            interval_index.set(event_target_value(&ev).parse().unwrap_or(0));
+                            picked_by_hand.set(true);
+                        }>
                         {intervals.get_value().into_iter().enumerate().map(|(i, iv)| view! {
                             <option value=i.to_string()>{format::interval(locale, iv)}</option>
                         }).collect_view()}
@@ -304,7 +310,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                     <select id=format!("cad-qty-{sku}") data-cadence="plan-quantity"
                         on:change=move |ev| {
                             quantity.set(event_target_value(&ev).parse().unwrap_or(1));
-                            if has_usage {
+                            if has_usage && !picked_by_hand.get_untracked() {
                                 follow_advice();
                             }
                         }>

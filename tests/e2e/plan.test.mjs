@@ -15,6 +15,7 @@ async function open(page, path) {
   await page.goto(`${SHOP}${path}`);
   const widget = page.locator('cadence-widget');
   await widget.locator('[data-cadence=purchase-submit]').waitFor({ timeout: 15000 });
+  await widget.locator('[data-cadence=plan-toggle]').click(); // the timeline is a disclosure
   return widget;
 }
 
