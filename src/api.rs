@@ -96,18 +96,8 @@ impl Api {
         idempotency_key: &str,
     ) -> Result<Subscription, ApiError> {
         let path = format!("/me/subscriptions/{}/changes", encode(&subscription.id));
-        let request = self
-            .request(Request::post(&self.url(&path)))
-            .header("Content-Type", "application/json")
-            .header("If-Match", &subscription.etag())
-            .header("Idempotency-Key", idempotency_key)
-            .body(to_json(change)?)
-            .map_err(|e| ApiError::Network(e.to_string()))?;
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ApiError::Network(e.to_string()))?;
-        decode(response).await
+        let builder = Request::post(&self.url(&path)).header("If-Match", &subscription.etag());
+        self.mutate(builder, change, idempotency_key).await
     }
 
     /// Subscribes the signed-in customer; the same `idempotency_key` twice creates one.
@@ -116,11 +106,22 @@ impl Api {
         new: &NewSubscription,
         idempotency_key: &str,
     ) -> Result<Subscription, ApiError> {
+        let builder = Request::post(&self.url("/me/subscriptions"));
+        self.mutate(builder, new, idempotency_key).await
+    }
+
+    /// Sends a JSON mutation: every one carries an `Idempotency-Key`.
+    async fn mutate<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        builder: RequestBuilder,
+        body: &B,
+        idempotency_key: &str,
+    ) -> Result<T, ApiError> {
         let request = self
-            .request(Request::post(&self.url("/me/subscriptions")))
+            .request(builder)
             .header("Content-Type", "application/json")
             .header("Idempotency-Key", idempotency_key)
-            .body(to_json(new)?)
+            .body(to_json(body)?)
             .map_err(|e| ApiError::Network(e.to_string()))?;
         let response = request
             .send()
