@@ -1,7 +1,7 @@
 //! The account view: the signed-in customer's subscriptions at a glance.
 
 use super::notice::{Notice, Skeleton};
-use super::subscription::SubscriptionCard;
+use super::subscription::{Card, SubscriptionCard};
 use crate::config::Config;
 use crate::i18n::{t, Key};
 use crate::load::Loader;
@@ -27,10 +27,14 @@ pub fn AccountView(config: Config, loader: Loader) -> impl IntoView {
 fn subscriptions(config: &Config, loader: &Loader, account: Account) -> impl IntoView {
     let locale = config.locale;
     let empty = account.subscriptions.is_empty();
-    let items = account
+    let cards: Vec<Card> = account
         .subscriptions
         .into_iter()
-        .map(|s| view! { <SubscriptionCard config=config.clone() loader=loader.clone() initial=s /> })
+        .map(|s| Card::new(config, loader.clone(), s))
+        .collect();
+    let items = cards
+        .iter()
+        .map(|card| view! { <SubscriptionCard card=*card /> })
         .collect_view();
     view! {
         <section class="cad-account" part="card" data-cadence="account" aria-labelledby="cad-account-title">

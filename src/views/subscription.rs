@@ -15,78 +15,100 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 /// What the card's controls share: the subscription as shown, whether a change is in
-/// flight, and how to ask for one.
+/// flight, how to ask for one, and what the card last said (status and alert).
 #[derive(Clone, Copy)]
 pub struct Card {
     pub sub: RwSignal<Subscription>,
     pub busy: RwSignal<bool>,
     pub act: Callback<SubscriptionChange>,
+    pub said: RwSignal<String>,
+    pub alarm: RwSignal<String>,
     pub locale: Locale,
     pub tag: StoredValue<String>,
+    pub loader: StoredValue<Loader, LocalStorage>,
 }
 
 impl Card {
+    /// The state of one subscription card and its change pipeline: optimistic update,
+    /// server call, then the server's answer — or a visible rollback with the reason.
+    /// Built by the account view so other parts (recommendations) can act on a card too.
+    pub fn new(config: &Config, loader: Loader, initial: Subscription) -> Card {
+        let locale = config.locale;
+        let tag = StoredValue::new(config.locale_tag.clone());
+        let loader = StoredValue::new_local(loader);
+        let sub = RwSignal::new(initial);
+        let busy = RwSignal::new(false);
+        let said = RwSignal::new(String::new());
+        let alarm = RwSignal::new(String::new());
+        let act = Callback::new(move |change: SubscriptionChange| {
+            if busy.get_untracked() {
+                return; // one change at a time: the next one needs this one's new version
+            }
+            let before = sub.get_untracked();
+            sub.set(predict(&before, &change));
+            busy.set(true);
+            alarm.set(String::new());
+            said.set(t(locale, Key::Saving).to_owned());
+            let loader = loader.get_value();
+            spawn_local(async move {
+                let result = loader.change(&before, &change).await;
+                let tag = tag.get_value();
+                match result {
+                    Ok(updated) => {
+                        said.set(done_message(locale, &tag, &change, &updated));
+                        sub.set(updated);
+                    }
+                    Err(ApiError::Status {
+                        status: 412,
+                        problem,
+                    }) => {
+                        // Changed in another tab: show what is true now, and say so.
+                        sub.set(problem.and_then(|p| p.current).map_or(before, |c| *c));
+                        said.set(String::new());
+                        alarm.set(t(locale, Key::ChangedElsewhere).to_owned());
+                    }
+                    Err(error) => {
+                        sub.set(before);
+                        said.set(String::new());
+                        alarm.set(format!(
+                            "{} {}",
+                            t(locale, Key::ChangeFailed),
+                            reason(locale, &error)
+                        ));
+                    }
+                }
+                busy.set(false);
+            });
+        });
+        Card {
+            sub,
+            busy,
+            act,
+            said,
+            alarm,
+            locale,
+            tag,
+            loader,
+        }
+    }
+
     pub fn date(&self, date: cadence_contract::Date) -> String {
         format::date(&self.tag.read_value(), date)
     }
 }
 
 #[component]
-pub fn SubscriptionCard(config: Config, loader: Loader, initial: Subscription) -> impl IntoView {
-    let locale = config.locale;
-    let tag = StoredValue::new(config.locale_tag.clone());
-    let loader = StoredValue::new_local(loader);
-    let sub = RwSignal::new(initial);
-    let busy = RwSignal::new(false);
-    let said = RwSignal::new(String::new());
-    let alarm = RwSignal::new(String::new());
-    let act = Callback::new(move |change: SubscriptionChange| {
-        if busy.get_untracked() {
-            return; // one change at a time: the next one needs this one's new version
-        }
-        let before = sub.get_untracked();
-        sub.set(predict(&before, &change));
-        busy.set(true);
-        alarm.set(String::new());
-        said.set(t(locale, Key::Saving).to_owned());
-        let loader = loader.get_value();
-        spawn_local(async move {
-            let result = loader.change(&before, &change).await;
-            let tag = tag.get_value();
-            match result {
-                Ok(updated) => {
-                    said.set(done_message(locale, &tag, &change, &updated));
-                    sub.set(updated);
-                }
-                Err(ApiError::Status {
-                    status: 412,
-                    problem,
-                }) => {
-                    // Changed in another tab: show what is true now, and say so.
-                    sub.set(problem.and_then(|p| p.current).map_or(before, |c| *c));
-                    said.set(String::new());
-                    alarm.set(t(locale, Key::ChangedElsewhere).to_owned());
-                }
-                Err(error) => {
-                    sub.set(before);
-                    said.set(String::new());
-                    alarm.set(format!(
-                        "{} {}",
-                        t(locale, Key::ChangeFailed),
-                        reason(locale, &error)
-                    ));
-                }
-            }
-            busy.set(false);
-        });
-    });
-    let card = Card {
+pub fn SubscriptionCard(card: Card) -> impl IntoView {
+    let Card {
         sub,
         busy,
         act,
+        said,
+        alarm,
         locale,
-        tag,
-    };
+        loader,
+        ..
+    } = card;
     let status = Memo::new(move |_| sub.with(|s| s.status));
     let id = sub.with_untracked(|s| s.id.clone());
     let title_id = format!("cad-sub-{id}");
