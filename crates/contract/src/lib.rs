@@ -9,6 +9,7 @@ pub mod date;
 pub mod money;
 pub mod plan;
 pub mod problem;
+pub mod recommend;
 pub mod schedule;
 pub mod selfservice;
 
@@ -18,6 +19,7 @@ pub use date::Date;
 pub use money::Money;
 pub use plan::*;
 pub use problem::Problem;
+pub use recommend::*;
 pub use schedule::{ChangeError, Rules, Schedule};
 pub use selfservice::*;
 

@@ -138,6 +138,7 @@ impl Schedule {
             .map(|date| UpcomingDelivery {
                 date,
                 skipped: s.skipped.contains(&date),
+                extras: Vec::new(),
             })
             .collect()
     }
@@ -208,6 +209,20 @@ impl Schedule {
                 ))
             }
             (S::Active, C::Resume) => return Err(conflict("This subscription is not paused.")),
+            (S::Paused, C::AddOnce { .. }) => {
+                return Err(conflict(
+                    "This subscription is paused; resume it to add to a delivery.",
+                ))
+            }
+            // The schedule does not change; the route checks the product and stores it.
+            (_, C::AddOnce { quantity, .. }) => {
+                if *quantity == 0 || *quantity > MAX_QUANTITY {
+                    return Err(invalid(
+                        "/quantity",
+                        format!("Choose a quantity from 1 to {MAX_QUANTITY}."),
+                    ));
+                }
+            }
             (S::Paused, C::Pause) if s.paused_until.is_none() => {
                 return Err(conflict("This subscription is already paused."))
             }

@@ -66,6 +66,12 @@ pub enum SubscriptionChange {
     /// next delivery is the one the subscription had when cancelled if still ahead, else
     /// tomorrow.
     Reactivate,
+    /// Add `quantity` (1 ..= `MAX_QUANTITY`, else 422 at `/quantity`) of another product
+    /// (in stock, not the subscription's own; else 422 at `/sku`) to the next delivery
+    /// only, at its one-time price. Active subscriptions only (else 409). The extra moves
+    /// with that delivery when it is skipped or rescheduled, ships with `ship_now`, and is
+    /// dropped by an open-ended pause or a cancel. Adding a SKU already there adds up.
+    AddOnce { sku: String, quantity: u32 },
 }
 
 impl SubscriptionChange {
@@ -85,6 +91,7 @@ impl SubscriptionChange {
             SubscriptionChange::Swap { .. } => "swap",
             SubscriptionChange::Cancel { .. } => "cancel",
             SubscriptionChange::Reactivate => "reactivate",
+            SubscriptionChange::AddOnce { .. } => "add_once",
         }
     }
 }
@@ -109,6 +116,20 @@ pub enum CancelReason {
 pub struct UpcomingDelivery {
     pub date: Date,
     pub skipped: bool,
+    /// One-time additions (`add_once`); only ever on the next non-skipped delivery.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extras: Vec<ExtraItem>,
+}
+
+/// A one-time addition to a subscription's next delivery.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExtraItem {
+    pub sku: String,
+    pub name: String,
+    pub quantity: u32,
+    /// Price of one unit (the one-time price).
+    pub price: Money,
 }
 
 /// A product a subscription may be swapped to.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod html;
 pub mod openapi;
+pub mod recommend;
 pub mod routes;
 pub mod seed;
 pub mod serve;

@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers and the contract types: the
 //! contract other backends implement, served at `GET /api/v1/openapi.json`.
 
-use crate::routes::{calendar, changes, health, me, products, subscriptions};
+use crate::routes::{
+    calendar, changes, events, health, me, products, recommendations, subscriptions,
+};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -24,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         calendar::plan_ics,
         calendar::me_calendar,
         calendar::calendar_feed,
+        recommendations::get_recommendations,
+        events::post_events,
         openapi_json,
     ),
     components(schemas(
@@ -58,6 +62,13 @@ use utoipa::{Modify, OpenApi};
         cadence_contract::RoutinePlan,
         cadence_contract::CadenceAdvice,
         cadence_contract::CalendarFeed,
+        cadence_contract::Recommendations,
+        cadence_contract::Recommendation,
+        cadence_contract::ReasonCode,
+        cadence_contract::RecommendationAction,
+        cadence_contract::UiEvents,
+        cadence_contract::UiEvent,
+        cadence_contract::UiEventKind,
     )),
     modifiers(&BearerScheme),
     tags(

@@ -29,6 +29,8 @@ pub fn seed_on_first_start(conn: &mut Connection, clock: Clock) -> Result<bool, 
     catalog(&tx)?;
     customers(&tx, clock)?;
     community(&tx, today)?;
+    shared_baskets(&tx, today)?;
+    crate::recommend::cooccurrence::refresh(&tx)?;
     tx.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)",
         params![SEEDED_KEY, today.to_string()],
@@ -336,13 +338,16 @@ fn customers(tx: &Transaction<'_>, clock: Clock) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// One order line: SKU, quantity, unit price in minor units.
+type Line<'a> = (&'a str, u32, i64);
+
 fn order(
     tx: &Transaction<'_>,
     id: &str,
     customer: &str,
     on: Date,
     subscription: Option<&str>,
-    lines: &[(&str, u32, i64)],
+    lines: &[Line],
 ) -> Result<(), ApiError> {
     tx.execute(
         "INSERT INTO orders (id, customer_id, ordered_on, subscription_id) VALUES (?1, ?2, ?3, ?4)",
@@ -410,6 +415,55 @@ fn community(tx: &Transaction<'_>, today: Date) -> Result<(), ApiError> {
                 discount_percent: 10,
                 now: &format!("{anchor}T08:00:00Z"),
             },
+        )?;
+    }
+    Ok(())
+}
+
+/// Demo owners' one-time orders: capsules with a descaling kit (3 orders, exactly the
+/// minimum support) and capsules with a water filter (2 here + Ada's = 3), so anonymous
+/// product pages show "bought together"; pairs seen fewer times stay hidden.
+fn shared_baskets(tx: &Transaction<'_>, today: Date) -> Result<(), ApiError> {
+    let baskets: &[(u32, i64, &[Line])] = &[
+        (
+            1,
+            40,
+            &[("CAPS-INTENSO", 2, 1_750), ("DESCALE-KIT", 1, 1_290)],
+        ),
+        (
+            2,
+            55,
+            &[("CAPS-INTENSO", 1, 1_750), ("DESCALE-KIT", 1, 1_290)],
+        ),
+        (
+            3,
+            70,
+            &[("CAPS-INTENSO", 3, 1_750), ("DESCALE-KIT", 1, 1_290)],
+        ),
+        (
+            4,
+            33,
+            &[("CAPS-INTENSO", 2, 1_750), ("WATER-FILTER", 1, 990)],
+        ),
+        (
+            5,
+            61,
+            &[("CAPS-INTENSO", 1, 1_750), ("WATER-FILTER", 1, 990)],
+        ),
+        (
+            6,
+            80,
+            &[("CAPS-LUNGO", 1, 1_650), ("MILK-FROTHER", 1, 7_900)],
+        ),
+    ];
+    for &(n, days, lines) in baskets {
+        order(
+            tx,
+            &format!("ord_owner_{n}_basket"),
+            &format!("cust_owner_{n}"),
+            days_ago(today, days),
+            None,
+            lines,
         )?;
     }
     Ok(())

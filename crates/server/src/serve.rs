@@ -51,6 +51,16 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         }
     }
 
+    // Start-up rebuild (the database may have gained orders while we were down), then
+    // the periodic one.
+    let pairs = db
+        .write(|tx| crate::recommend::cooccurrence::refresh(tx))
+        .await;
+    if let Err(e) = pairs {
+        tracing::warn!(error = %e, "co-occurrence rebuild failed at start");
+    }
+    crate::recommend::cooccurrence::spawn_refresh(db.clone());
+
     let bind = |addr| async move {
         TcpListener::bind(addr)
             .await

@@ -15,6 +15,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0002_selfservice.sql"),
     ),
     ("0003_plan", include_str!("../../migrations/0003_plan.sql")),
+    (
+        "0004_recommend",
+        include_str!("../../migrations/0004_recommend.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet, each in its own transaction

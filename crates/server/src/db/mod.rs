@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod changes;
 pub mod customers;
+pub mod extras;
 pub mod idempotency;
 mod migrate;
 pub mod orders;

@@ -133,19 +133,27 @@ pub fn rules(conn: &Connection, row: &Row) -> Result<Rules, ApiError> {
 pub fn view(conn: &Connection, row: &Row, today: Date) -> Result<Subscription, ApiError> {
     let s = row.schedule.settled(today);
     let cancelled = s.status == SubscriptionStatus::Cancelled;
+    let next_delivery = s.next_delivery(today);
+    let mut upcoming = s.upcoming(today, UPCOMING_COUNT);
+    // Extras ride with the next delivery; stored against an older date, they shipped.
+    if let Some(next) = next_delivery {
+        if let Some(slot) = upcoming.iter_mut().find(|u| u.date == next) {
+            slot.extras = super::extras::on(conn, &row.id, next)?;
+        }
+    }
     Ok(Subscription {
         id: row.id.clone(),
         product_name: row.product_name.clone(),
         quantity: s.quantity,
         interval: s.interval,
         status: s.status,
-        next_delivery: s.next_delivery(today),
+        next_delivery,
         price_per_delivery: row
             .unit_price
             .discounted(row.discount_percent)
             .times(s.quantity),
         version: row.version,
-        upcoming: s.upcoming(today, UPCOMING_COUNT),
+        upcoming,
         allowed_intervals: products::intervals(conn, &s.sku)?,
         swap_options: products::swap_options(conn, &s.sku, s.interval)?,
         paused_until: s.paused_until,

@@ -6,7 +6,7 @@ use crate::app::AppState;
 use crate::auth::AuthedCustomer;
 use crate::db::changes::{self, NewChange};
 use crate::db::idempotency::{self, StoredResponse};
-use crate::db::{orders, products, subscriptions};
+use crate::db::{extras, orders, products, subscriptions};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
 use axum::extract::State;
@@ -58,6 +58,26 @@ fn parse_change(body: serde_json::Value) -> Result<SubscriptionChange, ApiError>
         return Err(ApiError::UnprocessableBody);
     }
     Ok(change)
+}
+
+/// The one-time price of `sku` as an extra for a subscription to `own`: 422 at `/sku`
+/// when it is the subscription's own product, unknown or out of stock.
+fn add_once_price(
+    conn: &rusqlite::Connection,
+    own: &str,
+    sku: &str,
+) -> Result<cadence_contract::Money, ApiError> {
+    if sku == own {
+        return Err(ApiError::field(
+            "/sku",
+            "This is the subscription's own product; change the quantity instead.",
+        ));
+    }
+    match products::find(conn, sku)? {
+        Some(p) if p.in_stock => Ok(p.price),
+        Some(_) => Err(ApiError::field("/sku", "This product is out of stock.")),
+        None => Err(ApiError::field("/sku", "No product has this SKU.")),
+    }
 }
 
 /// RFC 9110 strong comparison: weak tags (`W/"…"`) never match; `*` matches any version.
@@ -122,6 +142,13 @@ pub async fn post_change(
             }
             let rules = subscriptions::rules(tx, &row)?;
             let next = row.schedule.apply(&change, &rules, today)?;
+            if let SubscriptionChange::AddOnce { sku, quantity } = &change {
+                let price = add_once_price(tx, &next.sku, sku)?;
+                let date = before.next_delivery.ok_or_else(|| {
+                    ApiError::Conflict("This subscription has no next delivery.".into())
+                })?;
+                extras::add(tx, &row.id, sku, *quantity, &price, date)?;
+            }
             // A swap takes the new product's subscribe & save discount, as its swap
             // option showed; otherwise the locked-in discount stays.
             let discount = match &change {
@@ -132,7 +159,7 @@ pub async fn post_change(
             };
             if let SubscriptionChange::ShipNow = change {
                 let unit_price = row.unit_price.discounted(row.discount_percent);
-                orders::insert_delivery(
+                let order = orders::insert_delivery(
                     tx,
                     &customer.id,
                     &row.id,
@@ -141,8 +168,13 @@ pub async fn post_change(
                     next.quantity,
                     &unit_price,
                 )?;
+                if let Some(date) = before.next_delivery {
+                    extras::ship(tx, &row.id, date, &order)?;
+                }
             }
             subscriptions::save(tx, &row, &next, discount, today, &now)?;
+            // Extras follow the next delivery wherever this change moved it.
+            extras::follow(tx, &row.id, before.next_delivery, next.next_delivery(today))?;
             let after = subscriptions::find(tx, &customer.id, &id, today)?
                 .ok_or_else(|| ApiError::Internal("subscription vanished after a change".into()))?;
             let reason = match &change {

@@ -2,10 +2,12 @@
 
 pub mod calendar;
 pub mod changes;
+pub mod events;
 pub mod fallback;
 pub mod health;
 pub mod me;
 pub mod products;
+pub mod recommendations;
 pub mod subscriptions;
 
 use crate::app::AppState;
@@ -34,6 +36,11 @@ pub fn api_routes() -> Router<AppState> {
             "/me/subscriptions/{id}/changes",
             get(changes::list_changes).post(changes::post_change),
         )
+        .route(
+            "/recommendations",
+            get(recommendations::get_recommendations),
+        )
+        .route("/events", axum::routing::post(events::post_events))
         .route("/openapi.json", get(crate::openapi::openapi_json))
         // Applies to the routes above, so it must come after them.
         .method_not_allowed_fallback(fallback::method_not_allowed)
