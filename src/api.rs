@@ -5,8 +5,8 @@
 //! problem+json, a body that is not the JSON we expect) into an [`ApiError`].
 
 use cadence_contract::{
-    Account, ChangeRecord, Interval, IntervalUnit, NewSubscription, Problem, Product, Subscription,
-    SubscriptionChange,
+    Account, ChangeRecord, Interval, IntervalUnit, NewSubscription, Problem, Product,
+    Recommendations, Subscription, SubscriptionChange, UiEvent, UiEvents,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -154,6 +154,32 @@ impl Api {
             "/products/{}/plan.ics?interval={interval}&quantity={quantity}",
             encode(sku)
         ))
+    }
+
+    /// Ranked recommendations: for a product page (`Some(sku)`) or the account (`None`).
+    pub async fn recommendations(
+        &self,
+        product_sku: Option<&str>,
+    ) -> Result<Recommendations, ApiError> {
+        let query = match product_sku {
+            Some(sku) => format!("context=product&sku={}", encode(sku)),
+            None => "context=account".to_owned(),
+        };
+        self.get(&format!("/recommendations?{query}")).await
+    }
+
+    /// Sends a batch of UI events with `navigator.sendBeacon`: best effort, never awaited.
+    /// The body goes as `text/plain` (a CORS-safelisted type, so no preflight).
+    pub fn beacon_events(&self, events: &[UiEvent]) {
+        let body = UiEvents {
+            events: events.to_vec(),
+        };
+        let (Ok(json), Some(window)) = (to_json(&body), web_sys::window()) else {
+            return;
+        };
+        let _ = window
+            .navigator()
+            .send_beacon_with_opt_str(&self.url("/events"), Some(&json));
     }
 
     /// The signed-in customer's subscribable calendar feed URL.

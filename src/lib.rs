@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod load;
 pub mod panic;
 pub mod selfservice;
+pub mod telemetry;
 pub mod views;
 
 use std::any::Any;

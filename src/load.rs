@@ -5,10 +5,27 @@
 use crate::api::{Api, ApiError};
 use crate::events;
 use cadence_contract::{
-    Account, ChangeRecord, NewSubscription, Product, Subscription, SubscriptionChange,
+    Account, ChangeRecord, NewSubscription, Product, Recommendations, Subscription,
+    SubscriptionChange,
 };
 use leptos::prelude::*;
 use web_sys::HtmlElement;
+
+/// Where recommendations are shown: a product page (the viewed SKU) or the account.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecoContext {
+    Product(String),
+    Account,
+}
+
+impl RecoContext {
+    pub fn name(&self) -> &'static str {
+        match self {
+            RecoContext::Product(_) => "product",
+            RecoContext::Account => "account",
+        }
+    }
+}
 
 /// What views need to load data: the client and the element to report errors on.
 #[derive(Clone)]
@@ -32,6 +49,42 @@ impl Loader {
             let this = this.clone();
             async move { this.report(this.api.account().await) }
         })
+    }
+
+    /// Recommendations load on their own: a failure is reported but the rest of the widget
+    /// is unaffected (the view simply shows none).
+    pub fn recommendations(
+        &self,
+        context: RecoContext,
+    ) -> LocalResource<Result<Recommendations, ApiError>> {
+        let this = self.clone();
+        LocalResource::new(move || {
+            let (this, context) = (this.clone(), context.clone());
+            async move {
+                let sku = match &context {
+                    RecoContext::Product(sku) => Some(sku.as_str()),
+                    RecoContext::Account => None,
+                };
+                this.report(this.api.recommendations(sku).await)
+            }
+        })
+    }
+
+    /// Subscribes to `sku` at its merchant-default cadence, quantity 1 (a recommendation's
+    /// "subscribe" action).
+    pub async fn subscribe_default(&self, sku: &str) -> Result<Subscription, ApiError> {
+        let product = self.report(self.api.product(sku).await)?;
+        let Some(offer) = product.subscription else {
+            return Err(ApiError::Decode(
+                "this product cannot be subscribed to".into(),
+            ));
+        };
+        let new = NewSubscription {
+            sku: sku.to_owned(),
+            quantity: 1,
+            interval: offer.default_interval,
+        };
+        self.subscribe(&new, &idempotency_key()).await
     }
 
     /// The calendar feed link, for signed-in shoppers only (None while loading or on

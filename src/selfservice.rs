@@ -30,6 +30,7 @@ pub fn predict(current: &Subscription, change: &SubscriptionChange) -> Subscript
                     UpcomingDelivery {
                         date: *date,
                         skipped: false,
+                        extras: vec![],
                     },
                 );
             }
@@ -48,6 +49,16 @@ pub fn predict(current: &Subscription, change: &SubscriptionChange) -> Subscript
                 s.sku = option.sku;
                 s.product_name = option.name;
                 s.price_per_delivery = option.price.times(s.quantity);
+            }
+        }
+        SubscriptionChange::AddOnce { sku, quantity } => {
+            if let Some(next) = s.upcoming.iter_mut().find(|u| !u.skipped) {
+                next.extras.push(cadence_contract::ExtraItem {
+                    sku: sku.clone(),
+                    name: sku.clone(),
+                    quantity: *quantity,
+                    price: cadence_contract::Money::new(0, s.price_per_delivery.currency.clone()),
+                });
             }
         }
         SubscriptionChange::Cancel { .. } => {
@@ -86,6 +97,7 @@ mod tests {
             .map(|s| UpcomingDelivery {
                 date: d(s),
                 skipped: false,
+                extras: vec![],
             })
             .collect();
         Subscription {

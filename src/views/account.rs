@@ -1,10 +1,12 @@
 //! The account view: the signed-in customer's subscriptions at a glance.
 
 use super::notice::{Notice, Skeleton};
+use super::recommendations::Recommendations;
 use super::subscription::{Card, SubscriptionCard};
 use crate::config::Config;
 use crate::i18n::{t, Key};
 use crate::load::Loader;
+use crate::load::RecoContext;
 use cadence_contract::Account;
 use leptos::prelude::*;
 
@@ -36,11 +38,13 @@ fn subscriptions(config: &Config, loader: &Loader, account: Account) -> impl Int
         .iter()
         .map(|card| view! { <SubscriptionCard card=*card /> })
         .collect_view();
+    let cards = StoredValue::new(cards);
     view! {
         <section class="cad-account" part="card" data-cadence="account" aria-labelledby="cad-account-title">
             <h2 class="cad-title" id="cad-account-title">{t(locale, Key::YourSubscriptions)}</h2>
             {empty.then(|| view! { <p class="cad-muted">{t(locale, Key::NoSubscriptions)}</p> })}
             <ul class="cad-subscriptions">{items}</ul>
+            <Recommendations config=config.clone() loader=loader.clone() context=RecoContext::Account cards=cards />
         </section>
     }
 }

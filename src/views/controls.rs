@@ -38,6 +38,12 @@ pub fn Upcoming(card: Card) -> impl IntoView {
                             <li class="cad-date" class:cad-skipped=move || skipped.get() data-cadence="upcoming" data-date=date.to_string()>
                                 <span>{shown}</span>
                                 <span class="cad-muted" hidden=move || !skipped.get()>{t(locale, Key::Skipped)}</span>
+                                {move || sub.with(|s| s.upcoming.iter().find(|u| u.date == date).map(|u| u.extras.clone()).unwrap_or_default())
+                                    .into_iter().map(|x| view! {
+                                        <span class="cad-extra" data-cadence="extra" data-sku=x.sku.clone()>
+                                            {tf(locale, Key::ExtraItem, &[("name", &x.name), ("count", &x.quantity.to_string())])}
+                                        </span>
+                                    }).collect_view()}
                                 <button type="button" class="cad-link" aria-label=label
                                     aria-disabled=move || busy.get().to_string()
                                     on:click=move |_| act.run(if skipped.get_untracked() {

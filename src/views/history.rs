@@ -88,6 +88,7 @@ fn action_key(action: &str) -> Key {
         "swap" => Key::ApplySwap,
         "cancel" => Key::Cancel,
         "reactivate" => Key::Reactivate,
+        "add_once" => Key::AddToNextDelivery,
         _ => Key::HistoryChange,
     }
 }

@@ -8,6 +8,7 @@ pub mod notice;
 pub mod plan;
 pub mod product;
 pub mod purchase;
+pub mod recommendations;
 pub mod subscription;
 
 use crate::api::ApiError;

@@ -2,10 +2,12 @@
 
 use super::notice::{Notice, Skeleton};
 use super::purchase::PurchaseOptions;
+use super::recommendations::Recommendations;
 use crate::config::Config;
 use crate::format;
 use crate::i18n::{t, tf, Key, Locale};
 use crate::load::Loader;
+use crate::load::RecoContext;
 use cadence_contract::{Product, ProductKind};
 use leptos::prelude::*;
 
@@ -46,7 +48,11 @@ fn product_card(config: &Config, loader: Loader, p: Product) -> impl IntoView {
             <h2 class="cad-title">{p.name.clone()}</h2>
             <p class="cad-description">{p.description.clone()}</p>
             {if in_stock {
-                view! { <PurchaseOptions config=config.clone() loader=loader product=p /> }.into_any()
+                let context = RecoContext::Product(p.sku.clone());
+                view! {
+                    <PurchaseOptions config=config.clone() loader=loader.clone() product=p />
+                    <Recommendations config=config.clone() loader=loader context=context />
+                }.into_any()
             } else {
                 view! {
                     <p><span class="cad-price" data-cadence="price">{format::price(&config.locale_tag, &p.price)}</span></p>

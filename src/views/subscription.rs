@@ -293,5 +293,9 @@ fn done_message(
         C::Swap { .. } => tf(locale, Key::DoneSwap, &[("product", &s.product_name)]),
         C::Cancel { .. } => t(locale, Key::DoneCancel).to_owned(),
         C::Reactivate => t(locale, Key::DoneReactivate).to_owned(),
+        C::AddOnce { .. } => match s.next_delivery {
+            Some(d) => tf(locale, Key::DoneAddOnce, &[("date", &date(d))]),
+            None => t(locale, Key::DoneAddOnceNoDate).to_owned(),
+        },
     }
 }

@@ -66,6 +66,29 @@ pub fn fits_owned(conn: &Connection, customer: &str) -> Result<Vec<Candidate>, A
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// On a machine's product page, what fits that machine (for anyone, signed in or not):
+/// `because_of` names the machine, `owned_model` stays empty since nobody said they own
+/// it. Scored below "fits what you own", which is personal.
+pub fn fits_viewed(conn: &Connection, viewed: &str) -> Result<Vec<Candidate>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.fits_sku, m.name, f.kind = 'accessory'
+         FROM products m
+         JOIN compatibility c ON c.model_sku = m.sku
+         JOIN products f ON f.sku = c.fits_sku
+         WHERE m.sku = ?1 AND m.kind = 'durable'",
+    )?;
+    let rows = stmt.query_map([viewed], |row| {
+        Ok(Candidate {
+            sku: row.get(0)?,
+            reason: ReasonCode::FitsWhatYouOwn,
+            score: Weights::FITS - 50 + if row.get::<_, bool>(2)? { 20 } else { 0 },
+            because_of: Some(row.get(1)?),
+            ..Candidate::default()
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Products that share at least `MIN_SUPPORT` orders with one of `anchors` (from the
 /// background-built table): more shared orders, higher score (capped).
 pub fn bought_together(conn: &Connection, anchors: &[String]) -> Result<Vec<Candidate>, ApiError> {

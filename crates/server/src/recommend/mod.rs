@@ -76,6 +76,7 @@ pub fn recommend(
     if let Some(viewed) = &ctx.viewed {
         facts.excluded.insert(viewed.clone());
         facts.models.extend(models_of(conn, viewed)?);
+        found.extend(candidates::fits_viewed(conn, viewed)?);
     }
     if let Some(customer) = &ctx.customer {
         found.extend(candidates::due_soon(conn, customer, today)?);

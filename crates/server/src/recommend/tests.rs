@@ -180,6 +180,7 @@ fn anonymous_product_context_gets_no_personal_kinds() {
     assert!(!out.is_empty());
     for r in &out {
         assert_eq!(r.reason, ReasonCode::BoughtTogether, "{r:?}");
+        assert!(r.because_of.is_some(), "{r:?}");
         assert_ne!(r.sku, "CAPS-INTENSO");
         assert!(r.subscription_id.is_none());
         assert!(!r.actions.contains(&RecommendationAction::AddToNextDelivery));
@@ -201,4 +202,37 @@ fn adas_account_excludes_what_she_subscribes_to_and_owns() {
     assert_eq!(out[0].reason, ReasonCode::DueSoon);
     let frother = out.iter().find(|r| r.sku == "MILK-FROTHER").unwrap();
     assert_eq!(frother.reason, ReasonCode::FitsWhatYouOwn);
+}
+
+#[test]
+fn anonymous_machine_page_gets_what_fits_it_without_claiming_ownership() {
+    let (_dir, db) = seeded();
+    let conn = db.conn().unwrap();
+    let ctx = Context {
+        customer: None,
+        viewed: Some("BARISTA-ONE".into()),
+    };
+    let out = recommend(&conn, &ctx, today()).unwrap();
+    let fitting: HashSet<String> = conn
+        .prepare("SELECT fits_sku FROM compatibility WHERE model_sku = 'BARISTA-ONE'")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!out.is_empty());
+    for r in &out {
+        assert!(fitting.contains(&r.sku), "{r:?} does not fit the machine");
+        assert!(r.owned_model.is_none(), "{r:?}");
+        assert!(
+            matches!(
+                r.reason,
+                ReasonCode::FitsWhatYouOwn | ReasonCode::BoughtTogether
+            ),
+            "{r:?}"
+        );
+        assert!(!r.actions.contains(&RecommendationAction::AddToNextDelivery));
+    }
+    assert!(out.iter().any(|r| r.reason == ReasonCode::FitsWhatYouOwn
+        && r.because_of.as_deref() == Some("Barista One")));
 }

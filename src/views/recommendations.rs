@@ -1,0 +1,265 @@
+//! Recommendations: a short ranked list, each with the reason in plain words, a price and
+//! one action. Loaded on its own, so when it fails the rest of the widget still works;
+//! impressions, clicks and actions are reported (batched, never blocking) and echoed as
+//! `cadence:recommendation` DOM events.
+
+use super::subscription::Card;
+use crate::config::Config;
+use crate::events;
+use crate::format;
+use crate::i18n::{t, tf, Key, Locale};
+use crate::load::{Loader, RecoContext as Context};
+use crate::telemetry;
+use cadence_contract::{
+    ReasonCode, Recommendation, RecommendationAction, SubscriptionChange, UiEventKind,
+};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn Recommendations(
+    config: Config,
+    loader: Loader,
+    context: Context,
+    /// The account's subscription cards, for "add to next delivery".
+    #[prop(optional)]
+    cards: Option<StoredValue<Vec<Card>>>,
+) -> impl IntoView {
+    let locale = config.locale;
+    let tag = StoredValue::new(config.locale_tag.clone());
+    let signed_in = config.customer_token.is_some();
+    let list = loader.recommendations(context.clone());
+    let loader = StoredValue::new_local(loader);
+    let context = StoredValue::new(context);
+    let said = RwSignal::new(String::new());
+    let title = if signed_in {
+        Key::RecommendedForYou
+    } else {
+        Key::GoesWellWith
+    };
+    move || {
+        let items = match list.get() {
+            Some(Ok(r)) if !r.items.is_empty() => r.items,
+            _ => return None, // loading, failed (already reported) or nothing to suggest
+        };
+        let ctx = context.get_value();
+        for item in &items {
+            telemetry::record(
+                loader.with_value(|l| l.api.clone()),
+                UiEventKind::Impression,
+                item,
+                None,
+                ctx.name(),
+            );
+            loader.with_value(|l| {
+                events::emit(
+                    &l.host,
+                    "recommendation",
+                    reco_detail("impression", item, None),
+                )
+            });
+        }
+        let rows = items
+            .into_iter()
+            .map(|item| {
+                let reason = reason_text(locale, &tag.read_value(), &item);
+                let price = format::price(&tag.read_value(), &item.price);
+                // The card whose next delivery an "add to next delivery" goes to.
+                let card = cards.and_then(|c| {
+                    c.with_value(|cards| {
+                        cards.iter().copied().find(|card| {
+                            card.sub.with_untracked(|s| Some(&s.id) == item.subscription_id.as_ref())
+                        })
+                    })
+                });
+                let action = item.actions.iter().copied().find(|a| match a {
+                    RecommendationAction::AddToNextDelivery => card.is_some(),
+                    RecommendationAction::Subscribe => signed_in,
+                    RecommendationAction::AddToCart => true,
+                    RecommendationAction::Unknown => false,
+                });
+                // Once in the delivery (as the card shows it, so a rollback brings the
+                // button back), the row says so instead of offering to add it again.
+                let sku = item.sku.clone();
+                let added = move || {
+                    action == Some(RecommendationAction::AddToNextDelivery)
+                        && card.is_some_and(|c| {
+                            c.sub.with(|s| s.upcoming.iter().any(|u| u.extras.iter().any(|x| x.sku == sku)))
+                        })
+                };
+                let busy = move || card.is_some_and(|c| c.busy.get());
+                let item = StoredValue::new(item);
+                let on_click = move |_| {
+                    let Some(action) = action else { return };
+                    if busy() {
+                        return;
+                    }
+                    let item = item.get_value();
+                    let ctx = context.get_value();
+                    let api = loader.with_value(|l| l.api.clone());
+                    telemetry::record(api.clone(), UiEventKind::Click, &item, Some(action), ctx.name());
+                    loader.with_value(|l| events::emit(&l.host, "recommendation", reco_detail("click", &item, Some(action))));
+                    run_action(action, &item, card, loader, said, locale);
+                    telemetry::record(api, UiEventKind::Action, &item, Some(action), ctx.name());
+                };
+                view! {
+                    <li class="cad-reco" data-cadence="recommendation" data-sku=item.with_value(|i| i.sku.clone())
+                        data-reason=item.with_value(|i| reason_code(i.reason))>
+                        <div>
+                            <p class="cad-reco-name">{item.with_value(|i| i.name.clone())}" · "<span class="cad-price">{price}</span></p>
+                            <p class="cad-muted cad-reco-reason">{reason}</p>
+                        </div>
+                        {action.map(|a| {
+                            let added = added.clone();
+                            let shown = added.clone();
+                            view! {
+                                <p class="cad-muted cad-reco-added" data-cadence="reco-added" hidden=move || !shown()>
+                                    {t(locale, Key::InNextDelivery)}
+                                </p>
+                                <button type="button" class="cad-button cad-secondary" data-cadence="reco-action"
+                                    data-action=action_code(a) hidden=added
+                                    aria-disabled=move || busy().to_string() on:click=on_click>
+                                    {t(locale, action_label(a))}
+                                </button>
+                            }
+                        })}
+                    </li>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <section class="cad-recos" data-cadence="recommendations" aria-labelledby="cad-recos-title">
+                <h3 class="cad-subheading" id="cad-recos-title">{t(locale, title)}</h3>
+                <ul class="cad-reco-list">{rows}</ul>
+                <p class="cad-live" role="status">{move || said.get()}</p>
+            </section>
+        })
+    }
+}
+
+fn run_action(
+    action: RecommendationAction,
+    item: &Recommendation,
+    card: Option<Card>,
+    loader: StoredValue<Loader, LocalStorage>,
+    said: RwSignal<String>,
+    locale: Locale,
+) {
+    match action {
+        RecommendationAction::AddToNextDelivery => {
+            // The card announces the result and rolls back on failure.
+            if let Some(card) = card {
+                card.act.run(SubscriptionChange::AddOnce {
+                    sku: item.sku.clone(),
+                    quantity: 1,
+                });
+            }
+        }
+        RecommendationAction::Subscribe => {
+            let (loader, sku) = (loader.get_value(), item.sku.clone());
+            spawn_local(async move {
+                let text = match loader.subscribe_default(&sku).await {
+                    Ok(_) => t(locale, Key::RecoSubscribed),
+                    Err(_) => t(locale, Key::SubscribeFailed),
+                };
+                said.set(text.to_owned());
+            });
+        }
+        RecommendationAction::AddToCart | RecommendationAction::Unknown => {
+            loader.with_value(|l| {
+                events::emit(
+                    &l.host,
+                    "add-to-cart",
+                    events::detail(&[
+                        ("sku", item.sku.as_str().into()),
+                        ("quantity", 1u32.into()),
+                        ("plan", "one_time".into()),
+                        ("source", "recommendation".into()),
+                    ]),
+                )
+            });
+            said.set(t(locale, Key::AddedToCart).to_owned());
+        }
+    }
+}
+
+fn reco_detail(
+    kind: &str,
+    item: &Recommendation,
+    action: Option<RecommendationAction>,
+) -> wasm_bindgen::JsValue {
+    events::detail(&[
+        ("kind", kind.into()),
+        ("sku", item.sku.as_str().into()),
+        ("reason", reason_code(item.reason).into()),
+        ("action", action.map(action_code).unwrap_or("").into()),
+    ])
+}
+
+/// The reason, in the shopper's words.
+fn reason_text(locale: Locale, tag: &str, item: &Recommendation) -> String {
+    let model = item.owned_model.clone().unwrap_or_default();
+    match item.reason {
+        ReasonCode::DueSoon => match item.due_on {
+            Some(d) if !model.is_empty() => tf(
+                locale,
+                Key::ReasonDueSoonModel,
+                &[("model", &model), ("date", &format::date(tag, d))],
+            ),
+            Some(d) => tf(
+                locale,
+                Key::ReasonDueSoon,
+                &[("date", &format::date(tag, d))],
+            ),
+            None => t(locale, Key::ReasonGeneric).to_owned(),
+        },
+        ReasonCode::FitsWhatYouOwn if !model.is_empty() => {
+            tf(locale, Key::ReasonFits, &[("model", &model)])
+        }
+        // On a machine's page for someone who did not say they own it.
+        ReasonCode::FitsWhatYouOwn => match &item.because_of {
+            Some(p) => tf(locale, Key::ReasonFitsThis, &[("product", p)]),
+            None => t(locale, Key::ReasonGeneric).to_owned(),
+        },
+        ReasonCode::BoughtTogether => match &item.because_of {
+            Some(p) => tf(locale, Key::ReasonBoughtWith, &[("product", p)]),
+            None => t(locale, Key::ReasonGeneric).to_owned(),
+        },
+        ReasonCode::BetterValue => match &item.saving {
+            Some(s) => tf(
+                locale,
+                Key::ReasonSaves,
+                &[("amount", &format::price(tag, s))],
+            ),
+            None => t(locale, Key::ReasonGeneric).to_owned(),
+        },
+        _ => t(locale, Key::ReasonGeneric).to_owned(),
+    }
+}
+
+fn reason_code(reason: ReasonCode) -> &'static str {
+    match reason {
+        ReasonCode::DueSoon => "due_soon",
+        ReasonCode::FitsWhatYouOwn => "fits_what_you_own",
+        ReasonCode::BoughtTogether => "bought_together",
+        ReasonCode::BetterValue => "better_value",
+        ReasonCode::Unknown => "unknown",
+    }
+}
+
+fn action_code(action: RecommendationAction) -> &'static str {
+    match action {
+        RecommendationAction::AddToNextDelivery => "add_to_next_delivery",
+        RecommendationAction::AddToCart => "add_to_cart",
+        RecommendationAction::Subscribe => "subscribe",
+        RecommendationAction::Unknown => "unknown",
+    }
+}
+
+fn action_label(action: RecommendationAction) -> Key {
+    match action {
+        RecommendationAction::AddToNextDelivery => Key::AddToNextDelivery,
+        RecommendationAction::Subscribe => Key::Subscribe,
+        _ => Key::AddToCart,
+    }
+}
