@@ -68,7 +68,34 @@ pub fn interval(locale: Locale, interval: Interval) -> String {
     tf(locale, key, &[("count", &interval.count.to_string())])
 }
 
+/// The interval inside a sentence ("… → every 4 weeks"): only the first letter is
+/// lowered, so German nouns keep their capitals ("alle 4 Wochen"). ASCII-only on purpose:
+/// every locale's phrase starts with an ASCII word, and Unicode case tables cost wasm size.
+pub fn interval_inline(locale: Locale, iv: Interval) -> String {
+    let mut text = interval(locale, iv);
+    if let Some(first) = text.get_mut(0..1) {
+        first.make_ascii_lowercase();
+    }
+    text
+}
+
 /// Today's date in the shopper's browser (UTC calendar date).
 pub fn today() -> Option<Date> {
     Date::from_unix_millis(js_sys::Date::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_inline_interval_lowers_only_its_first_letter() {
+        let iv = Interval {
+            count: 4,
+            unit: IntervalUnit::Week,
+        };
+        assert_eq!(interval_inline(Locale::En, iv), "every 4 weeks");
+        assert_eq!(interval_inline(Locale::Fr, iv), "toutes les 4 semaines");
+        assert_eq!(interval_inline(Locale::De, iv), "alle 4 Wochen");
+    }
 }

@@ -98,7 +98,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                         ("days", &a.days_per_delivery.to_string()),
                         (
                             "interval",
-                            &format::interval(locale, a.interval).to_lowercase(),
+                            &format::interval_inline(locale, a.interval),
                         ),
                     ],
                 )
@@ -112,7 +112,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
             &[
                 (
                     "interval",
-                    &format::interval(locale, c.interval).to_lowercase(),
+                    &format::interval_inline(locale, c.interval),
                 ),
                 ("share", &c.share_percent.to_string()),
                 ("owners", &c.owners.to_string()),
@@ -170,7 +170,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                 Key::FirstDelivery,
                 &[
                     ("date", &format::date(&tag.read_value(), first)),
-                    ("interval", &format::interval(locale, iv).to_lowercase()),
+                    ("interval", &format::interval_inline(locale, iv)),
                     ("price", &price(&unit_price().times(quantity.get()))),
                 ],
             ))
