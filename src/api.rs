@@ -6,7 +6,7 @@
 
 use cadence_contract::{
     Account, ChangeRecord, Interval, IntervalUnit, NewSubscription, Problem, Product,
-    Recommendations, Subscription, SubscriptionChange, UiEvent, UiEvents,
+    Recommendations, Subscription, SubscriptionChange, UiEvent,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -171,10 +171,7 @@ impl Api {
     /// Sends a batch of UI events with `navigator.sendBeacon`: best effort, never awaited.
     /// The body goes as `text/plain` (a CORS-safelisted type, so no preflight).
     pub fn beacon_events(&self, events: &[UiEvent]) {
-        let body = UiEvents {
-            events: events.to_vec(),
-        };
-        let (Ok(json), Some(window)) = (to_json(&body), web_sys::window()) else {
+        let (Some(json), Some(window)) = (events_json(events), web_sys::window()) else {
             return;
         };
         let _ = window
@@ -218,6 +215,33 @@ impl Api {
 }
 
 /// A request body as JSON text, serialised by the browser's `JSON.stringify`.
+/// The `UiEvents` body built as a JS object and stringified by the browser: the same JSON
+/// serde would write, without instantiating serde's serializer for these types (wasm size).
+fn events_json(events: &[UiEvent]) -> Option<String> {
+    use crate::telemetry::{action_code, kind_code, reason_code};
+    use js_sys::{Array, Object, Reflect, JSON};
+    let set = |o: &Object, key: &str, value: &str| {
+        let _ = Reflect::set(o, &key.into(), &value.into());
+    };
+    let list = Array::new();
+    for e in events {
+        let o = Object::new();
+        set(&o, "kind", kind_code(e.kind));
+        set(&o, "sku", &e.sku);
+        if let Some(reason) = e.reason {
+            set(&o, "reason", reason_code(reason));
+        }
+        if let Some(action) = e.action {
+            set(&o, "action", action_code(action));
+        }
+        set(&o, "context", &e.context);
+        list.push(&o);
+    }
+    let body = Object::new();
+    Reflect::set(&body, &"events".into(), &list).ok()?;
+    JSON::stringify(&body).ok()?.as_string()
+}
+
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
     let value = serde_wasm_bindgen::to_value(value).map_err(|e| ApiError::Decode(e.to_string()))?;
     js_sys::JSON::stringify(&value)
@@ -247,4 +271,42 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
 fn parse<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     let value = js_sys::JSON::parse(text).map_err(|_| "the body is not JSON".to_owned())?;
     serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use cadence_contract::{RecommendationAction, ReasonCode, UiEventKind, UiEvents};
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn the_hand_built_event_body_is_what_serde_writes() {
+        let events = vec![
+            UiEvent {
+                kind: UiEventKind::Impression,
+                sku: "CAPS \"quoted\" <b>".into(),
+                reason: Some(ReasonCode::DueSoon),
+                action: None,
+                context: "account".into(),
+            },
+            UiEvent {
+                kind: UiEventKind::Action,
+                sku: "KIT".into(),
+                reason: Some(ReasonCode::BoughtTogether),
+                action: Some(RecommendationAction::AddToNextDelivery),
+                context: "product".into(),
+            },
+        ];
+        let ours: serde_json::Value =
+            serde_json::from_str(&events_json(&events).unwrap()).unwrap();
+        let mut theirs = serde_json::to_value(UiEvents { events }).unwrap();
+        // serde writes absent options as null; the hand-built body leaves them out, which
+        // the server reads the same (`#[serde(default)]`).
+        for e in theirs["events"].as_array_mut().unwrap() {
+            e.as_object_mut().unwrap().retain(|_, v| !v.is_null());
+        }
+        assert_eq!(ours, theirs);
+    }
 }

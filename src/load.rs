@@ -4,9 +4,10 @@
 
 use crate::api::{Api, ApiError};
 use crate::events;
+use crate::telemetry;
 use cadence_contract::{
-    Account, ChangeRecord, NewSubscription, Product, Recommendations, Subscription,
-    SubscriptionChange,
+    Account, ChangeRecord, NewSubscription, Product, Recommendation, RecommendationAction,
+    Subscription, SubscriptionChange, UiEventKind,
 };
 use leptos::prelude::*;
 use web_sys::HtmlElement;
@@ -52,22 +53,39 @@ impl Loader {
     }
 
     /// Recommendations load on their own: a failure is reported but the rest of the widget
-    /// is unaffected (the view simply shows none).
-    pub fn recommendations(
-        &self,
-        context: RecoContext,
-    ) -> LocalResource<Result<Recommendations, ApiError>> {
+    /// is unaffected (the list stays empty). A plain task and signal rather than a
+    /// `LocalResource`: nothing refetches it, and each resource type costs ~3 KB of wasm.
+    pub fn recommendations(&self, context: RecoContext) -> ReadSignal<Vec<Recommendation>> {
+        let (list, set_list) = signal(Vec::new());
         let this = self.clone();
-        LocalResource::new(move || {
-            let (this, context) = (this.clone(), context.clone());
-            async move {
-                let sku = match &context {
-                    RecoContext::Product(sku) => Some(sku.as_str()),
-                    RecoContext::Account => None,
-                };
-                this.report(this.api.recommendations(sku).await)
+        leptos::task::spawn_local(async move {
+            let sku = match &context {
+                RecoContext::Product(sku) => Some(sku.as_str()),
+                RecoContext::Account => None,
+            };
+            if let Ok(found) = this.report(this.api.recommendations(sku).await) {
+                // The view may be gone by now (unmounted): then there is nobody to tell.
+                let _ = set_list.try_set(found.items);
             }
-        })
+        });
+        list
+    }
+
+    /// Reports what the shopper saw or did with a recommendation: to the API (batched,
+    /// best effort) and as a `cadence:recommendation` event on the host.
+    pub fn track(
+        &self,
+        kind: UiEventKind,
+        item: &Recommendation,
+        action: Option<RecommendationAction>,
+        context: &RecoContext,
+    ) {
+        telemetry::record(self.api.clone(), kind, item, action, context.name());
+        events::emit(
+            &self.host,
+            "recommendation",
+            telemetry::detail(kind, item, action),
+        );
     }
 
     /// Subscribes to `sku` at its merchant-default cadence, quantity 1 (a recommendation's

@@ -24,7 +24,7 @@ const FALLBACK = {
 const BASE_CSS =
   // Reserved heights fit the loaded views of a typical catalog (measured in the e2e
   // tests); merchants with longer texts set --cadence-min-height.
-  ':host{display:block;box-sizing:border-box;contain:content;min-height:var(--cadence-min-height,44em);' +
+  ':host{display:block;box-sizing:border-box;contain:content;min-height:var(--cadence-min-height,52em);' +
   // Inherited properties are all that crosses the shadow boundary; !important here beats
   // even a host page's !important rules (inner-context precedence), while merchants can
   // still size and space the element itself from outside.
@@ -34,7 +34,7 @@ const BASE_CSS =
   'visibility:visible!important;cursor:auto!important}' +
   ':host([view=account]){min-height:var(--cadence-min-height,36.5em)}' +
   // Narrow screens wrap text onto more lines: reserve more so nothing below moves.
-  '@media (max-width:30em){:host{min-height:var(--cadence-min-height,67em)}' +
+  '@media (max-width:30em){:host{min-height:var(--cadence-min-height,74.5em)}' +
   ':host([view=account]){min-height:var(--cadence-min-height,74em)}}' +
   '.cadence-fallback{margin:0;padding:1em;border:1px solid #d0d7de;border-radius:.5em}';
 

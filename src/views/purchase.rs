@@ -96,10 +96,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                         ("unit", &unit),
                         ("packs", &format!("{} × {units_per_pack}", quantity.get())),
                         ("days", &a.days_per_delivery.to_string()),
-                        (
-                            "interval",
-                            &format::interval_inline(locale, a.interval),
-                        ),
+                        ("interval", &format::interval_inline(locale, a.interval)),
                     ],
                 )
             })
@@ -110,10 +107,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
             locale,
             Key::Community,
             &[
-                (
-                    "interval",
-                    &format::interval_inline(locale, c.interval),
-                ),
+                ("interval", &format::interval_inline(locale, c.interval)),
                 ("share", &c.share_percent.to_string()),
                 ("owners", &c.owners.to_string()),
             ],

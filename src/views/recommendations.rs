@@ -38,27 +38,26 @@ pub fn Recommendations(
         Key::GoesWellWith
     };
     move || {
-        let items = match list.get() {
-            Some(Ok(r)) if !r.items.is_empty() => r.items,
-            _ => return None, // loading, failed (already reported) or nothing to suggest
-        };
-        let ctx = context.get_value();
-        for item in &items {
-            telemetry::record(
-                loader.with_value(|l| l.api.clone()),
-                UiEventKind::Impression,
-                item,
-                None,
-                ctx.name(),
-            );
-            loader.with_value(|l| {
-                events::emit(
-                    &l.host,
-                    "recommendation",
-                    reco_detail("impression", item, None),
-                )
-            });
+        let items = list.get();
+        if items.is_empty() {
+            return None; // loading, failed (already reported) or nothing to suggest
         }
+        let ctx = context.get_value();
+        // On the product page the list is a closed disclosure: it is seen when opened.
+        let collapsed = matches!(ctx, Context::Product(_));
+        let shown = StoredValue::new(items.clone());
+        let seen = move || {
+            let ctx = context.get_value();
+            shown.with_value(|items| {
+                for item in items {
+                    loader.with_value(|l| l.track(UiEventKind::Impression, item, None, &ctx));
+                }
+            });
+        };
+        if !collapsed {
+            seen();
+        }
+        let count = items.len();
         let rows = items
             .into_iter()
             .map(|item| {
@@ -96,43 +95,51 @@ pub fn Recommendations(
                     }
                     let item = item.get_value();
                     let ctx = context.get_value();
-                    let api = loader.with_value(|l| l.api.clone());
-                    telemetry::record(api.clone(), UiEventKind::Click, &item, Some(action), ctx.name());
-                    loader.with_value(|l| events::emit(&l.host, "recommendation", reco_detail("click", &item, Some(action))));
+                    loader.with_value(|l| l.track(UiEventKind::Click, &item, Some(action), &ctx));
                     run_action(action, &item, card, loader, said, locale);
-                    telemetry::record(api, UiEventKind::Action, &item, Some(action), ctx.name());
+                    loader.with_value(|l| l.track(UiEventKind::Action, &item, Some(action), &ctx));
                 };
                 view! {
-                    <li class="cad-reco" data-cadence="recommendation" data-sku=item.with_value(|i| i.sku.clone())
-                        data-reason=item.with_value(|i| reason_code(i.reason))>
+                    // One reactive class switches between the action and "in your next
+                    // delivery" (each reactive attribute costs wasm size).
+                    <li class="cad-reco" class:cad-reco-done=added data-cadence="recommendation" data-sku=item.with_value(|i| i.sku.clone())
+                        data-reason=item.with_value(|i| telemetry::reason_code(i.reason))>
                         <div>
                             <p class="cad-reco-name">{item.with_value(|i| i.name.clone())}" · "<span class="cad-price">{price}</span></p>
                             <p class="cad-muted cad-reco-reason">{reason}</p>
                         </div>
-                        {action.map(|a| {
-                            let added = added.clone();
-                            let shown = added.clone();
-                            view! {
-                                <p class="cad-muted cad-reco-added" data-cadence="reco-added" hidden=move || !shown()>
-                                    {t(locale, Key::InNextDelivery)}
-                                </p>
-                                <button type="button" class="cad-button cad-secondary" data-cadence="reco-action"
-                                    data-action=action_code(a) hidden=added
-                                    aria-disabled=move || busy().to_string() on:click=on_click>
-                                    {t(locale, action_label(a))}
-                                </button>
-                            }
+                        {action.map(|a| view! {
+                            <p class="cad-muted cad-reco-added" data-cadence="reco-added">
+                                {t(locale, Key::InNextDelivery)}
+                            </p>
+                            <button type="button" class="cad-button cad-secondary" data-cadence="reco-action"
+                                data-action=telemetry::action_code(a) on:click=on_click>
+                                {t(locale, action_label(a))}
+                            </button>
                         })}
                     </li>
                 }
             })
             .collect_view();
+        // On the product page the disclosure starts closed, so the product card stays
+        // within its reserved height when the list arrives (opening it is the shopper's
+        // doing, not a layout shift); in the account it starts open.
+        let opened = StoredValue::new(!collapsed);
         Some(view! {
-            <section class="cad-recos" data-cadence="recommendations" aria-labelledby="cad-recos-title">
-                <h3 class="cad-subheading" id="cad-recos-title">{t(locale, title)}</h3>
-                <ul class="cad-reco-list">{rows}</ul>
+            <details class="cad-recos" data-cadence="recommendations" open=!collapsed
+                on:toggle=move |_| {
+                    if !opened.get_value() {
+                        opened.set_value(true);
+                        seen();
+                    }
+                }>
+                <summary data-cadence="recos-toggle">
+                    <span class="cad-subheading" id="cad-recos-title">{t(locale, title)}</span>
+                    <span class="cad-muted">"(" {count} ")"</span>
+                </summary>
+                <ul class="cad-reco-list" aria-labelledby="cad-recos-title">{rows}</ul>
                 <p class="cad-live" role="status">{move || said.get()}</p>
-            </section>
+            </details>
         })
     }
 }
@@ -183,19 +190,6 @@ fn run_action(
     }
 }
 
-fn reco_detail(
-    kind: &str,
-    item: &Recommendation,
-    action: Option<RecommendationAction>,
-) -> wasm_bindgen::JsValue {
-    events::detail(&[
-        ("kind", kind.into()),
-        ("sku", item.sku.as_str().into()),
-        ("reason", reason_code(item.reason).into()),
-        ("action", action.map(action_code).unwrap_or("").into()),
-    ])
-}
-
 /// The reason, in the shopper's words.
 fn reason_text(locale: Locale, tag: &str, item: &Recommendation) -> String {
     let model = item.owned_model.clone().unwrap_or_default();
@@ -234,25 +228,6 @@ fn reason_text(locale: Locale, tag: &str, item: &Recommendation) -> String {
             None => t(locale, Key::ReasonGeneric).to_owned(),
         },
         _ => t(locale, Key::ReasonGeneric).to_owned(),
-    }
-}
-
-fn reason_code(reason: ReasonCode) -> &'static str {
-    match reason {
-        ReasonCode::DueSoon => "due_soon",
-        ReasonCode::FitsWhatYouOwn => "fits_what_you_own",
-        ReasonCode::BoughtTogether => "bought_together",
-        ReasonCode::BetterValue => "better_value",
-        ReasonCode::Unknown => "unknown",
-    }
-}
-
-fn action_code(action: RecommendationAction) -> &'static str {
-    match action {
-        RecommendationAction::AddToNextDelivery => "add_to_next_delivery",
-        RecommendationAction::AddToCart => "add_to_cart",
-        RecommendationAction::Subscribe => "subscribe",
-        RecommendationAction::Unknown => "unknown",
     }
 }
 

@@ -42,6 +42,8 @@ test('two widgets on a hostile strict-CSP page render, isolated, with one wasm d
   await page.goto(`${HOST}/two-widgets`);
 
   await assert.doesNotReject(page.locator('#w1 .cad-title').waitFor({ timeout: 15000 }));
+  // The second widget sits below the first's reserved space: it mounts when scrolled near.
+  await page.locator('#w2').scrollIntoViewIfNeeded();
   await page.locator('#w2 .cad-title').waitFor({ timeout: 15000 });
   assert.equal(await page.locator('#w1 .cad-title').textContent(), 'Espresso Intenso capsules');
   assert.equal(await page.locator('#w2 .cad-title').textContent(), 'Barista One');

@@ -38,7 +38,7 @@ export async function openPage(browser) {
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   await page.addInitScript(() => {
     window.__cadenceEvents = [];
-    for (const name of ['cadence:error', 'cadence:add-to-cart', 'cadence:subscribed', 'cadence:subscription-changed']) {
+    for (const name of ['cadence:error', 'cadence:add-to-cart', 'cadence:subscribed', 'cadence:subscription-changed', 'cadence:recommendation']) {
       document.addEventListener(name, (e) => window.__cadenceEvents.push({ type: e.type, detail: e.detail }));
     }
   });

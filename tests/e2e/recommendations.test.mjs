@@ -28,6 +28,9 @@ test('a signed-in customer adds a "due soon" item to the next delivery and sees 
   await page.locator('cadence-widget [data-cadence=announce]').filter({ hasText: /Added to your delivery on/ }).waitFor();
   const seen = (await events()).filter((e) => e.type === 'cadence:subscription-changed').map((e) => e.detail.action);
   assert.deepEqual(seen, ['add_once']);
+  const reco = (await events()).filter((e) => e.type === 'cadence:recommendation').map((e) => e.detail);
+  assert.ok(reco.some((d) => d.kind === 'impression' && d.sku === sku && d.reason === 'due_soon'), JSON.stringify(reco));
+  assert.ok(reco.some((d) => d.kind === 'click' && d.sku === sku && d.action === 'add_to_next_delivery'));
   // Impressions and the click go out as beacons (batched, text/plain JSON) at the latest
   // when the page is hidden.
   await page.evaluate(() => window.dispatchEvent(new Event('pagehide')));
@@ -47,9 +50,25 @@ test('a signed-in customer adds a "due soon" item to the next delivery and sees 
 
 test('anonymous product pages get non-personal reasons only', async () => {
   const { page } = await openPage(browser);
+  const beacons = [];
+  await page.route(`${API}/api/v1/events`, (route) => {
+    beacons.push(route.request().postData());
+    return route.continue();
+  });
   await page.goto(`${SHOP}/products/BARISTA-ONE`);
+  // On a product page the list is a closed disclosure (so nothing below the widget moves
+  // when it arrives); it counts as seen once opened, by keyboard here.
+  const toggle = page.locator('cadence-widget [data-cadence=recos-toggle]');
+  await toggle.waitFor({ timeout: 15000 });
   const items = page.locator('cadence-widget [data-cadence=recommendation]');
-  await items.first().waitFor({ timeout: 15000 });
+  assert.equal(await items.first().isVisible(), false);
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  await items.first().waitFor();
+  await page.evaluate(() => window.dispatchEvent(new Event('pagehide')));
+  const sent = () => beacons.flatMap((b) => JSON.parse(b).events);
+  for (let i = 0; i < 50 && sent().length === 0; i++) await page.waitForTimeout(100);
+  assert.equal(sent().filter((e) => e.kind === 'impression').length, await items.count(), JSON.stringify(sent()));
   const reasons = await items.evaluateAll((els) => els.map((e) => e.dataset.reason));
   assert.ok(reasons.length >= 1 && reasons.length <= 6, reasons.join());
   assert.ok(reasons.every((r) => r === 'fits_what_you_own' || r === 'bought_together'), reasons.join());

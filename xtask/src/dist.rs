@@ -45,8 +45,10 @@ pub fn run() -> Result<Vec<Sized>> {
     minify(&root().join("src/loader.js"), &out.join("cadence.js"))?;
     let glue = out.join("cadence_widget.js");
     minify(&glue, &glue)?;
-    std::fs::copy(root().join("style/cadence.css"), out.join("cadence.css"))
-        .map_err(|e| format!("copy css: {e}"))?;
+    let css = std::fs::read_to_string(root().join("style/cadence.css"))
+        .map_err(|e| format!("read css: {e}"))?;
+    std::fs::write(out.join("cadence.css"), minify_css(&css))
+        .map_err(|e| format!("write css: {e}"))?;
     let files = [
         "cadence.js",
         "cadence_widget.js",
@@ -119,6 +121,37 @@ fn minify(from: &Path, to: &Path) -> Result {
             .args(["--module", "--compress", "--mangle", "--output"])
             .arg(to),
     )
+}
+
+/// Drops comments and the whitespace CSS does not need (around `{`, `}`, `;`, `,` and
+/// runs of it elsewhere): measured 2.3 → 1.9 KB brotli. Spaces that carry meaning stay
+/// (descendant selectors, `calc(a + b)`, value lists); the stylesheet has no strings
+/// with braces or semicolons in them, which this would not respect.
+pub fn minify_css(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    let mut pending_space = false;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("/*") {
+            rest = rest.find("*/").map_or("", |end| &rest[end + 2..]);
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        let tight = |ch: char| matches!(ch, '{' | '}' | ';' | ',');
+        if pending_space && !out.is_empty() && !tight(c) && !out.ends_with(tight) {
+            out.push(' ');
+        }
+        pending_space = false;
+        if c == '}' && out.ends_with(';') {
+            out.pop();
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn compress(dir: &Path, name: &'static str) -> Result<Sized> {
@@ -198,5 +231,19 @@ fn check_budgets(sizes: &[Sized]) -> Result {
         Ok(())
     } else {
         Err(over.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minify_css;
+
+    #[test]
+    fn css_minifier_keeps_meaningful_spaces_only() {
+        let css = "/* why */\n.a .b,\n.c > d {\n  margin: 0 auto;\n  width: calc(1px + 2em);\n}\n\n@media (max-width: 30em) {\n  .a { color: red; }\n}\n";
+        assert_eq!(
+            minify_css(css),
+            ".a .b,.c > d{margin: 0 auto;width: calc(1px + 2em)}@media (max-width: 30em){.a{color: red}}"
+        );
     }
 }
