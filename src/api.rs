@@ -276,7 +276,7 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, String> {
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
     use super::*;
-    use cadence_contract::{RecommendationAction, ReasonCode, UiEventKind, UiEvents};
+    use cadence_contract::{ReasonCode, RecommendationAction, UiEventKind, UiEvents};
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
@@ -299,8 +299,7 @@ mod tests {
                 context: "product".into(),
             },
         ];
-        let ours: serde_json::Value =
-            serde_json::from_str(&events_json(&events).unwrap()).unwrap();
+        let ours: serde_json::Value = serde_json::from_str(&events_json(&events).unwrap()).unwrap();
         let mut theirs = serde_json::to_value(UiEvents { events }).unwrap();
         // serde writes absent options as null; the hand-built body leaves them out, which
         // the server reads the same (`#[serde(default)]`).

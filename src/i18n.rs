@@ -131,6 +131,7 @@ pub enum Key {
     AddToCart,
     Subscribed,
     AddedToCart,
+    ErrorBusy,
     ReasonFitsThis,
     InNextDelivery,
     SubscribeFailed,
@@ -298,6 +299,7 @@ fn en(key: Key) -> &'static str {
         ExtraItem => "+ {name} × {count}",
         InNextDelivery => "In your next delivery.",
         ReasonFitsThis => "Fits the {product}.",
+        ErrorBusy => "The shop's service is busy right now. Try again in a moment.",
     }
 }
 
@@ -431,6 +433,7 @@ fn fr(key: Key) -> &'static str {
         ExtraItem => "+ {name} × {count}",
         InNextDelivery => "Dans votre prochaine livraison.",
         ReasonFitsThis => "Compatible avec {product}.",
+        ErrorBusy => "Le service de la boutique est très sollicité. Réessayez dans un instant.",
     }
 }
 
@@ -564,6 +567,7 @@ fn de(key: Key) -> &'static str {
         ExtraItem => "+ {name} × {count}",
         InNextDelivery => "In Ihrer nächsten Lieferung.",
         ReasonFitsThis => "Passt zu {product}.",
+        ErrorBusy => "Der Dienst des Shops ist gerade ausgelastet. Versuchen Sie es gleich noch einmal.",
     }
 }
 
@@ -571,14 +575,41 @@ fn de(key: Key) -> &'static str {
 pub fn tf(locale: Locale, key: Key, args: &[(&str, &str)]) -> String {
     let mut text = t(locale, key).to_owned();
     for (name, value) in args {
-        text = text.replace(&format!("{{{name}}}"), value);
+        let value = if has_rtl(value) {
+            // A right-to-left name from the catalog inside a left-to-right sentence:
+            // isolate it (FSI … PDI) so it cannot reorder the words around it.
+            format!("\u{2068}{value}\u{2069}")
+        } else {
+            (*value).to_owned()
+        };
+        text = text.replace(&format!("{{{name}}}"), &value);
     }
     text
+}
+
+/// Whether `s` holds a strongly right-to-left letter (Hebrew, Arabic, Syriac, Thaana,
+/// N'Ko and their presentation forms).
+fn has_rtl(s: &str) -> bool {
+    s.chars().any(|c| {
+        matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn right_to_left_values_are_isolated_and_others_left_alone() {
+        let text = tf(Locale::En, Key::ReasonBoughtWith, &[("product", "קפסולות")]);
+        assert_eq!(text, "Often bought with \u{2068}קפסולות\u{2069}.");
+        let text = tf(
+            Locale::En,
+            Key::ReasonBoughtWith,
+            &[("product", "Barista One")],
+        );
+        assert_eq!(text, "Often bought with Barista One.");
+    }
 
     #[test]
     fn locale_from_tag() {

@@ -20,6 +20,10 @@ pub fn error_key(error: &ApiError) -> Key {
         ApiError::Network(_) => Key::ErrorNetwork,
         ApiError::Status { status: 401, .. } => Key::ErrorSignIn,
         ApiError::Status { status: 404, .. } => Key::ErrorNotFound,
+        // Rate-limited or overloaded: nothing is wrong, it is worth trying again shortly.
+        ApiError::Status {
+            status: 429 | 503, ..
+        } => Key::ErrorBusy,
         ApiError::Status { .. } | ApiError::Decode(_) => Key::ErrorServer,
     }
 }

@@ -46,20 +46,28 @@ export async function openPage(browser) {
 }
 
 /**
- * Serves hostile host pages on origin C: `pages` maps a path to HTML. Every page gets a
- * strict CSP: scripts only from this origin and the widget's, wasm allowed, no inline
- * script, no eval, and styles only from files.
+ * The host pages' strict CSP: scripts only from this origin and the widget's, no inline
+ * script, no eval, styles only from files; wasm compilation allowed unless `wasm` is false.
  */
-export function hostServer(pages) {
-  const csp = [
+export function strictCsp({ wasm = true } = {}) {
+  return [
     "default-src 'self'",
-    `script-src 'self' ${API} 'wasm-unsafe-eval'`,
+    `script-src 'self' ${API}${wasm ? " 'wasm-unsafe-eval'" : ''}`,
     `connect-src 'self' ${API}`,
     "style-src 'self'",
     "img-src 'self' data:",
     "object-src 'none'",
     "base-uri 'none'",
   ].join('; ');
+}
+
+/**
+ * Serves hostile host pages on origin C: `pages` maps a path to HTML. Every page gets a
+ * strict CSP: scripts only from this origin and the widget's, wasm allowed, no inline
+ * script, no eval, and styles only from files.
+ */
+export function hostServer(pages) {
+  const csp = strictCsp();
   const files = {
     '/host.css': ['text/css', HOSTILE_CSS],
     '/host.js': ['text/javascript', HOST_JS],
@@ -71,8 +79,10 @@ export function hostServer(pages) {
       return res.end(files[path][1]);
     }
     if (pages[path]) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp });
-      return res.end(pages[path]);
+      // A page is its HTML, or `{ html, csp }` to serve it under another policy.
+      const page = typeof pages[path] === 'string' ? { html: pages[path], csp } : pages[path];
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': page.csp });
+      return res.end(page.html);
     }
     res.writeHead(404).end();
   });
