@@ -14,11 +14,13 @@ use axum::body::Body;
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use cadence_server::auth::JwtKeys;
 use cadence_server::clock::Clock;
+use cadence_server::openapi::ApiDoc;
 use common::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Value};
+use utoipa::OpenApi;
 
 // ---------------------------------------------------------------------------------------
 // What a generated request is made of.
@@ -643,6 +645,8 @@ fn percent_encode(bytes: &[u8]) -> String {
 struct Fixture {
     app: TestApp,
     feed: String,
+    /// The OpenAPI document, as served.
+    spec: Value,
 }
 
 impl Fixture {
@@ -654,7 +658,31 @@ impl Fixture {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         let url = reply.json()["feed_url"].as_str().unwrap().to_owned();
         let feed = url.rsplit('/').next().unwrap().to_owned();
-        Fixture { app, feed }
+        let spec = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        Fixture { app, feed, spec }
+    }
+
+    /// The statuses the OpenAPI document lists for the route's operation under `method`,
+    /// or `None` when the route has no such operation (unknown paths, other methods).
+    fn documented(&self, route: &Route, method: &Method) -> Option<Vec<String>> {
+        let template = match route {
+            Route::Health => "/api/v1/health",
+            Route::Product(_) => "/api/v1/products/{sku}",
+            Route::PlanIcs(_) => "/api/v1/products/{sku}/plan.ics",
+            Route::Me => "/api/v1/me",
+            Route::MeCalendar => "/api/v1/me/calendar",
+            Route::CalendarFeed(_) => "/api/v1/calendar/{feed}",
+            Route::Subscribe => "/api/v1/me/subscriptions",
+            Route::Subscription(_) => "/api/v1/me/subscriptions/{id}",
+            Route::Changes(_) => "/api/v1/me/subscriptions/{id}/changes",
+            Route::Recommendations => "/api/v1/recommendations",
+            Route::Events => "/api/v1/events",
+            Route::OpenApi => "/api/v1/openapi.json",
+            Route::Elsewhere(_) => return None,
+        };
+        let operation = &self.spec["paths"][template][method.as_str().to_ascii_lowercase()];
+        let responses = operation["responses"].as_object()?;
+        Some(responses.keys().cloned().collect())
     }
 
     fn seg(&self, seg: &Seg) -> String {
@@ -1114,6 +1142,16 @@ async fn check(fixture: &Fixture, case: &Case) -> Result<(), TestCaseError> {
         "{described} answered {status}: {}",
         reply.text()
     );
+    // The contract lists every status an operation can answer (405 is the method's, not
+    // the operation's, and the client's own mistakes in the path may miss the route).
+    if let Some(documented) = fixture.documented(&case.route, &method) {
+        prop_assert!(
+            documented.contains(&status.as_u16().to_string()),
+            "{described} answered {status}, which its OpenAPI operation does not list \
+             ({documented:?}): {}",
+            reply.text()
+        );
+    }
     if status.is_success() {
         return Ok(());
     }
