@@ -5,11 +5,16 @@
 //! - `cargo xtask test`  — install what is missing, then run every check CI runs.
 //! - `cargo xtask dist`  — build the release widget into `dist/widget/` and check the size budgets.
 //! - `cargo xtask setup` — only install what is missing.
+//! - `cargo xtask schemathesis` — Schemathesis against the running API's OpenAPI document.
+//! - `cargo xtask bench-api` — load-test the release API server and write target/bench/api.txt.
 
+mod bench_api;
 mod cmd;
 mod demo;
 mod dist;
 mod e2e;
+mod local;
+mod schemathesis;
 mod server;
 mod setup;
 mod test;
@@ -34,9 +39,11 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("dist") => setup::for_dist().and_then(|()| dist::run().map(|_| ())),
         Some("setup") => setup::all(),
+        Some("schemathesis") if args.len() == 1 => schemathesis::run(),
+        Some("bench-api") if args.len() == 1 => bench_api::run(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo | test | dist | setup>\n\n{}",
+                "usage: cargo xtask <demo | test | dist | setup | schemathesis | bench-api>\n\n{}",
                 USAGE
             );
             return ExitCode::from(2);
@@ -52,6 +59,8 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "  demo [--port N]  build everything and run the demo storefront (API on N, shop on N+1; default 8480)
-  test             fmt, clippy, unit + integration tests, wasm tests in Chromium, size budgets, end-to-end tests
+  test             fmt, clippy, unit + integration tests, schemathesis, wasm tests in Chromium, size budgets, end-to-end tests
   dist             build dist/widget/ (release wasm, wasm-bindgen, wasm-opt) and print its sizes
-  setup            install missing tools (wasm32 target, wasm-bindgen-cli, chromium, npm packages)";
+  setup            install missing tools (wasm32 target, wasm-bindgen-cli, chromium, npm packages)
+  schemathesis     Schemathesis (pinned, in target/schemathesis-venv) against the debug server's OpenAPI document
+  bench-api        load-test the release API server with wrk; writes target/bench/api.txt (not part of test)";

@@ -4,7 +4,7 @@
 
 use crate::cmd::{self, cargo};
 use crate::setup::{CHROMEDRIVER, CHROMIUM};
-use crate::{dist, e2e, setup, Result};
+use crate::{dist, e2e, schemathesis, setup, Result};
 use std::time::Instant;
 
 pub fn run(args: &[String]) -> Result {
@@ -51,6 +51,7 @@ pub fn run(args: &[String]) -> Result {
     step("unit + integration tests", &mut || {
         cmd::run(cargo().args(["test", "--workspace"]))
     })?;
+    step("schemathesis (OpenAPI conformance)", &mut schemathesis::run)?;
     step("widget tests in headless Chromium", &mut || {
         cmd::run(
             cargo()

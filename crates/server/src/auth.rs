@@ -73,7 +73,8 @@ impl JwtKeys {
         validation.required_spec_claims.clear();
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .map_err(|_| TokenError::Invalid)?;
-        if data.claims.exp + LEEWAY_SECS <= clock.unix_seconds() {
+        // Saturating: a validly signed `exp` near i64::MAX must not overflow (a panic).
+        if data.claims.exp.saturating_add(LEEWAY_SECS) <= clock.unix_seconds() {
             return Err(TokenError::Expired);
         }
         if data.claims.sub.is_empty() {
@@ -198,6 +199,29 @@ mod tests {
             JwtKeys::new(SECRET).verify(&tampered, Clock::Fixed(1_800_000_000)),
             Err(TokenError::Invalid)
         );
+    }
+
+    #[test]
+    fn extreme_exp_values_neither_overflow_nor_pass_when_past() {
+        let keys = JwtKeys::new(SECRET);
+        let token = |exp: i64| {
+            jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &serde_json::json!({ "sub": "cust_ada", "exp": exp }),
+                &EncodingKey::from_secret(SECRET),
+            )
+            .unwrap()
+        };
+        let now = Clock::Fixed(1_800_000_000);
+        assert_eq!(
+            keys.verify(&token(i64::MAX), now),
+            Ok("cust_ada".to_owned())
+        );
+        assert_eq!(
+            keys.verify(&token(i64::MAX - LEEWAY_SECS + 1), now),
+            Ok("cust_ada".to_owned())
+        );
+        assert_eq!(keys.verify(&token(i64::MIN), now), Err(TokenError::Expired));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
@@ -25,6 +26,11 @@ pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    /// Held around every write transaction: SQLite has one writer at a time, and writers
+    /// of this process queue here (woken as soon as the lock is free) instead of in
+    /// SQLite's busy handler, which sleeps and retries and so gave concurrent mutations a
+    /// tail of over a second. `busy_timeout` still covers other processes.
+    writer: Arc<Mutex<()>>,
 }
 
 /// Set on every connection: the pool may open new ones at any time.
@@ -51,7 +57,13 @@ impl Db {
             let mut conn = pool.get()?;
             migrate(&mut conn)?
         };
-        Ok((Db { pool }, applied))
+        Ok((
+            Db {
+                pool,
+                writer: Arc::default(),
+            },
+            applied,
+        ))
     }
 
     /// Runs read-only `work` on a pooled connection, on the blocking thread pool.
@@ -77,7 +89,13 @@ impl Db {
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let writer = self.writer.clone();
         tokio::task::spawn_blocking(move || {
+            // Taken before a pooled connection, so queued writers do not hold connections
+            // readers need. A panic in another writer poisons nothing: it guards no data.
+            let _turn = writer
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             let mut conn = pool.get()?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let value = work(&tx)?;

@@ -7,8 +7,8 @@ use crate::calendar::{events, feed, ics};
 use crate::db;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use cadence_contract::problem::FieldError;
@@ -26,9 +26,10 @@ const CALENDAR_TYPE: &str = "text/calendar; charset=utf-8";
 pub struct PlanQuery {
     /// `<count><d|w|m>` (e.g. `4w`), one of the product's intervals, or `once`.
     /// Default: the product's default interval, or `once` when it cannot be subscribed to.
+    #[param(pattern = "^(once|[0-9]{1,4}[dwm])$")]
     interval: Option<String>,
     /// Units per delivery, 1 ..= 20. Default 1.
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 20)]
     quantity: Option<String>,
 }
 
@@ -40,7 +41,7 @@ pub struct PlanQuery {
     security((), ("customer_token" = [])),
     responses(
         (status = 200, description = "An RFC 5545 calendar, as a download", content_type = "text/calendar", body = String),
-        (status = 400, description = "Unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "An unknown query parameter, or a path that is not valid UTF-8", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A customer token was sent but is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No product has this SKU", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Interval or quantity not valid for this product", body = Problem, content_type = "application/problem+json"),
@@ -247,9 +248,13 @@ pub async fn me_calendar(
     ))]
 pub async fn calendar_feed(
     State(state): State<AppState>,
-    ApiPath(file): ApiPath<String>,
+    file: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     const NOT_FOUND: ApiError = ApiError::NotFound("No calendar has this address.");
+    // A path that is not even UTF-8 is one more malformed id: 404 like the others.
+    let Ok(Path(file)) = file else {
+        return Err(NOT_FOUND);
+    };
     let id = file
         .strip_suffix(".ics")
         .filter(|id| feed::well_formed(id))

@@ -95,7 +95,7 @@ fn matches(tags: &[String], current: &str) -> bool {
     security(("customer_token" = [])),
     params(
         ("id" = String, Path, description = "The subscription id"),
-        ("Idempotency-Key" = String, Header,
+        ("Idempotency-Key" = String, Header, format = "uuid",
             description = "A fresh UUID per intended change; reuse it only to retry the same request"),
         ("If-Match" = String, Header, description = "The subscription's current ETag, e.g. \"sub_1.v3\""),
     ),
@@ -103,12 +103,13 @@ fn matches(tags: &[String], current: &str) -> bool {
     responses(
         (status = 200, description = "Changed (or the replay of a retried request)", body = Subscription,
             headers(("ETag" = String, description = "Strong validator of the new version"))),
-        (status = 400, description = "Malformed JSON or missing/invalid Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON, missing/invalid Idempotency-Key, an unreadable If-Match or a path that is not valid UTF-8", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription for this customer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The change does not apply in the subscription's current state (e.g. cancelled)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match is stale; `current` holds the subscription as it is now", body = Problem, content_type = "application/problem+json",
             headers(("ETag" = String, description = "The current version's validator"))),
+        (status = 413, description = "The body is over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid value (see `errors[].pointer`), an unknown action, or a reused Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
@@ -213,6 +214,7 @@ pub async fn post_change(
     params(("id" = String, Path, description = "The subscription id")),
     responses(
         (status = 200, description = "The recent changes, newest first", body = Vec<ChangeRecord>),
+        (status = 400, description = "The path is not valid percent-encoded UTF-8", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription for this customer", body = Problem, content_type = "application/problem+json"),
     ))]

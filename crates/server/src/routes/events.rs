@@ -24,6 +24,7 @@ use rusqlite::params;
     responses(
         (status = 202, description = "Stored"),
         (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A customer token was sent but is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither JSON nor text/plain", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong shape, over 50 events or bad values", body = Problem, content_type = "application/problem+json"),

@@ -19,6 +19,7 @@ use cadence_contract::{Problem, Product};
     security((), ("customer_token" = [])),
     responses(
         (status = 200, description = "The product", body = Product),
+        (status = 400, description = "The path is not valid percent-encoded UTF-8", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A customer token was sent but is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No product has this SKU", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -14,6 +14,7 @@ use cadence_contract::{Problem, Recommendations};
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RecommendationQuery {
     /// `product` (with `sku`) or `account` (needs a customer token).
     pub context: String,
@@ -29,9 +30,10 @@ pub struct RecommendationQuery {
     security((), ("customer_token" = [])),
     responses(
         (status = 200, description = "The recommendations", body = Recommendations),
-        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A query parameter is missing, unknown or repeated", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Token invalid, or missing with context=account", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No product has this SKU", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown context, or a sku missing, empty or over 64 characters with context=product, or given with context=account", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_recommendations(
     State(state): State<AppState>,

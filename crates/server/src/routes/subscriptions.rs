@@ -118,7 +118,7 @@ impl Outcome {
 /// response; reusing a key for a different body is refused with 422.
 #[utoipa::path(post, path = "/api/v1/me/subscriptions", tag = "subscriptions",
     security(("customer_token" = [])),
-    params(("Idempotency-Key" = String, Header,
+    params(("Idempotency-Key" = String, Header, format = "uuid",
         description = "A fresh UUID (e.g. 7c9e6679-7425-40de-944b-e07fc1f90ae7) per intended change; reuse it only to retry the same request")),
     request_body(content = NewSubscription, content_type = "application/json"),
     responses(
@@ -127,6 +127,7 @@ impl Outcome {
                     ("Location" = String, description = "URL of the new subscription"))),
         (status = 400, description = "Malformed JSON or missing/invalid Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (see `errors[].pointer`) or a reused Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -204,6 +205,7 @@ pub async fn create_subscription(
     responses(
         (status = 200, description = "The subscription", body = Subscription,
             headers(("ETag" = String, description = "Strong validator of this version"))),
+        (status = 400, description = "The path is not valid percent-encoded UTF-8", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription for this customer", body = Problem, content_type = "application/problem+json"),
     ))]
