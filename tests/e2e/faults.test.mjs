@@ -1,0 +1,208 @@
+//! Fault injection: one run per fault. Each asserts that the widget shows an announced,
+//! translated message (or keeps working when the fault is harmless), that the host page
+//! keeps working, that no error reaches the page, and that hostile strings stay text.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { API, HOST, hostPage, hostServer, launch, mintToken, openPage, strictCsp } from './harness.mjs';
+
+let browser;
+let server;
+let token;
+
+before(async () => {
+  browser = await launch();
+  token = await mintToken('cust_ada');
+  const expired = await mintToken('cust_ada', -120);
+  server = await hostServer({
+    '/product': hostPage(`<cadence-widget id="w1" view="product" product="CAPS-INTENSO"></cadence-widget>`),
+    '/product-fr': hostPage(`<cadence-widget id="w1" view="product" product="CAPS-INTENSO" locale="fr"></cadence-widget>`),
+    '/expired': hostPage(`<cadence-widget id="w1" view="account" customer-token="${expired}"></cadence-widget>`),
+    '/account': hostPage(`<cadence-widget id="w1" view="account" customer-token="${token}"></cadence-widget>`),
+    '/no-wasm-csp': {
+      html: hostPage(`<cadence-widget id="w1" view="product" product="CAPS-INTENSO"></cadence-widget>`),
+      csp: strictCsp({ wasm: false }),
+    },
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+/** The host page still answers its own button, and nothing was thrown into it. */
+async function hostStillWorks(page, pageErrors) {
+  assert.equal(await page.textContent('#host-text'), 'Host content');
+  await page.click('#host-button');
+  assert.equal(await page.textContent('#host-count'), '1');
+  assert.deepEqual(pageErrors, []);
+}
+
+const problem = (status, extra = {}) => ({
+  status,
+  contentType: 'application/problem+json',
+  body: JSON.stringify({ type: 'about:blank', title: 'Failure', status }),
+  ...extra,
+});
+
+for (const [name, fault, expected] of [
+  ['502', (route) => route.fulfill(problem(502)), /had a problem/],
+  ['503', (route) => route.fulfill(problem(503)), /busy right now/],
+  ['429 with Retry-After', (route) => route.fulfill(problem(429, { headers: { 'retry-after': '30' } })), /busy right now/],
+  ['a connection reset', (route) => route.abort('connectionreset'), /couldn't reach/],
+  ['being offline', (route) => route.abort('internetdisconnected'), /couldn't reach/],
+  ['truncated JSON', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"sku":"CAPS-INTENSO","name":"Esp' }), /had a problem/],
+]) {
+  test(`the product view under ${name}: an announced message, the host page unharmed`, async () => {
+    const { page, pageErrors, events } = await openPage(browser);
+    await page.route(`${API}/api/v1/products/**`, fault);
+    await page.goto(`${HOST}/product`);
+    const alert = page.locator('#w1 [role=alert]');
+    await alert.waitFor({ timeout: 15000 });
+    assert.match(await alert.textContent(), expected);
+    const errors = (await events()).filter((e) => e.type === 'cadence:error');
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    await hostStillWorks(page, pageErrors);
+    await page.close();
+  });
+}
+
+test('a French widget says it in French', async () => {
+  const { page, pageErrors } = await openPage(browser);
+  await page.route(`${API}/api/v1/products/**`, (route) => route.fulfill(problem(503)));
+  await page.goto(`${HOST}/product-fr`);
+  const alert = page.locator('#w1 [role=alert]');
+  await alert.waitFor({ timeout: 15000 });
+  assert.match(await alert.textContent(), /très sollicité/);
+  await hostStillWorks(page, pageErrors);
+  await page.close();
+});
+
+test('an API that never answers times out after 10 s with a calm message', async () => {
+  const { page, pageErrors } = await openPage(browser);
+  await page.route(`${API}/api/v1/products/**`, () => {}); // never fulfilled
+  await page.goto(`${HOST}/product`);
+  const alert = page.locator('#w1 [role=alert]');
+  await alert.waitFor({ timeout: 20000 });
+  assert.match(await alert.textContent(), /couldn't reach/);
+  await hostStillWorks(page, pageErrors);
+  await page.close();
+});
+
+test('an expired customer token asks the shopper to sign in again', async () => {
+  const { page, pageErrors, events } = await openPage(browser);
+  await page.goto(`${HOST}/expired`);
+  const alert = page.locator('#w1 [role=alert]');
+  await alert.waitFor({ timeout: 15000 });
+  assert.match(await alert.textContent(), /sign in/i);
+  assert.ok((await events()).some((e) => e.type === 'cadence:error' && e.detail.code === 'unauthorized'));
+  await hostStillWorks(page, pageErrors);
+  await page.close();
+});
+
+test('unknown enum values from a newer API still render', async () => {
+  const { page, pageErrors } = await openPage(browser);
+  await page.route(`${API}/api/v1/products/**`, async (route) => {
+    const response = await route.fetch();
+    const product = await response.json();
+    product.kind = 'subscription_box';
+    for (const r of product.routines ?? []) r.kind = 'teleport';
+    await route.fulfill({ response, json: product });
+  });
+  await page.goto(`${HOST}/product`);
+  await page.locator('#w1 .cad-title').waitFor({ timeout: 15000 });
+  assert.equal(await page.locator('#w1 .cad-title').textContent(), 'Espresso Intenso capsules');
+  await hostStillWorks(page, pageErrors);
+  await page.close();
+});
+
+test('a CSP without wasm-unsafe-eval ends in the fallback message, not a broken page', async () => {
+  const { page, pageErrors, events } = await openPage(browser);
+  await page.goto(`${HOST}/no-wasm-csp`);
+  const fallback = page.locator('#w1 .cadence-fallback');
+  await fallback.waitFor({ timeout: 15000 });
+  assert.match(await fallback.textContent(), /could not be loaded/);
+  const errors = (await events()).filter((e) => e.type === 'cadence:error');
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].detail.code, 'load');
+  await hostStillWorks(page, pageErrors);
+  await page.close();
+});
+
+test('a panic reported by the wasm swaps every widget for the fallback and stops the instance', async () => {
+  const { page, pageErrors, events } = await openPage(browser);
+  // Stand in for the glue: the real module, but the panic hook the loader hands to
+  // `init` fires right after the first mount, as a panic inside a render would.
+  await page.route(`${API}/widget/cadence_widget.js`, (route) =>
+    route.fulfill({
+      contentType: 'text/javascript',
+      headers: { 'access-control-allow-origin': '*' },
+      body: `import * as real from '${API}/widget/cadence_widget.js?real';
+export * from '${API}/widget/cadence_widget.js?real';
+export default real.default;
+let hook = null;
+export function init(onPanic) { hook = onPanic; real.init(onPanic); }
+export function mount(...args) {
+  const mounted = real.mount(...args);
+  setTimeout(() => hook && hook('panicked at src/views/product.rs: forced by the test'), 300);
+  return mounted;
+}`,
+    }),
+  );
+  await page.goto(`${HOST}/product`);
+  const fallback = page.locator('#w1 .cadence-fallback');
+  await fallback.waitFor({ timeout: 15000 });
+  const errors = (await events()).filter((e) => e.type === 'cadence:error');
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.equal(errors[0].detail.code, 'panic');
+  await hostStillWorks(page, pageErrors);
+  await page.close();
+});
+
+const XSS = `<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=1</script>"'&`;
+
+test('XSS payloads in every API string are rendered as text', async () => {
+  const { page, pageErrors } = await openPage(browser);
+  let dialogs = 0;
+  page.on('dialog', (d) => {
+    dialogs++;
+    d.dismiss();
+  });
+  const poison = (value) => {
+    if (typeof value === 'string') return /^\d{4}-\d{2}-\d{2}$|^[A-Z]{3}$|^[a-z_]+$/.test(value) ? value : XSS;
+    if (Array.isArray(value)) return value.map(poison);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, poison(v)]));
+    return value;
+  };
+  await page.route(`${API}/api/v1/**`, async (route) => {
+    const response = await route.fetch();
+    if (!response.ok()) return route.fulfill({ response });
+    await route.fulfill({ response, json: poison(await response.json()) });
+  });
+  await page.goto(`${HOST}/account`);
+  await page.locator('#w1 [data-cadence=subscription]').first().waitFor({ timeout: 15000 });
+  const name = await page.locator('#w1 .cad-subscription-name').first().textContent();
+  assert.equal(name, XSS);
+  assert.equal(await page.locator('#w1 img, #w1 script').count(), 0);
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  assert.equal(dialogs, 0);
+  await hostStillWorks(page, pageErrors);
+  await page.close();
+});
+
+test('right-to-left names from the catalog keep their own direction', async () => {
+  const { page, pageErrors } = await openPage(browser);
+  const hebrew = 'קפסולות אספרסו';
+  await page.route(`${API}/api/v1/products/**`, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...(await response.json()), name: hebrew } });
+  });
+  await page.goto(`${HOST}/product`);
+  const title = page.locator('#w1 .cad-title');
+  await title.waitFor({ timeout: 15000 });
+  assert.equal(await title.textContent(), hebrew);
+  assert.equal(await title.evaluate((el) => getComputedStyle(el).unicodeBidi), 'plaintext');
+  await hostStillWorks(page, pageErrors);
+  await page.close();
+});
