@@ -190,9 +190,16 @@ async fn product_view_renders_name_and_localised_prices() {
         total.starts_with("35,00"),
         "two packs bought once: {total:?}"
     );
+    // The product, then (on its own, once the card shows) its recommendations.
     assert_eq!(
         requests(),
-        vec![(format!("{API}/products/CAPS-INTENSO"), None)]
+        vec![
+            (format!("{API}/products/CAPS-INTENSO"), None),
+            (
+                format!("{API}/recommendations?context=product&sku=CAPS-INTENSO"),
+                None
+            ),
+        ]
     );
 
     mounted.unmount();
@@ -247,12 +254,13 @@ async fn account_view_sends_the_token_and_lists_subscriptions() {
         item.contains("Every 4 weeks") && item.contains("3 Dec 2026") && item.contains("€31.50"),
         "{item}"
     );
+    let bearer = Some("Bearer header.payload.sig".to_owned());
     assert_eq!(
         requests(),
-        vec![(
-            format!("{API}/me"),
-            Some("Bearer header.payload.sig".into())
-        )]
+        vec![
+            (format!("{API}/me"), bearer.clone()),
+            (format!("{API}/recommendations?context=account"), bearer),
+        ]
     );
     host.remove();
 }

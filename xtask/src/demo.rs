@@ -3,7 +3,7 @@
 
 use crate::cmd::{self, cargo};
 use crate::server::Server;
-use crate::{dist, root, setup, Result};
+use crate::{dist, setup, Result};
 
 pub fn run(args: &[String]) -> Result {
     let port: u16 = match args {
@@ -16,7 +16,7 @@ pub fn run(args: &[String]) -> Result {
     setup::for_dist()?;
     dist::run()?;
     cmd::run(cargo().args(["build", "--release", "--package", "cadence-server"]))?;
-    let data = root().join("target/demo");
+    let data = crate::local::target_dir().join("demo");
     std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
     let args = [
         format!("--api-addr=127.0.0.1:{port}"),
@@ -24,7 +24,10 @@ pub fn run(args: &[String]) -> Result {
         format!("--db={}", data.join("cadence.db").display()),
         format!("--widget-dir={}", dist::out_dir().display()),
     ];
-    let server = Server::start(&root().join("target/release/cadence-server"), &args)?;
+    let server = Server::start(
+        &crate::local::target_dir().join("release/cadence-server"),
+        &args,
+    )?;
     println!("\n  Demo storefront: {}/", server.shop);
     println!("  Cadence API:     {}/api/v1/openapi.json", server.api);
     println!("  Data:            {}", data.join("cadence.db").display());

@@ -75,8 +75,8 @@ fn build_wasm(out: &Path) -> Result {
         "--profile",
         WASM_PROFILE,
     ]))?;
-    let built = root().join(format!(
-        "target/wasm32-unknown-unknown/{WASM_PROFILE}/cadence_widget.wasm"
+    let built = crate::local::target_dir().join(format!(
+        "wasm32-unknown-unknown/{WASM_PROFILE}/cadence_widget.wasm"
     ));
     std::fs::create_dir_all(out).map_err(|e| format!("create {}: {e}", out.display()))?;
     cmd::run(

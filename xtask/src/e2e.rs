@@ -11,7 +11,7 @@ use std::process::Command;
 
 pub fn run() -> Result {
     cmd::run(cargo().args(["build", "--package", "cadence-server"]))?;
-    let data = root().join("target/e2e");
+    let data = crate::local::target_dir().join("e2e");
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
     // The tests serve their hostile host page themselves; reserve its port now so the
@@ -30,7 +30,10 @@ pub fn run() -> Result {
         format!("--allow-origin={host_origin}"),
         format!("--jwt-secret={secret}"),
     ];
-    let server = Server::start(&root().join("target/debug/cadence-server"), &args)?;
+    let server = Server::start(
+        &crate::local::target_dir().join("debug/cadence-server"),
+        &args,
+    )?;
     cmd::run(
         Command::new("node")
             .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
@@ -42,7 +45,7 @@ pub fn run() -> Result {
             .env("CADENCE_JWT_SECRET", secret)
             .env(
                 "CADENCE_SERVER_BIN",
-                root().join("target/debug/cadence-server"),
+                crate::local::target_dir().join("debug/cadence-server"),
             )
             .env("CHROMIUM", CHROMIUM),
     )
