@@ -69,6 +69,7 @@ export function strictCsp({ wasm = true } = {}) {
 export function hostServer(pages) {
   const csp = strictCsp();
   const files = {
+    '/reserve.css': ['text/css', RESERVE_CSS],
     '/host.css': ['text/css', HOSTILE_CSS],
     '/host.js': ['text/javascript', HOST_JS],
   };
@@ -88,6 +89,16 @@ export function hostServer(pages) {
   });
   return new Promise((resolve) => server.listen(HOST_PORT, '127.0.0.1', () => resolve(server)));
 }
+
+/** The reservation README recommends merchants put in their stylesheet. */
+export const RESERVE_CSS = `
+cadence-widget { display: block; min-height: 832px; }
+cadence-widget[view=account] { min-height: 584px; }
+@media (max-width: 30em) {
+  cadence-widget { min-height: 1192px; }
+  cadence-widget[view=account] { min-height: 1184px; }
+}
+`;
 
 /** A host page's own stylesheet, as careless as real themes get. */
 const HOSTILE_CSS = `

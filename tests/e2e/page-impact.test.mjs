@@ -1,0 +1,163 @@
+//! Page impact, measured in headless Chromium on a host page with and without the widget:
+//! layout shift and long tasks are budgets (they fail the run); load and interaction times
+//! are noisy on a shared machine, so they are printed and written to
+//! target/bench/page-impact.json, not asserted.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { API, HOST, hostServer, launch, openPage } from './harness.mjs';
+
+const OUT = process.env.CADENCE_BENCH_OUT ?? 'target/bench/page-impact.json';
+const LONG_TASK_MS = 50;
+
+let browser;
+let server;
+const figures = {};
+
+/** A plain product page following the README; `widget` adds the loader, the recommended
+ * reservation and one product widget mid-page. */
+function shopPage(widget) {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Product</title>
+<link rel="stylesheet" href="/host.css">
+${widget ? '<link rel="stylesheet" href="/reserve.css">' : ''}
+${widget ? `<script type="module" src="${API}/widget/cadence.js"></script>` : ''}
+</head><body>
+<p id="host-text">Host content</p>
+<button id="host-button" type="button">Host button</button> <output id="host-count">0</output>
+${widget ? '<cadence-widget id="w1" view="product" product="CAPS-INTENSO"></cadence-widget>' : ''}
+<p id="below">Reviews and the footer live below the widget.</p>
+</body></html>`;
+}
+
+before(async () => {
+  browser = await launch();
+  server = await hostServer({ '/with': shopPage(true), '/without': shopPage(false) });
+});
+
+after(async () => {
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, JSON.stringify(figures, null, 2) + '\n');
+  console.log(`page impact (written to ${OUT}):\n${JSON.stringify(figures, null, 2)}`);
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+/** Installed before any page script: sums layout shifts and collects long tasks. */
+function observe() {
+  window.__impact = { cls: 0, longTasks: [] };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) window.__impact.cls += e.value;
+  }).observe({ type: 'layout-shift', buffered: true });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__impact.longTasks.push(Math.round(e.duration));
+  }).observe({ type: 'longtask', buffered: true });
+}
+
+/** Resolves (in the page) when the widget's purchase options are in its shadow root. */
+function interactiveAt() {
+  return new Promise((resolve) => {
+    const check = () => {
+      const root = document.querySelector('#w1')?.shadowRoot;
+      if (root?.querySelector('[data-cadence=purchase] input')) resolve(performance.now());
+      else requestAnimationFrame(check);
+    };
+    check();
+  });
+}
+
+async function load(path) {
+  const { page, pageErrors } = await openPage(browser);
+  await page.addInitScript(observe);
+  await page.goto(`${HOST}${path}`, { waitUntil: 'load' });
+  return { page, pageErrors };
+}
+
+test('the widget causes no layout shift and no long task while it loads', async () => {
+  const { page, pageErrors } = await load('/with');
+  const interactive = await page.evaluate(interactiveAt);
+  // Recommendations and fonts arrive after the first render: let them land too.
+  await page.waitForTimeout(1500);
+  const m = await page.evaluate(() => {
+    const res = (suffix) => performance.getEntriesByType('resource').find((r) => r.name.endsWith(suffix));
+    const loader = res('/cadence.js');
+    const wasm = res('.wasm');
+    const load = performance.getEntriesByName('cadence:load')[0];
+    return {
+      impact: window.__impact,
+      loaderStart: loader?.startTime,
+      wasmDownloadMs: wasm && wasm.responseEnd - wasm.startTime,
+      wasmBytes: wasm?.encodedBodySize,
+      loadMs: load?.duration,
+      loadEnd: load && load.startTime + load.duration,
+      wasmEnd: wasm?.responseEnd,
+    };
+  });
+  figures.withWidget = {
+    layoutShift: Number(m.impact.cls.toFixed(4)),
+    longTasksMs: m.impact.longTasks,
+    loaderStartToInteractiveMs: Math.round(interactive - m.loaderStart),
+    wasmDownloadMs: Math.round(m.wasmDownloadMs),
+    wasmTransferBytes: m.wasmBytes,
+    importDownloadCompileInstantiateMs: Math.round(m.loadMs),
+    compileInstantiateAfterDownloadMs: Math.round(m.loadEnd - m.wasmEnd),
+  };
+  assert.equal(m.impact.cls, 0, `layout shift ${m.impact.cls}`);
+  assert.deepEqual(
+    m.impact.longTasks.filter((d) => d > LONG_TASK_MS),
+    [],
+    `long tasks: ${m.impact.longTasks}`,
+  );
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('the same page without the widget, for comparison', async () => {
+  const { page } = await load('/without');
+  await page.waitForTimeout(500);
+  const impact = await page.evaluate(() => window.__impact);
+  const nav = await page.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventEnd);
+  figures.withoutWidget = { layoutShift: impact.cls, longTasksMs: impact.longTasks, loadEventEndMs: Math.round(nav) };
+  await page.close();
+});
+
+test('controls re-render quickly at 4× CPU throttling (figures only)', async () => {
+  const { page, pageErrors } = await load('/with');
+  await page.evaluate(interactiveAt);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  // Each control: the synchronous handler + reactive DOM update, and until the next frame.
+  const timings = await page.evaluate(async () => {
+    const root = document.querySelector('#w1').shadowRoot;
+    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+    const measure = async (name, act) => {
+      await frame();
+      const t0 = performance.now();
+      act();
+      const t1 = performance.now();
+      await frame();
+      return [name, { handlerMs: +(t1 - t0).toFixed(1), toNextFrameMs: +(performance.now() - t0).toFixed(1) }];
+    };
+    const radios = root.querySelectorAll('[data-cadence=purchase] input[type=radio]');
+    const out = [];
+    out.push(await measure('purchase option', () => radios[radios.length - 1].click()));
+    const select = root.querySelector('select');
+    if (select) {
+      out.push(
+        await measure('frequency', () => {
+          select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
+          select.dispatchEvent(new Event('change', { bubbles: true }));
+        }),
+      );
+    }
+    out.push(await measure('purchase option back', () => radios[0].click()));
+    return Object.fromEntries(out);
+  });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  figures.interactionsAt4xThrottle = timings;
+  assert.ok(Object.keys(timings).length >= 2, JSON.stringify(timings));
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
