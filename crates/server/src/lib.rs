@@ -10,6 +10,8 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod html;
+pub mod merchant_key;
+pub mod metrics;
 pub mod openapi;
 pub mod recommend;
 pub mod routes;
