@@ -20,8 +20,7 @@ pub mod types {
     pub const STALE_VERSION: &str = "urn:cadence:problem:stale-version";
     pub const IF_MATCH_REQUIRED: &str = "urn:cadence:problem:if-match-required";
     pub const INVALID_MERCHANT_KEY: &str = "urn:cadence:problem:invalid-merchant-key";
-    pub const MERCHANT_KEY_NOT_CONFIGURED: &str =
-        "urn:cadence:problem:merchant-key-not-configured";
+    pub const MERCHANT_KEY_NOT_CONFIGURED: &str = "urn:cadence:problem:merchant-key-not-configured";
 }
 
 #[derive(Debug, thiserror::Error)]

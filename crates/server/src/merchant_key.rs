@@ -65,7 +65,9 @@ impl FromRequestParts<AppState> for MerchantAuth {
             Ok(MerchantAuth)
         } else {
             tracing::info!("refused a request with a wrong merchant key");
-            Err(ApiError::MerchantUnauthorized("The merchant key is not valid."))
+            Err(ApiError::MerchantUnauthorized(
+                "The merchant key is not valid.",
+            ))
         }
     }
 }

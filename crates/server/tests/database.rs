@@ -79,7 +79,12 @@ fn migration_0002_upgrades_an_existing_demo_database() {
     let (db, applied) = Db::open(&path).unwrap();
     assert_eq!(
         applied,
-        ["0002_selfservice", "0003_plan", "0004_recommend", "0005_metrics"]
+        [
+            "0002_selfservice",
+            "0003_plan",
+            "0004_recommend",
+            "0005_metrics"
+        ]
     );
     let conn = db.conn().unwrap();
     let today = "2026-03-15".parse().unwrap();

@@ -62,8 +62,7 @@ pub fn compute(customers: &[FirstOrders], today: Date, months: &[Month]) -> Repu
         };
         *customers += 1;
         let age = c.first.days_until(today);
-        for (window, (observed, repurchased)) in REPURCHASE_WINDOWS.iter().zip(windows.iter_mut())
-        {
+        for (window, (observed, repurchased)) in REPURCHASE_WINDOWS.iter().zip(windows.iter_mut()) {
             let days = i64::from(*window);
             if age < days {
                 continue;
@@ -158,7 +157,11 @@ mod tests {
             .collect();
         assert_eq!(got, [(1, 1, Some(1.0)), (0, 0, None), (0, 0, None)]);
         assert_eq!(out.cohorts.len(), 12, "every month, even empty ones");
-        let all: Vec<_> = out.all.iter().map(|r| (r.observed, r.repurchased)).collect();
+        let all: Vec<_> = out
+            .all
+            .iter()
+            .map(|r| (r.observed, r.repurchased))
+            .collect();
         assert_eq!(all, [(4, 2), (3, 2), (2, 2)]);
     }
 }

@@ -26,6 +26,11 @@ pub fn refresh(conn: &Connection) -> Result<usize, ApiError> {
     Ok(pairs)
 }
 
+/// Rebuilds the table as the server does, at start and every [`REFRESH_EVERY`].
+pub async fn refresh_db(db: &Db) -> Result<usize, ApiError> {
+    db.write(|tx| refresh(tx)).await
+}
+
 /// Rebuilds now and then every `REFRESH_EVERY` for the life of the process.
 pub fn spawn_refresh(db: Db) {
     tokio::spawn(async move {

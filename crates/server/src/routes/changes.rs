@@ -85,9 +85,7 @@ fn add_once_price(
 /// Takes the optional `"via"` out of a change body (see [`ChangeVia`]): `null` or absent is
 /// none; an unknown value, or `cancel_offer` on a change that is not a pause or a skip, is
 /// a 422 at `/via`. What remains is the change itself, parsed by `parse_change`.
-fn take_via(
-    body: &mut serde_json::Value,
-) -> Result<Option<ChangeVia>, ApiError> {
+fn take_via(body: &mut serde_json::Value) -> Result<Option<ChangeVia>, ApiError> {
     let Some(value) = body.as_object_mut().and_then(|o| o.remove("via")) else {
         return Ok(None);
     };
@@ -96,7 +94,10 @@ fn take_via(
     }
     match serde_json::from_value::<ChangeVia>(value) {
         Ok(ChangeVia::CancelOffer) => Ok(Some(ChangeVia::CancelOffer)),
-        _ => Err(ApiError::field("/via", "`via` is `cancel_offer` or absent.")),
+        _ => Err(ApiError::field(
+            "/via",
+            "`via` is `cancel_offer` or absent.",
+        )),
     }
 }
 

@@ -124,10 +124,9 @@ pub fn bar_chart(chart: &BarChart<'_>) -> String {
     let ticks = (top / step).round() as usize;
     for i in 0..=ticks {
         let v = step * i as f64;
-        let _ = write!(
+        let _ = writeln!(
             svg,
-            r#"<line x1="{LEFT}" x2="{x2}" y1="{yy:.1}" y2="{yy:.1}" stroke="{GRID}" stroke-width="1"/><text x="{lx}" y="{ty:.1}" font-size="11" text-anchor="end" fill="{INK}">{label}</text>
-"#,
+            r#"<line x1="{LEFT}" x2="{x2}" y1="{yy:.1}" y2="{yy:.1}" stroke="{GRID}" stroke-width="1"/><text x="{lx}" y="{ty:.1}" font-size="11" text-anchor="end" fill="{INK}">{label}</text>"#,
             x2 = WIDTH - RIGHT,
             yy = y(v),
             lx = LEFT - 6.0,
@@ -150,10 +149,9 @@ pub fn bar_chart(chart: &BarChart<'_>) -> String {
             let top_y = y(value);
             // A zero stays visible as a hairline, so "none" differs from "not measured".
             let height = (TOP + plot_h - top_y).max(1.0);
-            let _ = write!(
+            let _ = writeln!(
                 svg,
-                r#"<rect x="{x:.1}" y="{ry:.1}" width="{w:.1}" height="{height:.1}" fill="{color}"><title>{label}</title></rect>
-"#,
+                r#"<rect x="{x:.1}" y="{ry:.1}" width="{w:.1}" height="{height:.1}" fill="{color}"><title>{label}</title></rect>"#,
                 x = x0 + bar_w * s as f64 + 0.5,
                 ry = TOP + plot_h - height,
                 w = (bar_w - 1.0).max(1.0),
@@ -161,10 +159,9 @@ pub fn bar_chart(chart: &BarChart<'_>) -> String {
                 label = escape(&bar.label),
             );
         }
-        let _ = write!(
+        let _ = writeln!(
             svg,
-            r#"<text x="{x:.1}" y="{ty}" font-size="11" text-anchor="middle" fill="{INK}">{label}</text>
-"#,
+            r#"<text x="{x:.1}" y="{ty}" font-size="11" text-anchor="middle" fill="{INK}">{label}</text>"#,
             x = LEFT + band * (c as f64 + 0.5),
             ty = HEIGHT - 10.0,
             label = escape(category),
@@ -206,7 +203,10 @@ mod tests {
         assert_eq!(axis(Scale::Percent, 0.07), (0.1, 0.025));
         assert_eq!(axis(Scale::Percent, 0.0), (0.02, 0.005));
         assert_eq!(axis(Scale::Percent, 1.0), (1.0, 0.25));
-        assert_eq!((percent(0.025), percent(0.25)), ("2.5%".into(), "25%".into()));
+        assert_eq!(
+            (percent(0.025), percent(0.25)),
+            ("2.5%".into(), "25%".into())
+        );
     }
 
     #[test]

@@ -60,12 +60,7 @@ fn reason_label(reason: Option<ReasonCode>) -> &'static str {
 
 fn rate_text(rate: &RepurchaseRate) -> String {
     match rate.rate {
-        Some(r) => format!(
-            "{} ({} of {})",
-            percent(r),
-            rate.repurchased,
-            rate.observed
-        ),
+        Some(r) => format!("{} ({} of {})", percent(r), rate.repurchased, rate.observed),
         None => "not observed long enough yet".to_owned(),
     }
 }
@@ -94,7 +89,7 @@ fn section(id: &str, heading: &str, chart: &str, definition: &str, table: &str) 
 <div class="definition"><h3>How it is counted</h3><p>{definition}</p></div>
 </div>
 <details><summary>The figures as a table</summary>
-{table}
+<div class="table-scroll" tabindex="0" role="region" aria-label="{heading}: table">{table}</div>
 </details>
 </section>
 "#,
@@ -230,7 +225,11 @@ fn subscriptions(m: &MerchantMetrics) -> String {
     }
     table.push_str("</tr></thead><tbody>");
     for month in &s.months {
-        let _ = write!(table, r#"<tr><th scope="row">{}</th>"#, escape(&month.month));
+        let _ = write!(
+            table,
+            r#"<tr><th scope="row">{}</th>"#,
+            escape(&month.month)
+        );
         for n in counts(&month.counts) {
             let _ = write!(table, "<td>{n}</td>");
         }
