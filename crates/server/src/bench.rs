@@ -195,11 +195,41 @@ pub async fn run(
     })
 }
 
-/// Times one co-occurrence rebuild as the server runs it; returns the pairs written.
-pub async fn time_refresh(db: &Db) -> Result<(Duration, usize), ApiError> {
+/// One co-occurrence rebuild, timed in its two steps as `refresh_db` runs them.
+#[derive(Clone, Debug)]
+pub struct RefreshTiming {
+    /// Counting the pairs on a read snapshot (writers go on meanwhile).
+    pub count: Duration,
+    /// Replacing the table, holding the write lock.
+    pub replace: Duration,
+    pub pairs: usize,
+}
+
+impl fmt::Display for RefreshTiming {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "co-occurrence rebuild: {} pairs; count {:.3} s (read snapshot), replace {:.3} s (write lock)",
+            self.pairs,
+            self.count.as_secs_f64(),
+            self.replace.as_secs_f64()
+        )
+    }
+}
+
+/// Rebuilds the co-occurrence table once, as the server does, timing each step.
+pub async fn time_refresh(db: &Db) -> Result<RefreshTiming, ApiError> {
+    use crate::recommend::cooccurrence::{compute, replace};
     let started = Instant::now();
-    let pairs = crate::recommend::cooccurrence::refresh_db(db).await?;
-    Ok((started.elapsed(), pairs))
+    let pairs = db.read(compute).await?;
+    let count = started.elapsed();
+    let started = Instant::now();
+    let written = db.write(move |tx| replace(tx, &pairs)).await?;
+    Ok(RefreshTiming {
+        count,
+        replace: started.elapsed(),
+        pairs: written,
+    })
 }
 
 #[cfg(test)]

@@ -190,11 +190,7 @@ fn bench(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     let (db, _) = cadence_server::db::Db::open(&args.db)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let (took, pairs) = bench::time_refresh(&db).await?;
-        println!(
-            "co-occurrence rebuild: {:.3} s ({pairs} pairs)",
-            took.as_secs_f64()
-        );
+        println!("{}", bench::time_refresh(&db).await?);
         for kind in [Kind::Product, Kind::Account] {
             let stats = bench::run(
                 &db,

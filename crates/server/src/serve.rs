@@ -60,9 +60,7 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
 
     // Start-up rebuild (the database may have gained orders while we were down), then
     // the periodic one.
-    let pairs = db
-        .write(|tx| crate::recommend::cooccurrence::refresh(tx))
-        .await;
+    let pairs = crate::recommend::cooccurrence::refresh_db(&db).await;
     if let Err(e) = pairs {
         tracing::warn!(error = %e, "co-occurrence rebuild failed at start");
     }
