@@ -112,8 +112,10 @@ pub fn bar_chart(chart: &BarChart<'_>) -> String {
     let plot_h = HEIGHT - TOP - BOTTOM;
     let y = |v: f64| TOP + plot_h * (1.0 - (v / top).clamp(0.0, 1.0));
     let id = escape(chart.id);
+    // Narrow screens scroll the chart sideways rather than shrink its text to nothing.
     let mut svg = format!(
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">
+        r#"<div class="chart-scroll" tabindex="0" role="group" aria-label="{title}: scroll sideways to see it all">
+<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">
 <title id="{id}-title">{title}</title>
 <desc id="{id}-desc">{desc}</desc>
 "#,
@@ -126,7 +128,7 @@ pub fn bar_chart(chart: &BarChart<'_>) -> String {
         let v = step * i as f64;
         let _ = writeln!(
             svg,
-            r#"<line x1="{LEFT}" x2="{x2}" y1="{yy:.1}" y2="{yy:.1}" stroke="{GRID}" stroke-width="1"/><text x="{lx}" y="{ty:.1}" font-size="11" text-anchor="end" fill="{INK}">{label}</text>"#,
+            r#"<line x1="{LEFT}" x2="{x2}" y1="{yy:.1}" y2="{yy:.1}" stroke="{GRID}" stroke-width="1"/><text x="{lx}" y="{ty:.1}" font-size="12" text-anchor="end" fill="{INK}">{label}</text>"#,
             x2 = WIDTH - RIGHT,
             yy = y(v),
             lx = LEFT - 6.0,
@@ -161,7 +163,7 @@ pub fn bar_chart(chart: &BarChart<'_>) -> String {
         }
         let _ = writeln!(
             svg,
-            r#"<text x="{x:.1}" y="{ty}" font-size="11" text-anchor="middle" fill="{INK}">{label}</text>"#,
+            r#"<text x="{x:.1}" y="{ty}" font-size="12" text-anchor="middle" fill="{INK}">{label}</text>"#,
             x = LEFT + band * (c as f64 + 0.5),
             ty = HEIGHT - 10.0,
             label = escape(category),
@@ -170,7 +172,7 @@ pub fn bar_chart(chart: &BarChart<'_>) -> String {
     let _ = write!(
         svg,
         r#"<line x1="{LEFT}" x2="{x2}" y1="{yb}" y2="{yb}" stroke="{INK}" stroke-width="1"/>
-</svg>
+</svg></div>
 "#,
         x2 = WIDTH - RIGHT,
         yb = TOP + plot_h,
