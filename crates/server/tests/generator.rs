@@ -88,7 +88,11 @@ async fn co_occurring_products_are_recommended_as_bought_together() {
     let conn = app.state.db.conn().unwrap();
     let (anchor, partner, support): (String, String, i64) = conn
         .query_row(
-            "SELECT sku_a, sku_b, orders FROM cooccurrence ORDER BY orders DESC, sku_a, sku_b LIMIT 1",
+            // Not a machine: a machine's page may rank what fits it above what is bought
+            // with it, whereas a consumable's page has nothing else to show.
+            "SELECT c.sku_a, c.sku_b, c.orders FROM cooccurrence c
+             JOIN products p ON p.sku = c.sku_a AND p.kind <> 'durable'
+             ORDER BY c.orders DESC, c.sku_a, c.sku_b LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
