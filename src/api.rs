@@ -93,11 +93,16 @@ impl Api {
         &self,
         subscription: &Subscription,
         change: &SubscriptionChange,
+        via_cancel_offer: bool,
         idempotency_key: &str,
     ) -> Result<Subscription, ApiError> {
         let path = format!("/me/subscriptions/{}/changes", encode(&subscription.id));
         let builder = Request::post(&self.url(&path)).header("If-Match", &subscription.etag());
-        self.mutate(builder, change, idempotency_key).await
+        let mut body = to_json(change)?;
+        if via_cancel_offer {
+            body = with_cancel_offer(body);
+        }
+        self.send_json(builder, body, idempotency_key).await
     }
 
     /// Subscribes the signed-in customer; the same `idempotency_key` twice creates one.
@@ -107,21 +112,22 @@ impl Api {
         idempotency_key: &str,
     ) -> Result<Subscription, ApiError> {
         let builder = Request::post(&self.url("/me/subscriptions"));
-        self.mutate(builder, new, idempotency_key).await
+        self.send_json(builder, to_json(new)?, idempotency_key)
+            .await
     }
 
     /// Sends a JSON mutation: every one carries an `Idempotency-Key`.
-    async fn mutate<B: serde::Serialize, T: DeserializeOwned>(
+    async fn send_json<T: DeserializeOwned>(
         &self,
         builder: RequestBuilder,
-        body: &B,
+        body: String,
         idempotency_key: &str,
     ) -> Result<T, ApiError> {
         let request = self
             .request(builder)
             .header("Content-Type", "application/json")
             .header("Idempotency-Key", idempotency_key)
-            .body(to_json(body)?)
+            .body(body)
             .map_err(|e| ApiError::Network(e.to_string()))?;
         let response = request
             .send()
@@ -215,6 +221,19 @@ impl Api {
 }
 
 /// A request body as JSON text, serialised by the browser's `JSON.stringify`.
+/// Marks a change's JSON object as chosen on the cancel confirmation's offer (`"via":
+/// "cancel_offer"`), so the merchant's figures can count pauses chosen instead of cancel.
+/// A change always serializes to an object (`{"action":…}`).
+pub fn with_cancel_offer(mut json: String) -> String {
+    if json.ends_with('}') {
+        json.pop();
+        let empty = json.ends_with('{');
+        json.push_str(if empty { "" } else { "," });
+        json.push_str("\"via\":\"cancel_offer\"}");
+    }
+    json
+}
+
 /// The `UiEvents` body built as a JS object and stringified by the browser: the same JSON
 /// serde would write, without instantiating serde's serializer for these types (wasm size).
 fn events_json(events: &[UiEvent]) -> Option<String> {
@@ -307,5 +326,19 @@ mod tests {
             e.as_object_mut().unwrap().retain(|_, v| !v.is_null());
         }
         assert_eq!(ours, theirs);
+    }
+}
+
+#[cfg(test)]
+mod body_tests {
+    use super::with_cancel_offer;
+
+    #[test]
+    fn the_cancel_offer_mark_joins_the_change_object() {
+        assert_eq!(
+            with_cancel_offer(r#"{"action":"pause_for","deliveries":1}"#.into()),
+            r#"{"action":"pause_for","deliveries":1,"via":"cancel_offer"}"#
+        );
+        assert_eq!(with_cancel_offer("{}".into()), r#"{"via":"cancel_offer"}"#);
     }
 }

@@ -136,9 +136,13 @@ impl Loader {
         &self,
         subscription: &Subscription,
         change: &SubscriptionChange,
+        via_cancel_offer: bool,
     ) -> Result<Subscription, ApiError> {
         let key = idempotency_key();
-        let result = self.api.change(subscription, change, &key).await;
+        let result = self
+            .api
+            .change(subscription, change, via_cancel_offer, &key)
+            .await;
         match &result {
             Ok(updated) => events::emit(
                 &self.host,

@@ -77,6 +77,21 @@ function loadStyles() {
   return fullSheet;
 }
 
+// The first `Intl` formatter for a locale loads that locale's data (tens of ms on a slow
+// core). Doing it now, in a task of its own while the wasm and the data download, keeps
+// the widget's first render short (no long task). Once per locale; errors are harmless.
+const warmed = new Set();
+function warmIntl(tag) {
+  if (warmed.has(tag)) return;
+  warmed.add(tag);
+  setTimeout(() => {
+    try {
+      new Intl.NumberFormat(tag, { style: 'currency', currency: 'EUR' }).format(1);
+      new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeZone: 'UTC' }).format(0);
+    } catch {}
+  });
+}
+
 function onPanic(message) {
   broken = true;
   for (const el of live) el.fail('panic', message);
@@ -130,6 +145,7 @@ class CadenceWidget extends HTMLElement {
   async start() {
     if (this.mounted || this.starting || !this.isConnected) return;
     this.starting = true;
+    warmIntl(this.getAttribute('locale') || this.closest('[lang]')?.lang || navigator.language);
     try {
       const [m, sheet] = await Promise.all([loadModule(), loadStyles()]);
       if (!this.isConnected || broken) return;

@@ -54,7 +54,8 @@ pub fn CancelPanel(card: Card) -> impl IntoView {
     };
     let pause_instead = move |_| {
         open.set(false);
-        act.run(SubscriptionChange::PauseFor { deliveries: 1 });
+        card.act_instead_of_cancel
+            .run(SubscriptionChange::PauseFor { deliveries: 1 });
     };
     view! {
         <button type="button" class="cad-button cad-danger-link" data-cadence="cancel" node_ref=opener

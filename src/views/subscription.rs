@@ -21,6 +21,8 @@ pub struct Card {
     pub sub: RwSignal<Subscription>,
     pub busy: RwSignal<bool>,
     pub act: Callback<SubscriptionChange>,
+    /// The same pipeline for a pause or skip chosen on the cancel confirmation's offer.
+    pub act_instead_of_cancel: Callback<SubscriptionChange>,
     pub said: RwSignal<String>,
     pub alarm: RwSignal<String>,
     pub locale: Locale,
@@ -40,7 +42,7 @@ impl Card {
         let busy = RwSignal::new(false);
         let said = RwSignal::new(String::new());
         let alarm = RwSignal::new(String::new());
-        let act = Callback::new(move |change: SubscriptionChange| {
+        let pipeline = Callback::new(move |(change, via_offer): (SubscriptionChange, bool)| {
             if busy.get_untracked() {
                 return; // one change at a time: the next one needs this one's new version
             }
@@ -51,7 +53,7 @@ impl Card {
             said.set(t(locale, Key::Saving).to_owned());
             let loader = loader.get_value();
             spawn_local(async move {
-                let result = loader.change(&before, &change).await;
+                let result = loader.change(&before, &change, via_offer).await;
                 let tag = tag.get_value();
                 match result {
                     Ok(updated) => {
@@ -80,10 +82,13 @@ impl Card {
                 busy.set(false);
             });
         });
+        let act = Callback::new(move |change| pipeline.run((change, false)));
+        let act_instead_of_cancel = Callback::new(move |change| pipeline.run((change, true)));
         Card {
             sub,
             busy,
             act,
+            act_instead_of_cancel,
             said,
             alarm,
             locale,

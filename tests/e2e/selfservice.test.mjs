@@ -98,6 +98,24 @@ test('pause for two deliveries, then resume', async () => {
   await page.close();
 });
 
+test('pausing from the cancel confirmation is marked as chosen instead of cancel', async () => {
+  const { page, pageErrors } = await openPage(browser);
+  const bodies = [];
+  page.on('request', (r) => r.method() === 'POST' && r.url().includes('/changes') && bodies.push(JSON.parse(r.postData())));
+  let card = await openCard(page);
+  await card.locator('[data-cadence=cancel]').click();
+  await card.locator('[data-cadence=pause-instead]').click();
+  await announced(card, /paused/);
+  assert.deepEqual(bodies, [{ action: 'pause_for', deliveries: 1, via: 'cancel_offer' }]);
+  card = await openCard(page);
+  assert.equal(await card.locator('[data-cadence=status]').textContent(), 'Paused');
+  await card.locator('[data-cadence=resume]').click();
+  await announced(card, /active again/);
+  assert.deepEqual(bodies.map((b) => b.via), ['cancel_offer', undefined]);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
 test('a failing network mid-change rolls the view back and says so', async () => {
   const { page, pageErrors } = await openPage(browser);
   const card = await openCard(page);

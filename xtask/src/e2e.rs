@@ -10,6 +10,22 @@ use std::net::TcpListener;
 use std::process::Command;
 
 pub fn run() -> Result {
+    run_tests(&root().join("tests/e2e/"))
+}
+
+/// `cargo xtask bench`: the page-impact measurements alone (layout shift, long tasks,
+/// load and interaction times with and without the widget), after a release dist build.
+pub fn bench() -> Result {
+    crate::setup::all()?;
+    dist::run()?;
+    let out = crate::local::target_dir().join("bench/page-impact.json");
+    std::env::set_var("CADENCE_BENCH_OUT", &out);
+    run_tests(&root().join("tests/e2e/page-impact.test.mjs"))?;
+    eprintln!("page impact figures: {}", out.display());
+    Ok(())
+}
+
+fn run_tests(tests: &std::path::Path) -> Result {
     cmd::run(cargo().args(["build", "--package", "cadence-server"]))?;
     let data = crate::local::target_dir().join("e2e");
     let _ = std::fs::remove_dir_all(&data);
@@ -37,7 +53,7 @@ pub fn run() -> Result {
     cmd::run(
         Command::new("node")
             .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
-            .arg(root().join("tests/e2e/"))
+            .arg(tests)
             .current_dir(root())
             .env("CADENCE_API", &server.api)
             .env("CADENCE_SHOP", &server.shop)

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Some("setup") => setup::all(),
         Some("schemathesis") if args.len() == 1 => schemathesis::run(),
         Some("bench-api") if args.len() == 1 => bench_api::run(),
+        Some("bench") if args.len() == 1 => e2e::bench(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <demo | test | dist | setup | schemathesis | bench-api>\n\n{}",
@@ -63,4 +64,5 @@ const USAGE: &str = "  demo [--port N]  build everything and run the demo storef
   dist             build dist/widget/ (release wasm, wasm-bindgen, wasm-opt) and print its sizes
   setup            install missing tools (wasm32 target, wasm-bindgen-cli, chromium, npm packages)
   schemathesis     Schemathesis (pinned, in target/schemathesis-venv) against the debug server's OpenAPI document
+  bench            page impact in headless Chromium (layout shift, long tasks, load and interaction times); writes target/bench/page-impact.json
   bench-api        load-test the release API server with wrk; writes target/bench/api.txt (not part of test)";

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod cadence;
 pub mod date;
+pub mod metrics;
 pub mod money;
 pub mod plan;
 pub mod problem;
@@ -16,6 +17,7 @@ pub mod selfservice;
 pub use api::*;
 pub use cadence::{Interval, IntervalUnit};
 pub use date::Date;
+pub use metrics::*;
 pub use money::Money;
 pub use plan::*;
 pub use problem::Problem;

@@ -4,6 +4,7 @@
 use crate::auth::JwtKeys;
 use crate::clock::Clock;
 use crate::db::Db;
+use crate::merchant_key::MerchantKey;
 use crate::routes;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method};
@@ -29,6 +30,8 @@ pub struct AppState {
     /// This API's public origin as browsers and calendar apps reach it (`--public-url`),
     /// without a trailing slash; absolute links the API hands out start with it.
     pub public_url: String,
+    /// The key of the merchant endpoints; `None`: they answer 403.
+    pub merchant_key: Option<MerchantKey>,
 }
 
 /// Request bodies are tiny JSON documents; anything bigger is a mistake or an attack.

@@ -8,6 +8,11 @@ use std::path::PathBuf;
 /// worthless: `serve` warns loudly whenever it is in use.
 pub const DEMO_JWT_SECRET: &str = "cadence-demo-secret-not-for-production-use";
 
+/// The merchant key a server running the demo storefront uses when none is configured, so
+/// the demo's `/merchant` page works out of the box. Public, hence worthless: `serve` warns
+/// loudly whenever it is in use, and a server without the storefront never uses it.
+pub const DEMO_MERCHANT_KEY: &str = "cadence-demo-merchant-key-not-for-production-use";
+
 /// Below this a secret is refused outright: it could be guessed.
 pub const MIN_SECRET_LEN: usize = 16;
 
@@ -46,6 +51,11 @@ pub struct ServeArgs {
     /// Do not insert the demo catalog and customers into a new database.
     #[arg(long)]
     pub no_demo_data: bool,
+    /// Key of the merchant endpoints (`GET /api/v1/merchant/metrics`), sent as
+    /// `Authorization: Bearer <key>` (at least 16 bytes). Without one, a server running the
+    /// demo storefront uses a public demo key; a server without it has no merchant endpoints.
+    #[arg(long, env = "CADENCE_MERCHANT_KEY", hide_env_values = true)]
+    pub merchant_key: Option<String>,
 }
 
 /// Validated settings for `serve`.
@@ -59,6 +69,28 @@ pub struct Config {
     pub secret: Secret,
     pub public_url: Option<String>,
     pub demo_data: bool,
+    pub merchant_key: MerchantKeySetting,
+}
+
+/// Where the merchant key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MerchantKeySetting {
+    Configured(String),
+    /// None configured and the demo storefront runs: `DEMO_MERCHANT_KEY` is in use.
+    Demo,
+    /// None configured and no storefront: the merchant endpoints answer 403.
+    Off,
+}
+
+impl MerchantKeySetting {
+    /// The key in use, if any.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            MerchantKeySetting::Configured(key) => Some(key),
+            MerchantKeySetting::Demo => Some(DEMO_MERCHANT_KEY),
+            MerchantKeySetting::Off => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +131,8 @@ pub enum ConfigError {
     BadPublicUrl(String),
     #[error("the JWT secret must be at least {MIN_SECRET_LEN} bytes")]
     ShortSecret,
+    #[error("the merchant key must be at least {MIN_SECRET_LEN} bytes")]
+    ShortMerchantKey,
 }
 
 impl Config {
@@ -144,6 +178,14 @@ impl Config {
             secret: Secret::resolve(args.jwt_secret)?,
             public_url,
             demo_data: !args.no_demo_data,
+            merchant_key: match args.merchant_key {
+                Some(key) if key.len() < MIN_SECRET_LEN => {
+                    return Err(ConfigError::ShortMerchantKey)
+                }
+                Some(key) => MerchantKeySetting::Configured(key),
+                None if args.shop_addr.is_some() => MerchantKeySetting::Demo,
+                None => MerchantKeySetting::Off,
+            },
         })
     }
 }
@@ -239,6 +281,25 @@ mod tests {
         assert_eq!(
             parse(&["--jwt-secret", &long]).unwrap().secret,
             Secret::Configured(long)
+        );
+    }
+
+    #[test]
+    fn merchant_key_is_configured_demo_with_the_shop_or_off() {
+        assert_eq!(parse(&[]).unwrap().merchant_key, MerchantKeySetting::Off);
+        let demo = parse(&["--shop-addr", "127.0.0.1:0"]).unwrap().merchant_key;
+        assert_eq!(demo, MerchantKeySetting::Demo);
+        assert_eq!(demo.key(), Some(DEMO_MERCHANT_KEY));
+        let key = "merchant-key-0123456789";
+        assert_eq!(
+            parse(&["--merchant-key", key, "--shop-addr", "127.0.0.1:0"])
+                .unwrap()
+                .merchant_key,
+            MerchantKeySetting::Configured(key.to_owned())
+        );
+        assert_eq!(
+            parse(&["--merchant-key", "short"]).unwrap_err(),
+            ConfigError::ShortMerchantKey
         );
     }
 

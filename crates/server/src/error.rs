@@ -19,6 +19,8 @@ pub mod types {
     pub const CHANGE_NOT_ALLOWED: &str = "urn:cadence:problem:change-not-allowed";
     pub const STALE_VERSION: &str = "urn:cadence:problem:stale-version";
     pub const IF_MATCH_REQUIRED: &str = "urn:cadence:problem:if-match-required";
+    pub const INVALID_MERCHANT_KEY: &str = "urn:cadence:problem:invalid-merchant-key";
+    pub const MERCHANT_KEY_NOT_CONFIGURED: &str = "urn:cadence:problem:merchant-key-not-configured";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +31,12 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
+    /// A merchant endpoint without the right merchant key.
+    #[error("merchant key: {0}")]
+    MerchantUnauthorized(&'static str),
+    /// A merchant endpoint on a server that has no merchant key configured.
+    #[error("no merchant key configured")]
+    MerchantKeyNotConfigured,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
     #[error("idempotency key: {0}")]
@@ -67,7 +75,10 @@ impl ApiError {
         match self {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::MerchantUnauthorized(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::MerchantKeyNotConfigured => StatusCode::FORBIDDEN,
             ApiError::BadRequest(_) | ApiError::InvalidIdempotencyKey(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -93,6 +104,15 @@ impl ApiError {
             ApiError::Unauthorized(why) => {
                 (Some(types::INVALID_TOKEN), "Invalid or missing customer token".into(), Some(*why), vec![])
             }
+            ApiError::MerchantUnauthorized(why) => {
+                (Some(types::INVALID_MERCHANT_KEY), "Invalid or missing merchant key".into(), Some(*why), vec![])
+            }
+            ApiError::MerchantKeyNotConfigured => (
+                Some(types::MERCHANT_KEY_NOT_CONFIGURED),
+                "Merchant endpoints are off".into(),
+                Some("This server has no merchant key, so its merchant endpoints are off. Start it with --merchant-key or CADENCE_MERCHANT_KEY."),
+                vec![],
+            ),
             ApiError::BadRequest(why) => (None, title, Some(*why), vec![]),
             ApiError::InvalidIdempotencyKey(why) => {
                 (Some(types::IDEMPOTENCY_KEY_INVALID), "Invalid Idempotency-Key".into(), Some(*why), vec![])
@@ -182,6 +202,12 @@ impl IntoResponse for ApiError {
             if let Ok(etag) = HeaderValue::from_str(&current.etag()) {
                 response.headers_mut().insert(header::ETAG, etag);
             }
+        }
+        if matches!(self, ApiError::MerchantUnauthorized(_)) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer realm="cadence-merchant""#),
+            );
         }
         if matches!(self, ApiError::Unauthorized(_)) {
             // RFC 6750: tell the client which scheme to use, without leaking why in detail.

@@ -3,13 +3,17 @@
 
 pub mod app;
 pub mod auth;
+pub mod bench;
 pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod generate;
 pub mod html;
+pub mod merchant_key;
+pub mod metrics;
 pub mod openapi;
 pub mod recommend;
 pub mod routes;

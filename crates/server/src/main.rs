@@ -1,11 +1,13 @@
-//! The `cadence-server` command line: `serve` the API, widget and demo shop, or
-//! `mint-token` for a customer (what a merchant's backend does, for trying the API).
+//! The `cadence-server` command line: `serve` the API, widget and demo shop,
+//! `mint-token` for a customer (what a merchant's backend does, for trying the API),
+//! `seed` a database with generated data, and `bench-recommendations` on it.
 
 use cadence_server::auth::JwtKeys;
 use cadence_server::clock::Clock;
 use cadence_server::config::{Config, Secret, ServeArgs};
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -25,6 +27,56 @@ enum Command {
     Serve(ServeArgs),
     /// Print a customer token (HS256 JWT) signed with the shared secret.
     MintToken(MintArgs),
+    /// Fill a database with a generated catalog, customers, orders, subscriptions and
+    /// recommendation events (the same --seed gives the same data), for measuring.
+    Seed(SeedArgs),
+    /// Time GET /api/v1/recommendations through the real router, for random products
+    /// (anonymous) and random customers, and one co-occurrence rebuild.
+    BenchRecommendations(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct SeedArgs {
+    /// SQLite database file, created and migrated if needed.
+    #[arg(long)]
+    db: PathBuf,
+    /// Size: scale 1 is 100 products, 1 000 orders and 250 customers; 0 generates nothing.
+    #[arg(long, default_value_t = 1)]
+    scale: u32,
+    /// Products (overrides the scale); ten per machine family.
+    #[arg(long)]
+    products: Option<u32>,
+    /// Orders (overrides the scale).
+    #[arg(long)]
+    orders: Option<u32>,
+    /// Customers; defaults to a quarter of the orders.
+    #[arg(long)]
+    customers: Option<u32>,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Also insert the demo catalog and customers, as `serve` does on a new database.
+    #[arg(long)]
+    with_demo_data: bool,
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// SQLite database file (e.g. made with `seed`).
+    #[arg(long)]
+    db: PathBuf,
+    /// Requests per context (product, account).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    requests: u32,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
+    concurrency: u32,
+    /// Seed of the choice of products and customers.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// HS256 secret to mint customer tokens with (any works: the bench checks its own).
+    #[arg(long, env = "CADENCE_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -80,7 +132,80 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Command::Seed(args) => match seed(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
+        Command::BenchRecommendations(args) => match bench(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
     }
+}
+
+fn seed(args: SeedArgs) -> Result<(), Box<dyn std::error::Error>> {
+    use cadence_server::generate::{generate, Params};
+    let scaled = Params::at_scale(args.scale, args.seed);
+    let orders = args.orders.unwrap_or(scaled.orders);
+    let params = Params {
+        products: args.products.unwrap_or(scaled.products),
+        orders,
+        customers: args.customers.unwrap_or(orders / 4),
+        seed: args.seed,
+    };
+    let started = std::time::Instant::now();
+    let (db, _) = cadence_server::db::Db::open(&args.db)?;
+    let mut conn = db.conn()?;
+    let clock = Clock::System;
+    if args.with_demo_data && cadence_server::seed::seed_on_first_start(&mut conn, clock)? {
+        println!("inserted the demo data");
+    }
+    let summary = generate(&mut conn, &params, clock.today())?;
+    println!(
+        "generated {} products, {} customers, {} orders ({} lines), {} subscriptions ({} changes), {} recommendation events; {} co-occurrence pairs",
+        summary.products,
+        summary.customers,
+        summary.orders,
+        summary.order_lines,
+        summary.subscriptions,
+        summary.subscription_changes,
+        summary.ui_events,
+        summary.cooccurrence_pairs
+    );
+    for (step, took) in &summary.timings {
+        println!("  {step:<34} {:>9.3} s", took.as_secs_f64());
+    }
+    println!(
+        "  {:<34} {:>9.3} s",
+        "total",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn bench(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
+    use cadence_server::bench::{self, Kind};
+    let secret = Secret::resolve(args.jwt_secret)?;
+    let keys = std::sync::Arc::new(JwtKeys::new(secret.bytes()));
+    let (db, _) = cadence_server::db::Db::open(&args.db)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        println!("{}", bench::time_refresh(&db).await?);
+        for kind in [Kind::Product, Kind::Account] {
+            let stats = bench::run(
+                &db,
+                keys.clone(),
+                kind,
+                args.requests as usize,
+                args.concurrency as usize,
+                args.seed,
+            )
+            .await?;
+            println!("{stats}");
+        }
+        Ok::<_, cadence_server::error::ApiError>(())
+    })?;
+    Ok(())
 }
 
 fn fail(error: &dyn std::fmt::Display) -> ExitCode {

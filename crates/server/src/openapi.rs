@@ -2,7 +2,7 @@
 //! contract other backends implement, served at `GET /api/v1/openapi.json`.
 
 use crate::routes::{
-    calendar, changes, events, health, me, products, recommendations, subscriptions,
+    calendar, changes, events, health, me, merchant, products, recommendations, subscriptions,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         calendar::calendar_feed,
         recommendations::get_recommendations,
         events::post_events,
+        merchant::get_metrics,
         openapi_json,
     ),
     components(schemas(
@@ -69,18 +70,31 @@ use utoipa::{Modify, OpenApi};
         cadence_contract::UiEvents,
         cadence_contract::UiEvent,
         cadence_contract::UiEventKind,
+        cadence_contract::ChangeVia,
+        cadence_contract::MerchantMetrics,
+        cadence_contract::RepurchaseMetrics,
+        cadence_contract::RepurchaseCohort,
+        cadence_contract::RepurchaseRate,
+        cadence_contract::SubscriptionMetrics,
+        cadence_contract::SubscriptionMonth,
+        cadence_contract::SubscriptionCounts,
+        cadence_contract::RecommendationMetrics,
+        cadence_contract::Engagement,
     )),
     modifiers(&BearerScheme),
     tags(
         (name = "catalog", description = "Products and their subscription offers"),
         (name = "account", description = "The signed-in customer"),
         (name = "subscriptions", description = "Subscribe & save, self-service"),
+        (name = "recommendations", description = "Explained recommendations and the widget's UI events"),
+        (name = "merchant", description = "The merchant's figures, behind the merchant key"),
         (name = "meta", description = "Health and this document"),
     )
 )]
 pub struct ApiDoc;
 
-/// The `customer_token` scheme: an HS256 JWT minted by the merchant's backend.
+/// The `customer_token` scheme (an HS256 JWT minted by the merchant's backend) and the
+/// `merchant_key` scheme (the server's `--merchant-key`, for the merchant's back office).
 struct BearerScheme;
 
 impl Modify for BearerScheme {
@@ -94,6 +108,18 @@ impl Modify for BearerScheme {
                     .bearer_format("JWT")
                     .description(Some(
                         "HS256 JWT signed by the merchant: `sub` = customer id, `exp` required.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "merchant_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The server's merchant key (`--merchant-key` / `CADENCE_MERCHANT_KEY`), \
+                         for the merchant's back office only: never put it in a page.",
                     ))
                     .build(),
             ),

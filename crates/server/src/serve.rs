@@ -4,10 +4,11 @@
 use crate::app::{app, AppState};
 use crate::auth::JwtKeys;
 use crate::clock::Clock;
-use crate::config::{origin_of, Config, Secret};
+use crate::config::{origin_of, Config, MerchantKeySetting, Secret};
 use crate::db::Db;
+use crate::merchant_key::MerchantKey;
 use crate::seed;
-use crate::storefront::{shop_app, ShopState};
+use crate::storefront::{shop_app, MerchantAccess, ShopState};
 use axum::http::HeaderValue;
 use std::io::Write;
 use std::sync::Arc;
@@ -36,6 +37,12 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
              !!! Anyone can mint customer tokens for this server. Never use this in production.\n"
         );
     }
+    if config.merchant_key == MerchantKeySetting::Demo {
+        eprintln!(
+            "\n!!! WARNING: no --merchant-key / CADENCE_MERCHANT_KEY given: the demo storefront uses the PUBLIC demo merchant key.\n\
+             !!! Anyone can read this server's merchant figures. Never use this in production.\n"
+        );
+    }
     if !config.widget_dir.is_dir() {
         tracing::warn!(dir = %config.widget_dir.display(), "widget directory not found: /widget/ will answer 404 until it is built");
     }
@@ -53,9 +60,7 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
 
     // Start-up rebuild (the database may have gained orders while we were down), then
     // the periodic one.
-    let pairs = db
-        .write(|tx| crate::recommend::cooccurrence::refresh(tx))
-        .await;
+    let pairs = crate::recommend::cooccurrence::refresh_db(&db).await;
     if let Err(e) = pairs {
         tracing::warn!(error = %e, "co-occurrence rebuild failed at start");
     }
@@ -100,7 +105,12 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         allowed_origins: allowed_origins.clone(),
         widget_dir: config.widget_dir.clone(),
         public_url: api_url.clone(),
+        merchant_key: config.merchant_key.key().map(MerchantKey::new),
     };
+    let merchant = config.merchant_key.key().map(|key| MerchantAccess {
+        key: key.to_owned(),
+        api: app(state.clone()),
+    });
 
     // The one machine-readable line (scripts and tests wait for it), then prose on stderr.
     {
@@ -119,7 +129,7 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         config.widget_dir.display()
     );
     if let Some(shop) = &shop_origin {
-        eprintln!("Demo storefront    {shop}/  (account: {shop}/account?as=cust_ada)");
+        eprintln!("Demo storefront    {shop}/  (account: {shop}/account?as=cust_ada, figures: {shop}/merchant)");
     }
     let origins: Vec<_> = allowed_origins
         .iter()
@@ -154,6 +164,7 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
                 keys,
                 clock,
                 api_url,
+                merchant,
             });
             let shop = axum::serve(listener, shop).with_graceful_shutdown(stopped(stop_rx));
             tokio::try_join!(api, shop)?;

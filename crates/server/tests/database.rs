@@ -77,7 +77,15 @@ fn migration_0002_upgrades_an_existing_demo_database() {
         .unwrap();
     }
     let (db, applied) = Db::open(&path).unwrap();
-    assert_eq!(applied, ["0002_selfservice", "0003_plan", "0004_recommend"]);
+    assert_eq!(
+        applied,
+        [
+            "0002_selfservice",
+            "0003_plan",
+            "0004_recommend",
+            "0005_metrics"
+        ]
+    );
     let conn = db.conn().unwrap();
     let today = "2026-03-15".parse().unwrap();
     let sub = cadence_server::db::subscriptions::find(&conn, "cust_ada", "sub_old", today)
@@ -122,7 +130,7 @@ fn migration_0003_upgrades_an_existing_demo_database_only() {
         }
         drop(conn);
         let (db, applied) = Db::open(&path).unwrap();
-        assert_eq!(applied, ["0003_plan", "0004_recommend"]);
+        assert_eq!(applied, ["0003_plan", "0004_recommend", "0005_metrics"]);
         (dir, db)
     };
 

@@ -19,12 +19,21 @@ pub struct NewChange<'a> {
 }
 
 pub fn record(conn: &Connection, change: &NewChange<'_>) -> Result<(), ApiError> {
+    record_via(conn, change, None)
+}
+
+/// `record`, noting where the change was chosen (`cancel_offer`; migration 0005).
+pub fn record_via(
+    conn: &Connection,
+    change: &NewChange<'_>,
+    via: Option<&str>,
+) -> Result<(), ApiError> {
     let before = change.before.map(serde_json::to_string).transpose()?;
     let after = serde_json::to_string(change.after)?;
     conn.prepare_cached(
         "INSERT INTO subscription_changes
-            (subscription_id, actor, action, before_json, after_json, reason, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            (subscription_id, actor, action, before_json, after_json, reason, at, via)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         change.subscription_id,
@@ -33,7 +42,8 @@ pub fn record(conn: &Connection, change: &NewChange<'_>) -> Result<(), ApiError>
         before,
         after,
         change.reason,
-        change.at
+        change.at,
+        via
     ])?;
     Ok(())
 }

@@ -19,6 +19,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_recommend",
         include_str!("../../migrations/0004_recommend.sql"),
     ),
+    (
+        "0005_metrics",
+        include_str!("../../migrations/0005_metrics.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet, each in its own transaction

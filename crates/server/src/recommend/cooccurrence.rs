@@ -1,9 +1,10 @@
 //! Item-to-item co-occurrence from real orders, rebuilt in the background (at start, after
-//! seeding and every [`REFRESH_EVERY`]) so no request ever pays for the self-join.
+//! seeding and every [`REFRESH_EVERY`]) so no request ever pays for counting pairs.
 
 use crate::db::Db;
 use crate::error::ApiError;
-use rusqlite::Connection;
+use rusqlite::{params, Connection};
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Fewest distinct orders holding both products before a pair counts: with fewer, one
@@ -12,18 +13,92 @@ pub const MIN_SUPPORT: i64 = 3;
 
 pub const REFRESH_EVERY: Duration = Duration::from_secs(600);
 
-/// Replaces the table's rows; callers run it inside a transaction so readers see the old
-/// or the new pairs, never half. Every order counts once per pair, whatever the quantities.
-pub fn refresh(conn: &Connection) -> Result<usize, ApiError> {
-    conn.execute("DELETE FROM cooccurrence", [])?;
-    let pairs = conn.execute(
-        "INSERT INTO cooccurrence (sku_a, sku_b, orders)
-         SELECT a.sku, b.sku, count(*) FROM order_lines a
-         JOIN order_lines b ON b.order_id = a.order_id AND b.sku <> a.sku
-         GROUP BY a.sku, b.sku HAVING count(*) >= ?1",
-        [MIN_SUPPORT],
-    )?;
+/// One row of the table: products `a` and `b` share `orders` orders.
+pub type Pair = (String, String, i64);
+
+/// The pairs with at least [`MIN_SUPPORT`] shared orders, both directions, sorted. Every
+/// order counts once per pair, whatever the quantities. Read-only: one pass over the
+/// `order_lines` primary key (order, SKU), counted in memory. On 1M generated orders (2.1M
+/// lines, release build) the SQL self-join with GROUP BY it replaces took 4.5 s, this
+/// 0.7 s.
+pub fn compute(conn: &Connection) -> Result<Vec<Pair>, ApiError> {
+    let mut skus: Vec<String> = Vec::new();
+    let mut ids: HashMap<String, u32> = HashMap::new();
+    let mut counts: HashMap<(u32, u32), u32> = HashMap::new();
+    let count_basket = |basket: &[u32], counts: &mut HashMap<(u32, u32), u32>| {
+        for &a in basket {
+            for &b in basket {
+                if a != b {
+                    *counts.entry((a, b)).or_insert(0) += 1;
+                }
+            }
+        }
+    };
+    let mut stmt =
+        conn.prepare_cached("SELECT order_id, sku FROM order_lines ORDER BY order_id")?;
+    let mut rows = stmt.query([])?;
+    let mut order = String::new();
+    let mut basket: Vec<u32> = Vec::new();
+    while let Some(row) = rows.next()? {
+        let order_id = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        if order_id != order {
+            count_basket(&basket, &mut counts);
+            basket.clear();
+            order.clear();
+            order.push_str(order_id);
+        }
+        let sku = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        let id = match ids.get(sku) {
+            Some(id) => *id,
+            None => {
+                let id = skus.len() as u32;
+                skus.push(sku.to_owned());
+                ids.insert(sku.to_owned(), id);
+                id
+            }
+        };
+        basket.push(id);
+    }
+    count_basket(&basket, &mut counts);
+    let mut pairs: Vec<Pair> = counts
+        .into_iter()
+        .filter(|(_, n)| i64::from(*n) >= MIN_SUPPORT)
+        .map(|((a, b), n)| {
+            (
+                skus[a as usize].clone(),
+                skus[b as usize].clone(),
+                i64::from(n),
+            )
+        })
+        .collect();
+    pairs.sort();
     Ok(pairs)
+}
+
+/// Replaces the table's rows with `pairs`; callers run it inside a transaction so readers
+/// see the old or the new pairs, never half.
+pub fn replace(conn: &Connection, pairs: &[Pair]) -> Result<usize, ApiError> {
+    conn.execute("DELETE FROM cooccurrence", [])?;
+    let mut insert =
+        conn.prepare_cached("INSERT INTO cooccurrence (sku_a, sku_b, orders) VALUES (?1, ?2, ?3)")?;
+    for (a, b, n) in pairs {
+        insert.execute(params![a, b, n])?;
+    }
+    Ok(pairs.len())
+}
+
+/// Computes and replaces in one go, inside the caller's transaction (seeding).
+pub fn refresh(conn: &Connection) -> Result<usize, ApiError> {
+    replace(conn, &compute(conn)?)
+}
+
+/// Rebuilds the table as the server does, at start and every [`REFRESH_EVERY`]: the pairs
+/// are counted on a read snapshot (WAL: writers are not blocked meanwhile), and only the
+/// replacement takes the write lock, so self-service changes never wait for the count.
+/// Orders placed in between are counted at the next rebuild.
+pub async fn refresh_db(db: &Db) -> Result<usize, ApiError> {
+    let pairs = db.read(compute).await?;
+    db.write(move |tx| replace(tx, &pairs)).await
 }
 
 /// Rebuilds now and then every `REFRESH_EVERY` for the life of the process.
@@ -32,10 +107,56 @@ pub fn spawn_refresh(db: Db) {
         let mut tick = tokio::time::interval(REFRESH_EVERY);
         loop {
             tick.tick().await;
-            match db.write(|tx| refresh(tx)).await {
+            match refresh_db(&db).await {
                 Ok(pairs) => tracing::debug!(pairs, "co-occurrence refreshed"),
                 Err(e) => tracing::warn!(error = %e, "co-occurrence refresh failed"),
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The straightforward SQL the in-memory count replaced, as the reference.
+    fn by_self_join(conn: &Connection) -> Vec<Pair> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT a.sku, b.sku, count(*) FROM order_lines a
+                 JOIN order_lines b ON b.order_id = a.order_id AND b.sku <> a.sku
+                 GROUP BY a.sku, b.sku HAVING count(*) >= ?1 ORDER BY 1, 2",
+            )
+            .unwrap();
+        stmt.query_map([MIN_SUPPORT], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn counts_agree_with_the_self_join() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE order_lines (order_id TEXT, sku TEXT, PRIMARY KEY (order_id, sku));",
+        )
+        .unwrap();
+        // Baskets over five SKUs, from a fixed pseudo-random sequence.
+        let mut x: u32 = 12_345;
+        for order in 0..400 {
+            for sku in ["A", "B", "C", "D", "E"] {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                if (x >> 16) % 3 == 0 {
+                    conn.execute(
+                        "INSERT INTO order_lines VALUES (?1, ?2)",
+                        params![format!("o{order}"), sku],
+                    )
+                    .unwrap();
+                }
+            }
+        }
+        let pairs = compute(&conn).unwrap();
+        assert!(!pairs.is_empty());
+        assert_eq!(pairs, by_self_join(&conn));
+    }
 }

@@ -12,7 +12,9 @@ use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cadence_contract::{ChangeRecord, Problem, Subscription, SubscriptionChange, API_PREFIX};
+use cadence_contract::{
+    ChangeRecord, ChangeVia, Problem, Subscription, SubscriptionChange, API_PREFIX,
+};
 
 /// How many changes the history shows: the recent ones, not an export.
 const HISTORY_LIMIT: u32 = 20;
@@ -80,6 +82,50 @@ fn add_once_price(
     }
 }
 
+/// Takes the optional `"via"` out of a change body (see [`ChangeVia`]): `null` or absent is
+/// none; an unknown value, or `cancel_offer` on a change that is not a pause or a skip, is
+/// a 422 at `/via`. What remains is the change itself, parsed by `parse_change`.
+fn take_via(body: &mut serde_json::Value) -> Result<Option<ChangeVia>, ApiError> {
+    let Some(value) = body.as_object_mut().and_then(|o| o.remove("via")) else {
+        return Ok(None);
+    };
+    if value.is_null() {
+        return Ok(None);
+    }
+    match serde_json::from_value::<ChangeVia>(value) {
+        Ok(ChangeVia::CancelOffer) => Ok(Some(ChangeVia::CancelOffer)),
+        _ => Err(ApiError::field(
+            "/via",
+            "`via` is `cancel_offer` or absent.",
+        )),
+    }
+}
+
+/// Only what the cancel confirmation offers may say it came from there.
+fn check_via(change: &SubscriptionChange, via: Option<ChangeVia>) -> Result<(), ApiError> {
+    match (via, change) {
+        (None, _)
+        | (
+            Some(_),
+            SubscriptionChange::Pause
+            | SubscriptionChange::PauseFor { .. }
+            | SubscriptionChange::PauseUntil { .. }
+            | SubscriptionChange::Skip { .. },
+        ) => Ok(()),
+        (Some(_), _) => Err(ApiError::field(
+            "/via",
+            "Only a pause or a skip can be chosen on the cancel offer.",
+        )),
+    }
+}
+
+/// The stored name of a `via`.
+fn via_name(via: ChangeVia) -> &'static str {
+    match via {
+        ChangeVia::CancelOffer | ChangeVia::Unknown => "cancel_offer",
+    }
+}
+
 /// RFC 9110 strong comparison: weak tags (`W/"…"`) never match; `*` matches any version.
 fn matches(tags: &[String], current: &str) -> bool {
     tags.iter().any(|t| t == "*" || t == current)
@@ -91,6 +137,11 @@ fn matches(tags: &[String], current: &str) -> bool {
 /// check, the version check, the change, its order (for `ship_now`), its audit row and the
 /// stored response commit in one transaction. A retry with the same key and body replays
 /// the first answer even when the If-Match is stale by then.
+///
+/// A pause or skip chosen on the cancel confirmation's offer may say so with
+/// `"via": "cancel_offer"` next to `"action"` (see `ChangeVia`); the merchant's figures
+/// count them as kept instead of cancelled. Any other `via`, or `via` on another action,
+/// is a 422 at `/via`.
 #[utoipa::path(post, path = "/api/v1/me/subscriptions/{id}/changes", tag = "subscriptions",
     security(("customer_token" = [])),
     params(
@@ -120,12 +171,19 @@ pub async fn post_change(
     ApiPath(id): ApiPath<String>,
     IdempotencyKey(key): IdempotencyKey,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<serde_json::Value>,
+    ApiJson(mut body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
+    let via = take_via(&mut body)?;
     let change = parse_change(body)?;
+    check_via(&change, via)?;
     let tags = if_match(&headers)?;
     let path = format!("{API_PREFIX}/me/subscriptions/{id}/changes");
-    let hash = idempotency::request_hash("POST", &path, &change)?;
+    // Without `via` the hash is what it was before `via` existed, so keys stored by an
+    // older server still replay.
+    let hash = match via {
+        None => idempotency::request_hash("POST", &path, &change)?,
+        Some(via) => idempotency::request_hash("POST", &path, &(&change, via))?,
+    };
     let clock = state.clock;
     let outcome = state
         .db
@@ -184,7 +242,7 @@ pub async fn post_change(
                 } => Some(serde_json::to_value(reason)?),
                 _ => None,
             };
-            changes::record(
+            changes::record_via(
                 tx,
                 &NewChange {
                     subscription_id: &row.id,
@@ -195,6 +253,7 @@ pub async fn post_change(
                     reason: reason.as_ref().and_then(|r| r.as_str()),
                     at: &now,
                 },
+                via.map(via_name),
             )?;
             let stored = StoredResponse {
                 request_hash: hash,
@@ -274,5 +333,26 @@ mod tests {
             "unknown reasons are `unknown`"
         );
         assert!(parse(r#"["pause"]"#).is_err());
+    }
+
+    #[test]
+    fn via_is_taken_out_and_only_allowed_on_pauses_and_skips() {
+        let split = |s: &str| {
+            let mut body: serde_json::Value = serde_json::from_str(s).unwrap();
+            let via = take_via(&mut body)?;
+            let change = parse_change(body)?;
+            check_via(&change, via).map(|()| (change, via))
+        };
+        let (change, via) =
+            split(r#"{"action":"pause_for","deliveries":1,"via":"cancel_offer"}"#).unwrap();
+        assert_eq!(change, SubscriptionChange::PauseFor { deliveries: 1 });
+        assert_eq!(via, Some(ChangeVia::CancelOffer));
+        assert_eq!(
+            split(r#"{"action":"pause","via":null}"#).unwrap(),
+            (SubscriptionChange::Pause, None)
+        );
+        assert!(split(r#"{"action":"pause","via":"banner"}"#).is_err());
+        assert!(split(r#"{"action":"cancel","via":"cancel_offer"}"#).is_err());
+        assert!(split(r#"{"action":"resume","via":"cancel_offer"}"#).is_err());
     }
 }

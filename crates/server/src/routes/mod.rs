@@ -6,6 +6,7 @@ pub mod events;
 pub mod fallback;
 pub mod health;
 pub mod me;
+pub mod merchant;
 pub mod products;
 pub mod recommendations;
 pub mod subscriptions;
@@ -41,6 +42,7 @@ pub fn api_routes() -> Router<AppState> {
             get(recommendations::get_recommendations),
         )
         .route("/events", axum::routing::post(events::post_events))
+        .route("/merchant/metrics", get(merchant::get_metrics))
         .route("/openapi.json", get(crate::openapi::openapi_json))
         // Applies to the routes above, so it must come after them.
         .method_not_allowed_fallback(fallback::method_not_allowed)

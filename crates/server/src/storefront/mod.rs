@@ -1,18 +1,23 @@
 //! The demo storefront: a separate router on a separate listener (a different origin),
 //! standing in for a merchant's shop that embeds the widget exactly as documented.
 
+mod charts;
+mod merchant;
 mod pages;
 
 use crate::auth::JwtKeys;
 use crate::clock::Clock;
 use crate::db::{self, Db};
 use crate::error::ApiError;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use cadence_contract::{MerchantMetrics, API_PREFIX};
 use std::sync::Arc;
+use tower::ServiceExt;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// How long a token minted for the account page stays valid, as a merchant backend would.
@@ -27,6 +32,17 @@ pub struct ShopState {
     pub clock: Clock,
     /// The API's public base URL (e.g. `http://127.0.0.1:8480`), where the widget lives.
     pub api_url: String,
+    /// How the `/merchant` page reads the figures; `None`: the page says it cannot.
+    pub merchant: Option<MerchantAccess>,
+}
+
+/// The merchant key and the API it opens. The shop sends the very request a merchant's
+/// back office would (`GET /api/v1/merchant/metrics` with the key), through the API's
+/// router in the same process rather than over the network.
+#[derive(Clone)]
+pub struct MerchantAccess {
+    pub key: String,
+    pub api: Router,
 }
 
 /// The API's origin as it appears in CSP source lists (scheme://host[:port]).
@@ -55,6 +71,7 @@ pub fn shop_app(state: ShopState) -> Router {
         .route("/", get(catalog))
         .route("/products/{sku}", get(product))
         .route("/account", get(account))
+        .route("/merchant", get(merchant_page))
         .route("/guides/{guide}", get(guide))
         .route(
             "/shop.css",
@@ -214,6 +231,47 @@ async fn account(State(state): State<ShopState>, Query(query): Query<AccountQuer
     );
     // The page embeds a bearer token: keep it out of every cache.
     ([(header::CACHE_CONTROL, "private, no-store")], Html(page)).into_response()
+}
+
+/// The merchant's figures as charts. The page is open in the demo (it has no logins);
+/// a real shop shows it in its back office only.
+async fn merchant_page(State(state): State<ShopState>) -> Response {
+    let Some(access) = state.merchant else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Html(merchant::unavailable()),
+        )
+            .into_response();
+    };
+    match read_metrics(&access).await {
+        Ok(metrics) => (
+            [(header::CACHE_CONTROL, "private, no-store")],
+            Html(merchant::page(&metrics)),
+        )
+            .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn read_metrics(access: &MerchantAccess) -> Result<MerchantMetrics, ApiError> {
+    let request = Request::get(format!("{API_PREFIX}/merchant/metrics"))
+        .header(header::AUTHORIZATION, format!("Bearer {}", access.key))
+        .body(Body::empty())
+        .map_err(|e| ApiError::Internal(format!("metrics request: {e}")))?;
+    let response = match access.api.clone().oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    if !response.status().is_success() {
+        return Err(ApiError::Internal(format!(
+            "the metrics endpoint answered {}",
+            response.status()
+        )));
+    }
+    let body = axum::body::to_bytes(response.into_body(), 4 * 1024 * 1024)
+        .await
+        .map_err(|e| ApiError::Internal(format!("metrics body: {e}")))?;
+    Ok(serde_json::from_slice(&body)?)
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ fn kind_label(kind: ProductKind) -> &'static str {
 
 /// The page frame: header with navigation and cart, main content, the event log, footer.
 /// `api_url` adds the widget's module script (only pages that show a widget need it).
-fn layout(title: &str, main: &str, api_url: Option<&str>) -> String {
+pub(super) fn layout(title: &str, main: &str, api_url: Option<&str>) -> String {
     let widget_script = api_url
         .map(|api| {
             format!(
@@ -55,6 +55,7 @@ fn layout(title: &str, main: &str, api_url: Option<&str>) -> String {
   <nav aria-label="Main">
     <a href="/">Shop</a>
     <a href="/account">My account</a>
+    <a href="/merchant">Merchant</a>
     <span class="cart" aria-live="polite">Cart <span id="cart-count" class="cart-count">0</span></span>
   </nav>
 </header>

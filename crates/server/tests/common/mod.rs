@@ -7,7 +7,8 @@ use axum::Router;
 use cadence_server::auth::JwtKeys;
 use cadence_server::clock::Clock;
 use cadence_server::db::Db;
-use cadence_server::storefront::{shop_app, ShopState};
+use cadence_server::merchant_key::MerchantKey;
+use cadence_server::storefront::{shop_app, MerchantAccess, ShopState};
 use cadence_server::{app, seed, AppState};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -17,6 +18,7 @@ use tower::ServiceExt;
 pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 pub const SHOP_ORIGIN: &str = "https://shop.example";
 pub const API_URL: &str = "http://api.test";
+pub const MERCHANT_KEY: &str = "test-merchant-key-0123456789";
 /// The fixed "today" of every test: 2026-03-15.
 pub const TODAY_SECS: i64 = 20_527 * 86_400;
 
@@ -62,6 +64,13 @@ pub fn clock() -> Clock {
 
 impl TestApp {
     pub fn new() -> TestApp {
+        let app = TestApp::unseeded();
+        seed::seed_on_first_start(&mut app.state.db.conn().unwrap(), clock()).unwrap();
+        app
+    }
+
+    /// A migrated database without the demo data, for hand-made datasets.
+    pub fn unseeded() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let widget_dir = dir.path().join("widget");
         std::fs::create_dir(&widget_dir).unwrap();
@@ -72,7 +81,6 @@ impl TestApp {
         )
         .unwrap();
         let (db, _) = Db::open(&dir.path().join("cadence.db")).unwrap();
-        seed::seed_on_first_start(&mut db.conn().unwrap(), clock()).unwrap();
         let state = AppState {
             db,
             clock: clock(),
@@ -80,6 +88,7 @@ impl TestApp {
             allowed_origins: vec![HeaderValue::from_static(SHOP_ORIGIN)],
             widget_dir,
             public_url: API_URL.to_owned(),
+            merchant_key: Some(MerchantKey::new(MERCHANT_KEY)),
         };
         TestApp { dir, state }
     }
@@ -94,6 +103,10 @@ impl TestApp {
             keys: self.state.keys.clone(),
             clock: clock(),
             api_url: API_URL.to_owned(),
+            merchant: Some(MerchantAccess {
+                key: MERCHANT_KEY.to_owned(),
+                api: self.router(),
+            }),
         })
     }
 

@@ -1,0 +1,107 @@
+//! Recommendation click-through (clicks / impressions) and conversion (actions /
+//! impressions) per reason code, from the widget's `ui_events`.
+
+use crate::error::ApiError;
+use crate::routes::events::reason_name;
+use cadence_contract::{Date, Engagement, ReasonCode, RecommendationMetrics};
+use rusqlite::{params, Connection};
+
+pub const DEFINITION: &str = "From the events the widget reports, in the months covered. \
+An impression is a recommendation shown on screen, a click is the shopper opening it, an \
+action is the shopper adding it to the cart, to their next delivery or subscribing to it. \
+Click-through = clicks / impressions; conversion = actions / impressions, per reason the \
+recommendation gave. Events are counted, not shoppers: one shopper seeing a recommendation \
+twice is two impressions.";
+
+/// The reasons shown, in the order the figures list them.
+pub const REASONS: [ReasonCode; 4] = [
+    ReasonCode::DueSoon,
+    ReasonCode::FitsWhatYouOwn,
+    ReasonCode::BoughtTogether,
+    ReasonCode::BetterValue,
+];
+
+/// Impressions, clicks and actions of one stored reason (`None`: the event had none).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReasonCounts {
+    pub reason: Option<String>,
+    pub impressions: u64,
+    pub clicks: u64,
+    pub actions: u64,
+}
+
+pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<ReasonCounts>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT reason, coalesce(sum(kind = 'impression'), 0), coalesce(sum(kind = 'click'), 0),
+                coalesce(sum(kind = 'action'), 0)
+         FROM ui_events WHERE at >= ?1 AND substr(at, 1, 10) <= ?2
+         GROUP BY reason",
+    )?;
+    let rows = stmt.query_map(params![since.to_string(), today.to_string()], |row| {
+        let count = |i| row.get::<_, i64>(i).map(|n| n.max(0) as u64);
+        Ok(ReasonCounts {
+            reason: row.get(0)?,
+            impressions: count(1)?,
+            clicks: count(2)?,
+            actions: count(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One entry per known reason (zero when never shown) and the total over every event.
+pub fn compute(rows: &[ReasonCounts]) -> RecommendationMetrics {
+    let reasons = REASONS
+        .iter()
+        .map(|reason| {
+            let name = reason_name(*reason);
+            let (i, c, a) = rows
+                .iter()
+                .filter(|r| r.reason.as_deref() == Some(name))
+                .fold((0, 0, 0), |(i, c, a), r| {
+                    (i + r.impressions, c + r.clicks, a + r.actions)
+                });
+            Engagement::new(Some(*reason), i, c, a)
+        })
+        .collect();
+    let (i, c, a) = rows.iter().fold((0, 0, 0), |(i, c, a), r| {
+        (i + r.impressions, c + r.clicks, a + r.actions)
+    });
+    RecommendationMetrics {
+        definition: DEFINITION.to_owned(),
+        reasons,
+        all: Engagement::new(None, i, c, a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_is_listed_and_the_total_includes_unattributed_events() {
+        let rows = [
+            ReasonCounts {
+                reason: Some("due_soon".into()),
+                impressions: 10,
+                clicks: 4,
+                actions: 1,
+            },
+            ReasonCounts {
+                reason: None,
+                impressions: 10,
+                clicks: 0,
+                actions: 0,
+            },
+        ];
+        let out = compute(&rows);
+        assert_eq!(out.reasons.len(), 4);
+        assert_eq!(out.reasons[0].reason, Some(ReasonCode::DueSoon));
+        assert_eq!(out.reasons[0].click_through, Some(0.4));
+        assert_eq!(out.reasons[0].conversion, Some(0.1));
+        assert_eq!(out.reasons[3].impressions, 0);
+        assert_eq!(out.reasons[3].click_through, None);
+        assert_eq!((out.all.impressions, out.all.clicks), (20, 4));
+        assert_eq!(out.all.click_through, Some(0.2));
+    }
+}
