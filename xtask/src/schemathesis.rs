@@ -62,6 +62,8 @@ pub fn run() -> Result {
         format!("--db={}", data.join("cadence.db").display()),
         format!("--widget-dir={}", widget.display()),
         format!("--jwt-secret={SECRET}"),
+        // The merchant endpoint is on, as in production: without its key it answers 401.
+        "--merchant-key=schemathesis-merchant-key-0123456789".to_owned(),
     ];
     let server = Server::start(&binary, &args)?;
     let token = read(Command::new(&binary).args([
