@@ -6,7 +6,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { API, HOST, hostServer, launch, openPage } from './harness.mjs';
 
 const OUT = process.env.CADENCE_BENCH_OUT ?? 'target/bench/page-impact.json';
@@ -158,4 +160,33 @@ test('controls re-render quickly at 4× CPU throttling (figures only)', async ()
   assert.ok(Object.keys(timings).length >= 2, JSON.stringify(timings));
   assert.deepEqual(pageErrors, []);
   await page.close();
+});
+
+// Lighthouse (installed on demand by `cargo xtask bench`, which sets CADENCE_LIGHTHOUSE to
+// its install prefix) scores the same page with and without the widget.
+const LIGHTHOUSE = process.env.CADENCE_LIGHTHOUSE;
+if (LIGHTHOUSE) test('Lighthouse performance with and without the widget (figures only)', async () => {
+  const run = promisify(execFile);
+  const score = async (path) => {
+    const out = join(dirname(OUT), `lighthouse${path.replace('/', '-')}.json`);
+    await run(join(LIGHTHOUSE, 'node_modules/.bin/lighthouse'), [
+      `${HOST}${path}`,
+      '--only-categories=performance',
+      '--chrome-flags=--headless=new --no-sandbox --disable-gpu',
+      '--output=json',
+      `--output-path=${out}`,
+      '--quiet',
+    ], { env: { ...process.env, CHROME_PATH: process.env.CHROMIUM ?? '/usr/bin/chromium' }, timeout: 180000 });
+    const report = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(out, 'utf8')));
+    return {
+      score: Math.round(report.categories.performance.score * 100),
+      cls: report.audits['cumulative-layout-shift'].numericValue,
+      totalBlockingTimeMs: Math.round(report.audits['total-blocking-time'].numericValue),
+      largestContentfulPaintMs: Math.round(report.audits['largest-contentful-paint'].numericValue),
+    };
+  };
+  const withWidget = await score('/with');
+  const withoutWidget = await score('/without');
+  figures.lighthouse = { withWidget, withoutWidget, scoreDelta: withoutWidget.score - withWidget.score };
+  assert.ok(Number.isFinite(withWidget.score) && Number.isFinite(withoutWidget.score));
 });

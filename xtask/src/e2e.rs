@@ -20,9 +20,29 @@ pub fn bench() -> Result {
     dist::run()?;
     let out = crate::local::target_dir().join("bench/page-impact.json");
     std::env::set_var("CADENCE_BENCH_OUT", &out);
+    std::env::set_var("CADENCE_LIGHTHOUSE", lighthouse()?);
     run_tests(&root().join("tests/e2e/page-impact.test.mjs"))?;
     eprintln!("page impact figures: {}", out.display());
     Ok(())
+}
+
+/// Lighthouse, pinned, installed on first use under the target directory: it is large
+/// (~185 MB) and only the bench needs it, so it stays out of package.json.
+fn lighthouse() -> Result<std::path::PathBuf> {
+    const VERSION: &str = "12.8.2"; // the last line supporting the Node 20 Debian ships
+    let prefix = crate::local::target_dir().join(format!("tools/lighthouse-{VERSION}"));
+    if !prefix.join("node_modules/.bin/lighthouse").exists() {
+        eprintln!("installing lighthouse {VERSION} into {}", prefix.display());
+        std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+        cmd::run(
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&prefix)
+                .arg(format!("lighthouse@{VERSION}")),
+        )
+        .map_err(|e| format!("could not install lighthouse {VERSION} from npm: {e}"))?;
+    }
+    Ok(prefix)
 }
 
 fn run_tests(tests: &std::path::Path) -> Result {
