@@ -237,7 +237,6 @@ pub fn with_cancel_offer(mut json: String) -> String {
 /// The `UiEvents` body built as a JS object and stringified by the browser: the same JSON
 /// serde would write, without instantiating serde's serializer for these types (wasm size).
 fn events_json(events: &[UiEvent]) -> Option<String> {
-    use crate::telemetry::{action_code, kind_code, reason_code};
     use js_sys::{Array, Object, Reflect, JSON};
     let set = |o: &Object, key: &str, value: &str| {
         let _ = Reflect::set(o, &key.into(), &value.into());
@@ -245,13 +244,13 @@ fn events_json(events: &[UiEvent]) -> Option<String> {
     let list = Array::new();
     for e in events {
         let o = Object::new();
-        set(&o, "kind", kind_code(e.kind));
+        set(&o, "kind", e.kind.as_str());
         set(&o, "sku", &e.sku);
         if let Some(reason) = e.reason {
-            set(&o, "reason", reason_code(reason));
+            set(&o, "reason", reason.as_str());
         }
         if let Some(action) = e.action {
-            set(&o, "action", action_code(action));
+            set(&o, "action", action.as_str());
         }
         set(&o, "context", &e.context);
         list.push(&o);

@@ -3,7 +3,7 @@
 //! UI, and dropped silently when the API is unreachable (it is measurement, not data).
 
 use crate::api::Api;
-use cadence_contract::{ReasonCode, Recommendation, RecommendationAction, UiEvent, UiEventKind};
+use cadence_contract::{Recommendation, RecommendationAction, UiEvent, UiEventKind};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -85,37 +85,15 @@ pub fn detail(
     action: Option<RecommendationAction>,
 ) -> JsValue {
     crate::events::detail(&[
-        ("kind", kind_code(kind).into()),
+        ("kind", kind.as_str().into()),
         ("sku", item.sku.as_str().into()),
-        ("reason", reason_code(item.reason).into()),
-        ("action", action.map(action_code).unwrap_or("").into()),
+        ("reason", item.reason.as_str().into()),
+        (
+            "action",
+            action
+                .map(RecommendationAction::as_str)
+                .unwrap_or("")
+                .into(),
+        ),
     ])
-}
-
-/// Wire names, as the API spells them.
-pub fn kind_code(kind: UiEventKind) -> &'static str {
-    match kind {
-        UiEventKind::Impression => "impression",
-        UiEventKind::Click => "click",
-        UiEventKind::Action | UiEventKind::Unknown => "action",
-    }
-}
-
-pub fn reason_code(reason: ReasonCode) -> &'static str {
-    match reason {
-        ReasonCode::DueSoon => "due_soon",
-        ReasonCode::FitsWhatYouOwn => "fits_what_you_own",
-        ReasonCode::BoughtTogether => "bought_together",
-        ReasonCode::BetterValue => "better_value",
-        ReasonCode::Unknown => "unknown",
-    }
-}
-
-pub fn action_code(action: RecommendationAction) -> &'static str {
-    match action {
-        RecommendationAction::AddToNextDelivery => "add_to_next_delivery",
-        RecommendationAction::AddToCart => "add_to_cart",
-        RecommendationAction::Subscribe => "subscribe",
-        RecommendationAction::Unknown => "unknown",
-    }
 }

@@ -9,7 +9,6 @@ use crate::events;
 use crate::format;
 use crate::i18n::{t, tf, Key, Locale};
 use crate::load::{Loader, RecoContext as Context};
-use crate::telemetry;
 use cadence_contract::{
     ReasonCode, Recommendation, RecommendationAction, SubscriptionChange, UiEventKind,
 };
@@ -103,7 +102,7 @@ pub fn Recommendations(
                     // One reactive class switches between the action and "in your next
                     // delivery" (each reactive attribute costs wasm size).
                     <li class="cad-reco" class:cad-reco-done=added data-cadence="recommendation" data-sku=item.with_value(|i| i.sku.clone())
-                        data-reason=item.with_value(|i| telemetry::reason_code(i.reason))>
+                        data-reason=item.with_value(|i| i.reason.as_str())>
                         <div>
                             <p class="cad-reco-name">{item.with_value(|i| i.name.clone())}" · "<span class="cad-price">{price}</span></p>
                             <p class="cad-muted cad-reco-reason">{reason}</p>
@@ -113,7 +112,7 @@ pub fn Recommendations(
                                 {t(locale, Key::InNextDelivery)}
                             </p>
                             <button type="button" class="cad-button cad-secondary" data-cadence="reco-action"
-                                data-action=telemetry::action_code(a) on:click=on_click>
+                                data-action=a.as_str() on:click=on_click>
                                 {t(locale, action_label(a))}
                             </button>
                         })}

@@ -26,7 +26,8 @@ pub fn unit_from_sql(unit: &str) -> Result<IntervalUnit, ApiError> {
     }
 }
 
-fn kind_from_sql(kind: &str) -> ProductKind {
+/// `products.kind` as stored → the contract's kind.
+pub fn kind_from_sql(kind: &str) -> ProductKind {
     match kind {
         "durable" => ProductKind::Durable,
         "consumable" => ProductKind::Consumable,

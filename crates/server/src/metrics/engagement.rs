@@ -2,7 +2,6 @@
 //! impressions) per reason code, from the widget's `ui_events`.
 
 use crate::error::ApiError;
-use crate::routes::events::reason_name;
 use cadence_contract::{Date, Engagement, ReasonCode, RecommendationMetrics};
 use rusqlite::{params, Connection};
 
@@ -54,7 +53,7 @@ pub fn compute(rows: &[ReasonCounts]) -> RecommendationMetrics {
     let reasons = REASONS
         .iter()
         .map(|reason| {
-            let name = reason_name(*reason);
+            let name = reason.as_str();
             let (i, c, a) = rows
                 .iter()
                 .filter(|r| r.reason.as_deref() == Some(name))

@@ -10,7 +10,7 @@ pub mod rank;
 mod tests;
 
 use crate::error::ApiError;
-use cadence_contract::{Date, Money, ProductKind, ReasonCode, Recommendation};
+use cadence_contract::{Date, Money, ReasonCode, Recommendation};
 use rank::{Facts, Info};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashSet;
@@ -171,12 +171,7 @@ fn info(conn: &Connection, sku: &str) -> Result<Option<Info>, ApiError> {
             Ok(Info {
                 name: row.get(0)?,
                 price: Money::new(row.get(1)?, row.get::<_, String>(2)?),
-                kind: match row.get::<_, String>(3)?.as_str() {
-                    "durable" => ProductKind::Durable,
-                    "consumable" => ProductKind::Consumable,
-                    "accessory" => ProductKind::Accessory,
-                    _ => ProductKind::Unknown,
-                },
+                kind: crate::db::products::kind_from_sql(&row.get::<_, String>(3)?),
                 in_stock: row.get(4)?,
                 subscribable: row.get(5)?,
                 fits_models: Vec::new(),

@@ -71,10 +71,10 @@ pub async fn post_events(
                 insert.execute(params![
                     at,
                     customer,
-                    kind_name(e.kind),
+                    e.kind.as_str(),
                     e.sku,
-                    e.reason.map(reason_name),
-                    e.action.map(action_name),
+                    e.reason.map(ReasonCode::as_str),
+                    e.action.map(RecommendationAction::as_str),
                     e.context,
                 ])?;
             }
@@ -108,32 +108,4 @@ fn validate(batch: &UiEvents) -> Result<(), ApiError> {
         }
     }
     Ok(())
-}
-
-/// Wire names, as stored (the same snake_case as the JSON).
-pub fn kind_name(k: UiEventKind) -> &'static str {
-    match k {
-        UiEventKind::Impression => "impression",
-        UiEventKind::Click => "click",
-        UiEventKind::Action | UiEventKind::Unknown => "action",
-    }
-}
-
-pub fn reason_name(r: ReasonCode) -> &'static str {
-    match r {
-        ReasonCode::DueSoon => "due_soon",
-        ReasonCode::FitsWhatYouOwn => "fits_what_you_own",
-        ReasonCode::BoughtTogether => "bought_together",
-        ReasonCode::BetterValue => "better_value",
-        ReasonCode::Unknown => "unknown",
-    }
-}
-
-pub fn action_name(a: RecommendationAction) -> &'static str {
-    match a {
-        RecommendationAction::AddToNextDelivery => "add_to_next_delivery",
-        RecommendationAction::AddToCart => "add_to_cart",
-        RecommendationAction::Subscribe => "subscribe",
-        RecommendationAction::Unknown => "unknown",
-    }
 }
