@@ -97,9 +97,14 @@ function onPanic(message) {
   for (const el of live) el.fail('panic', message);
 }
 
+// The widget's locale as config.rs picks it: attribute, then the page's lang, then the browser.
+function localeOf(el) {
+  return el.getAttribute('locale') || el.closest('[lang]')?.lang || navigator.language || 'en';
+}
+
 function langOf(el) {
-  const tag = el.getAttribute('locale') || el.closest('[lang]')?.lang || navigator.language || 'en';
-  return FALLBACK[tag.slice(0, 2).toLowerCase()] ? tag.slice(0, 2).toLowerCase() : 'en';
+  const lang = localeOf(el).slice(0, 2).toLowerCase();
+  return FALLBACK[lang] ? lang : 'en';
 }
 
 const observer =
@@ -145,7 +150,7 @@ class CadenceWidget extends HTMLElement {
   async start() {
     if (this.mounted || this.starting || !this.isConnected) return;
     this.starting = true;
-    warmIntl(this.getAttribute('locale') || this.closest('[lang]')?.lang || navigator.language);
+    warmIntl(localeOf(this));
     try {
       const [m, sheet] = await Promise.all([loadModule(), loadStyles()]);
       if (!this.isConnected || broken) return;
