@@ -5,7 +5,7 @@ use crate::config::{Config, RawConfig, View};
 use crate::events;
 use crate::i18n::{t, Key};
 use crate::load::Loader;
-use crate::views::{account::AccountView, notice::Notice, product::ProductView};
+use crate::views::notice::Notice;
 use leptos::prelude::*;
 use web_sys::HtmlElement;
 
@@ -34,10 +34,24 @@ pub fn App(host: HtmlElement, raw: RawConfig) -> impl IntoView {
         host,
     };
     let body = match config.view.clone() {
+        #[cfg(feature = "product-view")]
         View::Product { sku } => {
+            use crate::views::product::ProductView;
             view! { <ProductView config=config.clone() loader=loader sku=sku /> }.into_any()
         }
-        View::Account => view! { <AccountView config=config.clone() loader=loader /> }.into_any(),
+        #[cfg(feature = "account-view")]
+        View::Account => {
+            use crate::views::account::AccountView;
+            view! { <AccountView config=config.clone() loader=loader /> }.into_any()
+        }
+        // A module built without this view: the loader picks modules by the `view`
+        // attribute, so only a loader/module mismatch (a stale cache) gets here.
+        #[allow(unreachable_patterns)]
+        _ => {
+            drop(loader);
+            view! { <Notice locale=config.locale message=t(config.locale, Key::ErrorSetup) retry=None /> }
+                .into_any()
+        }
     };
     view! {
         <div class="cadence" part="root" lang=config.locale_tag.clone()>

@@ -2,8 +2,10 @@
 //
 // Budget: 3 KB brotli (checked by `cargo xtask dist`). Rules it keeps:
 // - assets are found relative to this file (import.meta.url), so it works from any origin;
-// - the wasm is fetched and instantiated at most once per page, and only when a widget
-//   nears the viewport; a failed load is forgotten so a later widget can try again;
+// - each view is its own wasm module (a product page never downloads the account view's
+//   code); a module is fetched and instantiated at most once per page, and only when a
+//   widget needing it nears the viewport; a failed load is forgotten so a later widget can
+//   try again;
 // - nothing is ever thrown into the host page: every failure becomes a calm message inside
 //   the widget plus a bubbling, composed `cadence:error` event;
 // - everything is drawn inside each element's shadow root.
@@ -38,29 +40,33 @@ const BASE_CSS =
   ':host([view=account]){min-height:var(--cadence-min-height,74em)}}' +
   '.cadence-fallback{margin:0;padding:1em;border:1px solid #d0d7de;border-radius:.5em}';
 
-let module = null; // Promise of the initialised wasm module, or null
-let broken = false; // set after a panic: the instance must not be entered again
+const modules = {}; // view → Promise of its initialised wasm module
+let broken = false; // set after a panic: no instance is entered again
 let fullSheet = null; // Promise of the widget's stylesheet, shared by every widget
 const baseSheet = new CSSStyleSheet();
 baseSheet.replaceSync(BASE_CSS);
 const live = new Set();
 
-function loadModule() {
+// Which module an element needs: `view="account"` the account one, anything else the
+// product one (which also explains a misspelt view to the merchant).
+const moduleOf = (el) => (el.getAttribute('view') === 'account' ? 'account' : 'product');
+
+function loadModule(view) {
   if (broken) return Promise.reject(new Error('cadence: widget stopped after an internal error'));
-  if (!module) {
-    module = (async () => {
-      // User Timing marks, so merchants (and our page-impact bench) can see what the
-      // widget costs: `cadence:load` measures import + wasm download, compile, instantiate.
-      performance.mark('cadence:load-start');
-      const m = await import(asset('cadence_widget.js'));
-      await m.default({ module_or_path: asset('cadence_widget_bg.wasm') });
+  if (!modules[view]) {
+    modules[view] = (async () => {
+      // A User Timing measure, so merchants (and our page-impact bench) can see what the
+      // widget costs: `cadence:load` spans import + wasm download, compile, instantiate.
+      const start = performance.now();
+      const m = await import(asset(`cadence_${view}.js`));
+      await m.default({ module_or_path: asset(`cadence_${view}_bg.wasm`) });
       m.init(onPanic);
-      performance.measure('cadence:load', 'cadence:load-start');
+      performance.measure('cadence:load', { start, detail: view });
       return m;
     })();
-    module.catch(() => (module = null));
+    modules[view].catch(() => (modules[view] = null));
   }
-  return module;
+  return modules[view];
 }
 
 function loadStyles() {
@@ -152,7 +158,7 @@ class CadenceWidget extends HTMLElement {
     this.starting = true;
     warmIntl(localeOf(this));
     try {
-      const [m, sheet] = await Promise.all([loadModule(), loadStyles()]);
+      const [m, sheet] = await Promise.all([loadModule(moduleOf(this)), loadStyles()]);
       if (!this.isConnected || broken) return;
       this.shadowRoot.adoptedStyleSheets = [baseSheet, sheet];
       const container = document.createElement('div');

@@ -3,14 +3,18 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API, HOST, hostPage, hostServer, launch, openPage } from './harness.mjs';
+import { API, HOST, hostPage, hostServer, launch, mintToken, openPage } from './harness.mjs';
 
 let browser;
 let server;
 
 before(async () => {
   browser = await launch();
+  const token = await mintToken('cust_ada');
   server = await hostServer({
+    '/both-views': hostPage(`
+      <cadence-widget id="w1" view="product" product="CAPS-INTENSO"></cadence-widget>
+      <cadence-widget id="w2" view="account" customer-token="${token}"></cadence-widget>`),
     '/two-widgets': hostPage(`
       <cadence-widget id="w1" view="product" product="CAPS-INTENSO"></cadence-widget>
       <cadence-widget id="w2" view="product" product="BARISTA-ONE" locale="fr"></cadence-widget>`),
@@ -71,6 +75,26 @@ test('two widgets on a hostile strict-CSP page render, isolated, with one wasm d
   assert.equal(await page.textContent('#host-count'), '2');
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(cspViolations, []);
+  await page.close();
+});
+
+test('each view loads only its own module; a page with both views loads each once', async () => {
+  const { page, pageErrors } = await openPage(browser);
+  const wasm = countRequests(page, '.wasm');
+  await page.goto(`${HOST}/one-widget`);
+  await page.locator('#w1 .cad-title').waitFor({ timeout: 15000 });
+  assert.deepEqual(wasm.map((u) => new URL(u).pathname), ['/widget/cadence_product_bg.wasm']);
+  wasm.length = 0;
+
+  await page.goto(`${HOST}/both-views`);
+  await page.locator('#w1 .cad-title').waitFor({ timeout: 15000 });
+  await page.locator('#w2').scrollIntoViewIfNeeded();
+  await page.locator('#w2 [data-cadence=subscription]').first().waitFor({ timeout: 15000 });
+  assert.deepEqual(wasm.map((u) => new URL(u).pathname).sort(), [
+    '/widget/cadence_account_bg.wasm',
+    '/widget/cadence_product_bg.wasm',
+  ]);
+  assert.deepEqual(pageErrors, []);
   await page.close();
 });
 

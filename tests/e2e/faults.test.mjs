@@ -134,12 +134,12 @@ test('a panic reported by the wasm swaps every widget for the fallback and stops
   const { page, pageErrors, events } = await openPage(browser);
   // Stand in for the glue: the real module, but the panic hook the loader hands to
   // `init` fires right after the first mount, as a panic inside a render would.
-  await page.route(`${API}/widget/cadence_widget.js`, (route) =>
+  await page.route(`${API}/widget/cadence_product.js`, (route) =>
     route.fulfill({
       contentType: 'text/javascript',
       headers: { 'access-control-allow-origin': '*' },
-      body: `import * as real from '${API}/widget/cadence_widget.js?real';
-export * from '${API}/widget/cadence_widget.js?real';
+      body: `import * as real from '${API}/widget/cadence_product.js?real';
+export * from '${API}/widget/cadence_product.js?real';
 export default real.default;
 let hook = null;
 export function init(onPanic) { hook = onPanic; real.init(onPanic); }

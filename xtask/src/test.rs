@@ -46,7 +46,21 @@ pub fn run(args: &[String]) -> Result {
                     "wasm32-unknown-unknown",
                 ])
                 .args(["--", "-D", "warnings"]),
-        )
+        )?;
+        // `dist` ships one module per view: each feature alone must build clean too.
+        for feature in ["product-view", "account-view"] {
+            cmd::run(
+                cargo()
+                    .args(["clippy", "-p", "cadence-widget", "--lib"])
+                    .args([
+                        "--target",
+                        "wasm32-unknown-unknown",
+                        "--no-default-features",
+                    ])
+                    .args(["--features", feature, "--", "-D", "warnings"]),
+            )?;
+        }
+        Ok(())
     })?;
     step("unit + integration tests", &mut || {
         cmd::run(cargo().args(["test", "--workspace"]))
