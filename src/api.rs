@@ -220,7 +220,6 @@ impl Api {
     }
 }
 
-/// A request body as JSON text, serialised by the browser's `JSON.stringify`.
 /// Marks a change's JSON object as chosen on the cancel confirmation's offer (`"via":
 /// "cancel_offer"`), so the merchant's figures can count pauses chosen instead of cancel.
 /// A change always serializes to an object (`{"action":…}`).
@@ -260,11 +259,10 @@ fn events_json(events: &[UiEvent]) -> Option<String> {
     JSON::stringify(&body).ok()?.as_string()
 }
 
+/// A request body as JSON text.
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
-    let value = serde_wasm_bindgen::to_value(value).map_err(|e| ApiError::Decode(e.to_string()))?;
-    js_sys::JSON::stringify(&value)
-        .map(String::from)
-        .map_err(|_| ApiError::Decode("unserialisable request body".into()))
+    crate::json::to_string(value)
+        .ok_or_else(|| ApiError::Decode("unserialisable request body".into()))
 }
 
 fn encode(segment: &str) -> String {
@@ -284,11 +282,10 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
     parse(&text).map_err(ApiError::Decode)
 }
 
-/// The browser's `JSON.parse`, then serde over the JS value: much smaller wasm than a
-/// JSON parser compiled in, and just as strict about the contract's types.
+/// The browser's `JSON.parse`, then serde over the JS value (see `json.rs`): much smaller
+/// wasm than a JSON parser compiled in, and just as strict about the contract's types.
 fn parse<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    let value = js_sys::JSON::parse(text).map_err(|_| "the body is not JSON".to_owned())?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    crate::json::parse(text).map_err(|e| e.0)
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]

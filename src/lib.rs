@@ -11,6 +11,7 @@ pub mod config;
 pub mod events;
 pub mod format;
 pub mod i18n;
+pub mod json;
 pub mod load;
 pub mod panic;
 pub mod selfservice;

@@ -175,10 +175,7 @@ impl Loader {
                     ("subscriptionId", created.id.as_str().into()),
                     ("sku", created.sku.as_str().into()),
                     ("quantity", created.quantity.into()),
-                    (
-                        "interval",
-                        serde_wasm_bindgen::to_value(&created.interval).unwrap_or_default(),
-                    ),
+                    ("interval", crate::json::to_js(&created.interval)),
                 ]),
             );
         }

@@ -214,9 +214,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
             }
             (plan, _) => {
                 let plan_value = match plan {
-                    Some(interval) => {
-                        serde_wasm_bindgen::to_value(&interval).unwrap_or(JsValue::NULL)
-                    }
+                    Some(interval) => crate::json::to_js(&interval),
                     None => JsValue::from_str("one_time"),
                 };
                 let host = loader.with_value(|l| l.host.clone());
