@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         Some("bench") if args.len() == 1 => e2e::bench(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo | test | dist | setup | schemathesis | bench-api>\n\n{}",
+                "usage: cargo xtask <demo | test | dist | setup | schemathesis | bench | bench-api>\n\n{}",
                 USAGE
             );
             return ExitCode::from(2);
