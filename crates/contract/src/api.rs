@@ -150,6 +150,8 @@ pub struct Account {
 #[serde(deny_unknown_fields)]
 pub struct NewSubscription {
     pub sku: String,
+    /// 1 ..= `MAX_QUANTITY` (else 422 at `/quantity`).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 20))]
     pub quantity: u32,
     pub interval: Interval,
 }

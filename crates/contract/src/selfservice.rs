@@ -32,7 +32,10 @@ pub enum SubscriptionChange {
     Pause,
     /// Pause for the next `deliveries` (1 ..= 6, else 422 at `/deliveries`) non-skipped
     /// deliveries: the one after them is `paused_until`, when deliveries resume by themselves.
-    PauseFor { deliveries: u32 },
+    PauseFor {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 6))]
+        deliveries: u32,
+    },
     /// Pause until `date` (after today, at most `Subscription::max_pause_until` = today +
     /// 180 days, else 422 at `/date`); deliveries restart on that date, then follow the
     /// interval. Also moves the restart date of a running pause.
@@ -52,7 +55,10 @@ pub enum SubscriptionChange {
     SetInterval { interval: Interval },
     /// Change how many units each delivery holds: 1 ..= `MAX_QUANTITY` (else 422 at
     /// `/quantity`).
-    SetQuantity { quantity: u32 },
+    SetQuantity {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 20))]
+        quantity: u32,
+    },
     /// Deliver another product instead: one of `Subscription::swap_options` (else 422 at
     /// `/sku`); the price per delivery becomes that option's price × quantity.
     Swap { sku: String },
@@ -71,7 +77,11 @@ pub enum SubscriptionChange {
     /// only, at its one-time price. Active subscriptions only (else 409). The extra moves
     /// with that delivery when it is skipped or rescheduled, ships with `ship_now`, and is
     /// dropped by an open-ended pause or a cancel. Adding a SKU already there adds up.
-    AddOnce { sku: String, quantity: u32 },
+    AddOnce {
+        sku: String,
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 20))]
+        quantity: u32,
+    },
 }
 
 impl SubscriptionChange {

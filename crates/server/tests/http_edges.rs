@@ -130,3 +130,29 @@ async fn openapi_lists_every_path_with_problems_and_bearer_auth() {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
 }
+
+/// The limits a client can read in the contract are the ones the server enforces, so
+/// generated clients (and Schemathesis) send valid quantities instead of guessing.
+#[tokio::test]
+async fn openapi_states_the_quantity_limits_the_server_enforces() {
+    let doc = TestApp::new().get("/api/v1/openapi.json").await.json();
+    let schemas = &doc["components"]["schemas"];
+    let max = f64::from(cadence_contract::MAX_QUANTITY);
+    let mut quantities = vec![&schemas["NewSubscription"]["properties"]["quantity"]];
+    let variants = schemas["SubscriptionChange"]["oneOf"].as_array().unwrap();
+    quantities.extend(
+        variants
+            .iter()
+            .filter_map(|v| v["properties"].get("quantity")),
+    );
+    assert_eq!(quantities.len(), 3, "subscribe, set_quantity, add_once");
+    for quantity in quantities {
+        assert_eq!(quantity["minimum"].as_f64(), Some(1.0), "{quantity}");
+        assert_eq!(quantity["maximum"].as_f64(), Some(max), "{quantity}");
+    }
+    let pause_for = variants
+        .iter()
+        .find_map(|v| v["properties"].get("deliveries"))
+        .unwrap();
+    assert_eq!(pause_for["maximum"].as_f64(), Some(6.0));
+}
