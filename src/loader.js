@@ -107,6 +107,19 @@ function onPanic(message) {
   for (const el of live) el.fail('panic', message);
 }
 
+// After its panic hook has reported, Rust aborts: a wasm trap that propagates to whatever
+// entered the instance (an event listener, a microtask, a timer). It is the widget's
+// failure, already shown and announced, so it must not reach the host page as an uncaught
+// error. Only traps, and only once a panic was reported, are held back.
+const swallowTrap = (e) => {
+  if (broken && (e.error || e.reason) instanceof WebAssembly.RuntimeError) {
+    e.preventDefault();
+    e.stopImmediatePropagation();
+  }
+};
+addEventListener('error', swallowTrap);
+addEventListener('unhandledrejection', swallowTrap);
+
 // The widget's locale as config.rs picks it: attribute, then the page's lang, then the browser.
 function localeOf(el) {
   return el.getAttribute('locale') || el.closest('[lang]')?.lang || navigator.language || 'en';
