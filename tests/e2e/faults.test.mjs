@@ -170,6 +170,8 @@ test('a real panic inside the widget: the fallback, one event, no error in the p
   await page.close();
 });
 
+const XSS = `<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=1</script>"'&`;
+
 test('XSS payloads in every API string are rendered as text', async () => {
   const { page, pageErrors } = await openPage(browser);
   let dialogs = 0;
