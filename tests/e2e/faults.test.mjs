@@ -4,7 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API, HOST, hostPage, hostServer, launch, mintToken, openPage, strictCsp } from './harness.mjs';
+import { API, HOST, api, hostPage, hostServer, launch, mintToken, openPage, strictCsp } from './harness.mjs';
 
 let browser;
 let server;
@@ -14,7 +14,11 @@ before(async () => {
   browser = await launch();
   token = await mintToken('cust_ada');
   const expired = await mintToken('cust_ada', -120);
+  const grace = await mintToken('cust_grace');
   server = await hostServer({
+    '/product-signed-in': hostPage(
+      `<cadence-widget id="w1" view="product" product="CAPS-LUNGO" customer-token="${grace}"></cadence-widget>`,
+    ),
     '/product': hostPage(`<cadence-widget id="w1" view="product" product="CAPS-INTENSO"></cadence-widget>`),
     '/product-fr': hostPage(`<cadence-widget id="w1" view="product" product="CAPS-INTENSO" locale="fr"></cadence-widget>`),
     '/expired': hostPage(`<cadence-widget id="w1" view="account" customer-token="${expired}"></cadence-widget>`),
@@ -86,6 +90,35 @@ test('an API that never answers times out after 10 s with a calm message', async
   const alert = page.locator('#w1 [role=alert]');
   await alert.waitFor({ timeout: 20000 });
   assert.match(await alert.textContent(), /couldn't reach/);
+  await hostStillWorks(page, pageErrors);
+  await page.close();
+});
+
+test('a subscribe answered after 10 s times out calmly; trying again makes one subscription, not two', async () => {
+  const { page, pageErrors } = await openPage(browser);
+  const count = async () =>
+    (await api('cust_grace', 'GET', '/me')).body.subscriptions.filter((s) => s.sku === 'CAPS-LUNGO').length;
+  const before = await count();
+  let delayed = 0;
+  await page.route(`${API}/api/v1/me/subscriptions`, async (route) => {
+    if (route.request().method() !== 'POST' || delayed++ > 0) return route.continue();
+    // The server applies the first attempt at once; its answer comes 10.5 s later, after
+    // the widget has given up on it.
+    const response = await route.fetch();
+    await new Promise((r) => setTimeout(r, 10_500));
+    await route.fulfill({ response }).catch(() => {}); // the browser aborted it already
+  });
+  await page.goto(`${HOST}/product-signed-in`);
+  const submit = page.locator('#w1 [data-cadence=purchase-submit]');
+  await submit.waitFor({ timeout: 15000 });
+  await submit.click();
+  const alert = page.locator('#w1 [role=alert]').filter({ hasText: /couldn't reach/ });
+  await alert.waitFor({ timeout: 20000 });
+  assert.equal(await count(), before + 1, 'the first attempt reached the server');
+  // The shopper tries again: the same intent, so the server answers with what it did.
+  await submit.click();
+  await page.locator('#w1 [data-cadence=announce]').filter({ hasText: /Subscribed!/ }).waitFor({ timeout: 10000 });
+  assert.equal(await count(), before + 1, 'no second subscription');
   await hostStillWorks(page, pageErrors);
   await page.close();
 });
