@@ -143,7 +143,12 @@ fn build_wasm(out: &Path, module: &WasmModule) -> Result {
     cmd::run(
         Command::new(root().join("node_modules/.bin/wasm-opt"))
             // `--converge` repeats -Oz while it still shrinks: measured 0.8 KB brotli.
+            // `--flatten --rereloop` first (restructures control flow that -Oz then
+            // shrinks): 142.4 → 141.5 KB brotli for the product wasm, for ~20 s per module.
             .args([
+                "--flatten",
+                "--rereloop",
+                "-Oz",
                 "-Oz",
                 "--converge",
                 "--enable-bulk-memory",
