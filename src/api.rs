@@ -8,8 +8,10 @@ use cadence_contract::{
     Account, ChangeRecord, Interval, IntervalUnit, NewSubscription, Problem, Product,
     Recommendations, Subscription, SubscriptionChange, UiEvent,
 };
-use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Headers;
 
 /// How long a request may take before the shopper is told it failed.
 pub const TIMEOUT_MS: u32 = 10_000;
@@ -97,12 +99,13 @@ impl Api {
         idempotency_key: &str,
     ) -> Result<Subscription, ApiError> {
         let path = format!("/me/subscriptions/{}/changes", encode(&subscription.id));
-        let builder = Request::post(&self.url(&path)).header("If-Match", &subscription.etag());
         let mut body = to_json(change)?;
         if via_cancel_offer {
             body = with_cancel_offer(body);
         }
-        self.send_json(builder, body, idempotency_key).await
+        let if_match = subscription.etag();
+        self.send_json(&path, body, idempotency_key, Some(&if_match))
+            .await
     }
 
     /// Subscribes the signed-in customer; the same `idempotency_key` twice creates one.
@@ -111,29 +114,26 @@ impl Api {
         new: &NewSubscription,
         idempotency_key: &str,
     ) -> Result<Subscription, ApiError> {
-        let builder = Request::post(&self.url("/me/subscriptions"));
-        self.send_json(builder, to_json(new)?, idempotency_key)
+        self.send_json("/me/subscriptions", to_json(new)?, idempotency_key, None)
             .await
     }
 
     /// Sends a JSON mutation: every one carries an `Idempotency-Key`.
     async fn send_json<T: DeserializeOwned>(
         &self,
-        builder: RequestBuilder,
+        path: &str,
         body: String,
         idempotency_key: &str,
+        if_match: Option<&str>,
     ) -> Result<T, ApiError> {
-        let request = self
-            .request(builder)
-            .header("Content-Type", "application/json")
-            .header("Idempotency-Key", idempotency_key)
-            .body(body)
-            .map_err(|e| ApiError::Network(e.to_string()))?;
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ApiError::Network(e.to_string()))?;
-        decode(response).await
+        let headers = self.headers()?;
+        let set = |name: &str, value: &str| headers.set(name, value).map_err(network);
+        set("Content-Type", "application/json")?;
+        set("Idempotency-Key", idempotency_key)?;
+        if let Some(etag) = if_match {
+            set("If-Match", etag)?;
+        }
+        decode(self.fetch("POST", path, &headers, Some(&body)).await?).await
     }
 
     /// The subscription's recent changes, newest first.
@@ -198,25 +198,42 @@ impl Api {
         format!("{}{path}", self.base)
     }
 
-    /// What every request carries: the accepted type, a timeout and the token.
-    fn request(&self, builder: RequestBuilder) -> RequestBuilder {
-        let signal = web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS);
-        let builder = builder
-            .header("Accept", "application/json")
-            .abort_signal(Some(&signal));
-        match &self.token {
-            Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
-            None => builder,
+    /// The headers every request carries: the accepted type and the token.
+    fn headers(&self) -> Result<Headers, ApiError> {
+        let headers = Headers::new().map_err(network)?;
+        headers.set("Accept", "application/json").map_err(network)?;
+        if let Some(token) = &self.token {
+            headers
+                .set("Authorization", &format!("Bearer {token}"))
+                .map_err(network)?;
         }
+        Ok(headers)
+    }
+
+    /// The browser's `fetch`, with the timeout every request has.
+    async fn fetch(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &Headers,
+        body: Option<&str>,
+    ) -> Result<web_sys::Response, ApiError> {
+        let init = web_sys::RequestInit::new();
+        init.set_method(method);
+        init.set_headers(headers);
+        if let Some(body) = body {
+            init.set_body(&JsValue::from_str(body));
+        }
+        init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS)));
+        let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
+        let response = JsFuture::from(window.fetch_with_str_and_init(&self.url(path), &init))
+            .await
+            .map_err(network)?;
+        Ok(response.unchecked_into())
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
-        let response = self
-            .request(Request::get(&self.url(path)))
-            .send()
-            .await
-            .map_err(|e| ApiError::Network(e.to_string()))?;
-        decode(response).await
+        decode(self.fetch("GET", path, &self.headers()?, None).await?).await
     }
 }
 
@@ -269,12 +286,22 @@ fn encode(segment: &str) -> String {
     js_sys::encode_uri_component(segment).into()
 }
 
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+/// A failed `fetch` (offline, refused, reset, timed out, blocked): what the browser said.
+fn network(error: JsValue) -> ApiError {
+    let message = match error.dyn_ref::<js_sys::Error>() {
+        Some(error) => String::from(error.message()),
+        None => error.as_string().unwrap_or_default(),
+    };
+    ApiError::Network(message)
+}
+
+async fn decode<T: DeserializeOwned>(response: web_sys::Response) -> Result<T, ApiError> {
     let status = response.status();
-    let text = response
-        .text()
+    let text = JsFuture::from(response.text().map_err(network)?)
         .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
+        .map_err(network)?
+        .as_string()
+        .unwrap_or_default();
     if !(200..300).contains(&status) {
         let problem = parse::<Problem>(&text).ok();
         return Err(ApiError::Status { status, problem });
