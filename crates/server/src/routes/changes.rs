@@ -5,7 +5,7 @@ use super::subscriptions::Outcome;
 use crate::app::AppState;
 use crate::auth::AuthedCustomer;
 use crate::db::changes::{self, NewChange};
-use crate::db::idempotency::{self, StoredResponse};
+use crate::db::idempotency;
 use crate::db::{extras, orders, products, subscriptions};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
@@ -255,13 +255,7 @@ pub async fn post_change(
                 },
                 via.map(via_name),
             )?;
-            let stored = StoredResponse {
-                request_hash: hash,
-                status: StatusCode::OK.as_u16(),
-                body: serde_json::to_string(&after)?,
-            };
-            idempotency::store(tx, &customer.id, &key, &stored, &now)?;
-            Ok(Outcome::Executed(stored))
+            Outcome::store_executed(tx, &customer.id, &key, hash, StatusCode::OK, &after, &now)
         })
         .await?;
     outcome.into_response()

@@ -93,6 +93,26 @@ pub(crate) enum Outcome {
 }
 
 impl Outcome {
+    /// Stores `subscription` as the answer to this customer's `key` (inside the caller's
+    /// transaction, with the mutation and its audit row) and marks it executed.
+    pub(crate) fn store_executed(
+        tx: &rusqlite::Connection,
+        customer: &str,
+        key: &str,
+        request_hash: String,
+        status: StatusCode,
+        subscription: &Subscription,
+        now: &str,
+    ) -> Result<Outcome, ApiError> {
+        let stored = StoredResponse {
+            request_hash,
+            status: status.as_u16(),
+            body: serde_json::to_string(subscription)?,
+        };
+        idempotency::store(tx, customer, key, &stored, now)?;
+        Ok(Outcome::Executed(stored))
+    }
+
     /// The stored subscription response, marked `Idempotent-Replayed` when replayed.
     pub(crate) fn into_response(self) -> Result<Response, ApiError> {
         let (stored, replayed) = match self {
@@ -186,13 +206,15 @@ pub async fn create_subscription(
                     at: &now,
                 },
             )?;
-            let stored = StoredResponse {
-                request_hash: hash,
-                status: StatusCode::CREATED.as_u16(),
-                body: serde_json::to_string(&created)?,
-            };
-            idempotency::store(tx, &customer.id, &key, &stored, &now)?;
-            Ok(Outcome::Executed(stored))
+            Outcome::store_executed(
+                tx,
+                &customer.id,
+                &key,
+                hash,
+                StatusCode::CREATED,
+                &created,
+                &now,
+            )
         })
         .await?;
     outcome.into_response()
