@@ -110,9 +110,11 @@ function onPanic(message) {
 // After its panic hook has reported, Rust aborts: a wasm trap that propagates to whatever
 // entered the instance (an event listener, a microtask, a timer). It is the widget's
 // failure, already shown and announced, so it must not reach the host page as an uncaught
-// error. Only traps, and only once a panic was reported, are held back.
+// error. Only traps from the widget's own wasm (its URL is in the trap's stack), and only
+// once a panic was reported, are held back.
+const ourTrap = (err) => err instanceof WebAssembly.RuntimeError && String(err.stack).includes(asset('.'));
 const swallowTrap = (e) => {
-  if (broken && (e.error || e.reason) instanceof WebAssembly.RuntimeError) {
+  if (broken && ourTrap(e.error || e.reason)) {
     e.preventDefault();
     e.stopImmediatePropagation();
   }

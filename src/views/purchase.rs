@@ -24,6 +24,9 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
     let loader = StoredValue::new_local(loader);
     let offer = product.subscription.clone();
     let subscribe = RwSignal::new(offer.is_some());
+    // One closure (it is `Copy`) for every "only with subscribe & save" attribute: Leptos
+    // compiles its render code once per closure type, not once per use.
+    let buying_once = move || !subscribe.get();
     let intervals = offer
         .as_ref()
         .map(|o| o.intervals.clone())
@@ -247,7 +250,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                 <legend class="cad-label">{t(locale, Key::PurchaseOptions)}</legend>
                 <label class="cad-choice">
                     <input type="radio" name=name_once value="once" data-cadence="plan-once"
-                        prop:checked=move || !subscribe.get() on:change=move |_| subscribe.set(false) />
+                        prop:checked=buying_once on:change=move |_| subscribe.set(false) />
                     <span data-cadence="price">{one_time_label}</span>
                 </label>
                 <label class="cad-choice">
@@ -264,7 +267,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
             {usage_question.clone().map(|q| {
                 let id = format!("cad-usage-{sku}");
                 view! {
-                    <div class="cad-field" hidden=move || !subscribe.get()>
+                    <div class="cad-field" hidden=buying_once>
                         <label class="cad-label" for=id.clone()>{q.prompt}</label>
                         <input type="number" id=id data-cadence="usage" inputmode="numeric"
                             min=q.min.to_string() max=q.max.to_string() prop:value=move || usage.get().to_string()
@@ -278,13 +281,13 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                     </div>
                 }
             })}
-            <p class="cad-advice" data-cadence="advice" hidden=move || !subscribe.get() || !has_usage>{advice_text}</p>
-            {community_text.map(|text| view! { <p class="cad-muted" data-cadence="community" hidden=move || !subscribe.get()>{text}</p> })}
+            <p class="cad-advice" data-cadence="advice" hidden=move || buying_once() || !has_usage>{advice_text}</p>
+            {community_text.map(|text| view! { <p class="cad-muted" data-cadence="community" hidden=buying_once>{text}</p> })}
             {(!has_offer).then(|| view! {
                 <p><span class="cad-price" data-cadence="price">{price(&one_time)}</span></p>
             })}
             <div class="cad-adjust">
-                <div class="cad-field" hidden=move || !subscribe.get()>
+                <div class="cad-field" hidden=buying_once>
                     <label class="cad-label" for=format!("cad-every-{sku}")>{t(locale, Key::DeliverEvery)}</label>
                     <select id=format!("cad-every-{sku}") data-cadence="plan-interval"
                         prop:value=move || interval_index.get().to_string()
@@ -311,9 +314,9 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                 </div>
             </div>
             <p class="cad-total"><span class="cad-price" data-cadence="total">{total}</span>
-                " " <span class="cad-muted" hidden=move || !subscribe.get()>{t(locale, Key::PerDelivery)}</span></p>
-            <p class="cad-saving" hidden=move || !subscribe.get() data-cadence="saving">{saving}</p>
-            <p class="cad-muted" hidden=move || !subscribe.get() data-cadence="terms">{terms}" "{t(locale, Key::Terms)}</p>
+                " " <span class="cad-muted" hidden=buying_once>{t(locale, Key::PerDelivery)}</span></p>
+            <p class="cad-saving" hidden=buying_once data-cadence="saving">{saving}</p>
+            <p class="cad-muted" hidden=buying_once data-cadence="terms">{terms}" "{t(locale, Key::Terms)}</p>
             <button type="submit" class="cad-button" data-cadence="purchase-submit" aria-disabled=move || busy.get().to_string()>
                 {move || t(locale, if subscribe.get() && signed_in { Key::Subscribe } else { Key::AddToCart })}
             </button>
