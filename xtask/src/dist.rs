@@ -138,33 +138,30 @@ fn build_wasm(out: &Path, module: &WasmModule) -> Result {
             .arg(&built),
     )?;
     let wasm = out.join(format!("{out_name}_bg.wasm"));
-    // The npm `binaryen` package's wasm-opt understands the features rustc now emits by
-    // default (bulk memory, sign-ext, nontrapping float-to-int, multivalue, reference types).
+    crate::unused_exports::drop(&wasm, &WASM_FEATURES)?;
     cmd::run(
         Command::new(root().join("node_modules/.bin/wasm-opt"))
             // `--converge` repeats -Oz while it still shrinks: measured 0.8 KB brotli.
             // `--flatten --rereloop` first (restructures control flow that -Oz then
             // shrinks): 142.4 → 141.5 KB brotli for the product wasm, for ~20 s per module.
-            .args([
-                "--flatten",
-                "--rereloop",
-                "-Oz",
-                "-Oz",
-                "--converge",
-                "--enable-bulk-memory",
-                "--enable-sign-ext",
-                "--enable-nontrapping-float-to-int",
-            ])
-            .args([
-                "--enable-mutable-globals",
-                "--enable-reference-types",
-                "--enable-multivalue",
-            ])
+            .args(["--flatten", "--rereloop", "-Oz", "-Oz", "--converge"])
+            .args(WASM_FEATURES)
             .arg(&wasm)
             .arg("-o")
             .arg(&wasm),
     )
 }
+
+/// The wasm features rustc now emits by default, which binaryen's tools must be told of
+/// (the npm `binaryen` package's are recent enough to know them all).
+const WASM_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-sign-ext",
+    "--enable-nontrapping-float-to-int",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
 
 /// terser (npm, pinned in package.json) as an ES module: exports and `import.meta.url`
 /// are kept, everything else is compressed and mangled.

@@ -18,6 +18,7 @@ mod schemathesis;
 mod server;
 mod setup;
 mod test;
+mod unused_exports;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
