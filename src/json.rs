@@ -118,6 +118,17 @@ fn expected(what: &str) -> JsonError {
     JsonError(format!("invalid type, expected {what}"))
 }
 
+/// Every numeric entry point reads a JSON number the same way (`JsonValue::number`).
+macro_rules! forward_to_number {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+                self.number(visitor)
+            }
+        )*
+    };
+}
+
 /// Each typed entry point calls only the visitor method its JSON type needs. Forwarding
 /// everything to `deserialize_any` would instantiate every visit method of every
 /// contract type (measured: several KB of wasm); only internally tagged enums, which serde
@@ -156,10 +167,6 @@ impl<'de> de::Deserializer<'de> for JsonValue {
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
         visitor.visit_string(self.string()?)
-    }
-
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.number(visitor)
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
@@ -219,40 +226,10 @@ impl<'de> de::Deserializer<'de> for JsonValue {
         visitor.visit_unit()
     }
 
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.number(visitor)
-    }
-
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.number(visitor)
-    }
-
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.number(visitor)
-    }
-
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.number(visitor)
-    }
-
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.number(visitor)
-    }
-
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.number(visitor)
-    }
-
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.number(visitor)
-    }
-
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.number(visitor)
-    }
-
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.number(visitor)
+    forward_to_number! {
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_f32 deserialize_f64
     }
 
     serde::forward_to_deserialize_any! {
