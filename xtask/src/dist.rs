@@ -24,6 +24,21 @@ struct WasmModule {
     feature: &'static str,
 }
 
+impl WasmModule {
+    /// wasm-bindgen's `--out-name`: the glue is `{stem}.js`, the wasm `{stem}_bg.wasm`.
+    fn stem(&self) -> String {
+        format!("cadence_{}", self.name)
+    }
+
+    fn glue(&self) -> String {
+        format!("{}.js", self.stem())
+    }
+
+    fn wasm(&self) -> String {
+        format!("{}_bg.wasm", self.stem())
+    }
+}
+
 const MODULES: [WasmModule; 2] = [
     WasmModule {
         name: "product",
@@ -82,7 +97,7 @@ pub fn run() -> Result<Vec<Sized>> {
         build_wasm(&out, module)?;
         // Shoppers download JavaScript as shipped: the served glue is minified (measured:
         // 7.7 → 5.7 KB brotli).
-        let glue = out.join(format!("cadence_{}.js", module.name));
+        let glue = out.join(module.glue());
         minify(&glue, &glue)?;
     }
     minify(&root().join("src/loader.js"), &out.join("cadence.js"))?;
@@ -92,8 +107,8 @@ pub fn run() -> Result<Vec<Sized>> {
         .map_err(|e| format!("write css: {e}"))?;
     let mut files = vec!["cadence.js".to_owned(), "cadence.css".to_owned()];
     for module in &MODULES {
-        files.push(format!("cadence_{}.js", module.name));
-        files.push(format!("cadence_{}_bg.wasm", module.name));
+        files.push(module.glue());
+        files.push(module.wasm());
     }
     let sizes = files
         .into_iter()
@@ -123,7 +138,7 @@ fn build_wasm(out: &Path, module: &WasmModule) -> Result {
     let built = crate::local::target_dir().join(format!(
         "wasm32-unknown-unknown/{WASM_PROFILE}/cadence_widget.wasm"
     ));
-    let out_name = format!("cadence_{}", module.name);
+    let out_name = module.stem();
     cmd::run(
         Command::new("wasm-bindgen")
             .args([
@@ -137,7 +152,7 @@ fn build_wasm(out: &Path, module: &WasmModule) -> Result {
             .arg(out)
             .arg(&built),
     )?;
-    let wasm = out.join(format!("{out_name}_bg.wasm"));
+    let wasm = out.join(module.wasm());
     crate::unused_exports::drop(&wasm, &WASM_FEATURES)?;
     cmd::run(
         Command::new(root().join("node_modules/.bin/wasm-opt"))
@@ -241,7 +256,7 @@ fn report(sizes: &[Sized]) {
         println!("{:<30} {:>9} {:>9} {:>9}", s.name, s.raw, s.gzip, s.brotli);
     }
     for module in &MODULES {
-        let files = lazy_files(sizes, module.name);
+        let files = lazy_files(sizes, module);
         let sum = |f: fn(&Sized) -> usize| files.iter().map(|s| f(s)).sum::<usize>();
         println!(
             "{:<30} {:>9} {:>9} {:>9}",
@@ -256,15 +271,11 @@ fn report(sizes: &[Sized]) {
 
 /// What a page with one view downloads after the loader: that view's wasm and glue, and
 /// the stylesheet.
-fn lazy_files<'a>(sizes: &'a [Sized], module: &str) -> Vec<&'a Sized> {
-    let prefix = format!("cadence_{module}");
+fn lazy_files<'a>(sizes: &'a [Sized], module: &WasmModule) -> Vec<&'a Sized> {
+    let (glue, wasm) = (module.glue(), module.wasm());
     sizes
         .iter()
-        .filter(|s| {
-            s.name == "cadence.css"
-                || s.name.starts_with(&format!("{prefix}."))
-                || s.name.starts_with(&format!("{prefix}_bg."))
-        })
+        .filter(|s| s.name == "cadence.css" || s.name == glue || s.name == wasm)
         .collect()
 }
 
@@ -279,10 +290,7 @@ fn check_budgets(sizes: &[Sized]) -> Result {
         .sum::<usize>();
     let mut checks = vec![("loader", loader, budgets.brotli.loader)];
     for module in &MODULES {
-        let size = lazy_files(sizes, module.name)
-            .iter()
-            .map(|s| s.brotli)
-            .sum();
+        let size = lazy_files(sizes, module).iter().map(|s| s.brotli).sum();
         checks.push((module.name, size, budgets.brotli.for_module(module.name)));
     }
     let mut over = Vec::new();
