@@ -4,7 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API, HOST, api, hostPage, hostServer, launch, mintToken, openPage, strictCsp } from './harness.mjs';
+import { API, HOST, api, hostPage, hostServer, hostStillWorks, launch, mintToken, openPage, strictCsp } from './harness.mjs';
 
 let browser;
 let server;
@@ -34,14 +34,6 @@ after(async () => {
   await browser?.close();
   await new Promise((resolve) => server?.close(resolve));
 });
-
-/** The host page still answers its own button, and nothing was thrown into it. */
-async function hostStillWorks(page, pageErrors) {
-  assert.equal(await page.textContent('#host-text'), 'Host content');
-  await page.click('#host-button');
-  assert.equal(await page.textContent('#host-count'), '1');
-  assert.deepEqual(pageErrors, []);
-}
 
 const problem = (status, extra = {}) => ({
   status,

@@ -1,6 +1,7 @@
 //! Shared pieces of the end-to-end tests: Debian's Chromium via playwright-core, the
 //! addresses of the server `cargo xtask test` started, and a hostile host page server.
 
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import { chromium } from 'playwright-core';
 
@@ -130,6 +131,14 @@ export function hostPage(body) {
 <button id="host-button" type="button">Host button</button> <output id="host-count">0</output>
 ${body}
 </body></html>`;
+}
+
+/** The host page (`hostPage`) still answers its own button, and nothing was thrown into it. */
+export async function hostStillWorks(page, pageErrors) {
+  assert.equal(await page.textContent('#host-text'), 'Host content');
+  await page.click('#host-button');
+  assert.equal(await page.textContent('#host-count'), '1');
+  assert.deepEqual(pageErrors, []);
 }
 
 /** Mints an HS256 customer token the way a merchant's backend would. */
