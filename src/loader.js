@@ -40,12 +40,21 @@ const BASE_CSS =
   ':host([view=account]){min-height:var(--cadence-min-height,74em)}}' +
   '.cadence-fallback{margin:0;padding:1em;border:1px solid #d0d7de;border-radius:.5em}';
 
-const modules = {}; // view → Promise of its initialised wasm module
 let broken = false; // set after a panic: no instance is entered again
-let fullSheet = null; // Promise of the widget's stylesheet, shared by every widget
 const baseSheet = new CSSStyleSheet();
 baseSheet.replaceSync(BASE_CSS);
 const live = new Set();
+
+// Every asset load happens once per page and is shared by all widgets; a failed one is
+// forgotten so a later widget can try again. Keys: a view's module, or the stylesheet.
+const loads = {};
+function once(key, load) {
+  if (!loads[key]) {
+    loads[key] = load();
+    loads[key].catch(() => (loads[key] = null));
+  }
+  return loads[key];
+}
 
 // Which module an element needs: `view="account"` the account one, anything else the
 // product one (which also explains a misspelt view to the merchant).
@@ -53,38 +62,32 @@ const moduleOf = (el) => (el.getAttribute('view') === 'account' ? 'account' : 'p
 
 function loadModule(view) {
   if (broken) return Promise.reject(new Error('cadence: widget stopped after an internal error'));
-  if (!modules[view]) {
-    modules[view] = (async () => {
-      // A User Timing measure, so merchants (and our page-impact bench) can see what the
-      // widget costs: `cadence:load` spans import + wasm download, compile, instantiate.
-      const start = performance.now();
-      // The wasm download starts now, alongside the glue's, not after it (one round trip
-      // less before the first render). Marked handled: a failure surfaces through init.
-      const wasm = fetch(asset(`cadence_${view}_bg.wasm`));
-      wasm.catch(() => {});
-      const m = await import(asset(`cadence_${view}.js`));
-      await m.default({ module_or_path: wasm });
-      m.init(onPanic);
-      performance.measure('cadence:load', { start, detail: view });
-      return m;
-    })();
-    modules[view].catch(() => (modules[view] = null));
-  }
-  return modules[view];
+  return once(view, async () => {
+    // A User Timing measure, so merchants (and our page-impact bench) can see what the
+    // widget costs: `cadence:load` spans import + wasm download, compile, instantiate.
+    const start = performance.now();
+    // The wasm download starts now, alongside the glue's, not after it (one round trip
+    // less before the first render). Marked handled: a failure surfaces through init.
+    const wasm = fetch(asset(`cadence_${view}_bg.wasm`));
+    wasm.catch(() => {});
+    const m = await import(asset(`cadence_${view}.js`));
+    await m.default({ module_or_path: wasm });
+    m.init(onPanic);
+    performance.measure('cadence:load', { start, detail: view });
+    return m;
+  });
 }
 
 function loadStyles() {
-  if (!fullSheet) {
-    fullSheet = fetch(asset('cadence.css'))
+  return once('css', () =>
+    fetch(asset('cadence.css'))
       .then((r) => (r.ok ? r.text() : Promise.reject(new Error('cadence.css: HTTP ' + r.status))))
       .then((css) => {
         const sheet = new CSSStyleSheet();
         sheet.replaceSync(css);
         return sheet;
-      });
-    fullSheet.catch(() => (fullSheet = null));
-  }
-  return fullSheet;
+      }),
+  );
 }
 
 // The first `Intl` formatter for a locale loads that locale's data (tens of ms on a slow
