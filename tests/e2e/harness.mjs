@@ -81,9 +81,13 @@ export function hostServer(pages) {
       return res.end(files[path][1]);
     }
     if (pages[path]) {
-      // A page is its HTML, or `{ html, csp }` to serve it under another policy.
+      // A page is its HTML, or `{ html, csp, type }` to serve it under another policy or as
+      // another content type (a stylesheet copied from the demo shop, say).
       const page = typeof pages[path] === 'string' ? { html: pages[path], csp } : pages[path];
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': page.csp });
+      res.writeHead(200, {
+        'content-type': page.type ?? 'text/html; charset=utf-8',
+        ...(page.csp ? { 'content-security-policy': page.csp } : {}),
+      });
       return res.end(page.html);
     }
     res.writeHead(404).end();
