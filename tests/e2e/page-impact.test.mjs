@@ -137,6 +137,26 @@ test('the widget causes no layout shift while it loads (long tasks reported)', a
   await page.close();
 });
 
+// One cold load says little about long tasks on a shared 2-core machine: the bench loads
+// the page a dozen times, each in a fresh browser context, and reports how many loads had
+// a task over 50 ms and how long those were.
+if (process.env.CADENCE_LIGHTHOUSE) test('long tasks over a dozen cold loads (figures only)', async () => {
+  const loads = [];
+  for (let i = 0; i < 12; i++) {
+    const { page, pageErrors } = await load('/with');
+    await page.evaluate(interactiveAt);
+    await page.waitForTimeout(1000);
+    loads.push(await page.evaluate(() => window.__impact.longTasks));
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  }
+  figures.longTasksColdLoads = {
+    loads: loads.length,
+    loadsWithALongTask: loads.filter((tasks) => tasks.some((d) => d > LONG_TASK_MS)).length,
+    longTasksMs: loads.flat().filter((d) => d > LONG_TASK_MS).sort((a, b) => a - b),
+  };
+});
+
 test('the same page without the widget, for comparison', async () => {
   const { page } = await load('/without');
   await page.waitForTimeout(500);
@@ -212,12 +232,27 @@ if (LIGHTHOUSE) test('Lighthouse performance with and without the widget (figure
       largestContentfulPaintElement: report.audits['largest-contentful-paint-element']?.details?.items?.[0]?.items?.[0]?.node?.snippet,
     };
   };
-  const pair = async (withPath, withoutPath) => {
-    const withWidget = await score(withPath);
-    const withoutWidget = await score(withoutPath);
+  // Lighthouse's own advice for a noisy machine: run several times and take the median
+  // run (by score). The runs alternate, so a busy spell on the machine hits both pages.
+  const pair = async (withPath, withoutPath, runs) => {
+    const withRuns = [];
+    const withoutRuns = [];
+    for (let i = 0; i < runs; i++) {
+      withRuns.push(await score(withPath));
+      withoutRuns.push(await score(withoutPath));
+    }
+    const median = (all) => [...all].sort((a, b) => a.score - b.score)[all.length >> 1];
+    const [withWidget, withoutWidget] = [median(withRuns), median(withoutRuns)];
     assert.ok(Number.isFinite(withWidget.score) && Number.isFinite(withoutWidget.score));
-    return { withWidget, withoutWidget, scoreDelta: withoutWidget.score - withWidget.score };
+    return {
+      runs,
+      withWidget,
+      withoutWidget,
+      scoreDelta: withoutWidget.score - withWidget.score,
+      scoresWith: withRuns.map((r) => r.score),
+      scoresWithout: withoutRuns.map((r) => r.score),
+    };
   };
-  figures.lighthouse = await pair('/demo-with', '/demo-without');
-  figures.lighthouseBarePage = await pair('/with', '/without');
+  figures.lighthouse = await pair('/demo-with', '/demo-without', 3);
+  figures.lighthouseBarePage = await pair('/with', '/without', 1);
 });
