@@ -63,7 +63,7 @@ pub fn run() -> Result {
         format!("--widget-dir={}", widget.display()),
         format!("--jwt-secret={SECRET}"),
         // The merchant endpoint is on, as in production: without its key it answers 401.
-        "--merchant-key=schemathesis-merchant-key-0123456789".to_owned(),
+        format!("--merchant-key={MERCHANT_KEY}"),
     ];
     let server = Server::start(&binary, &args)?;
     let token = read(Command::new(&binary).args([
@@ -83,7 +83,8 @@ pub fn run() -> Result {
         .ok_or("GET /api/v1/me/calendar has no feed_url")?;
     let feed = feed_url.rsplit('/').next().unwrap_or_default();
     let config = data.join("schemathesis.toml");
-    std::fs::write(&config, config_toml(feed)).map_err(|e| format!("{}: {e}", config.display()))?;
+    std::fs::write(&config, config_toml(feed, &token))
+        .map_err(|e| format!("{}: {e}", config.display()))?;
     let report = data.join("report");
     let result = cmd::run(
         Command::new(&schemathesis)
@@ -116,8 +117,6 @@ pub fn run() -> Result {
             ])
             .arg("--report-dir")
             .arg(&report)
-            .arg("--header")
-            .arg(format!("Authorization: Bearer {token}"))
             .current_dir(&data),
     );
     drop(server);
@@ -130,11 +129,22 @@ pub fn run() -> Result {
     result
 }
 
-/// The run's configuration: which checks expect what, and real ids for the path
-/// parameters that would otherwise only ever meet 404s.
-fn config_toml(feed: &str) -> String {
+/// The merchant key the run's server is started with.
+const MERCHANT_KEY: &str = "schemathesis-merchant-key-0123456789";
+
+/// The run's configuration: credentials (a customer's token everywhere, the merchant key
+/// for the merchant endpoint; a command-line header would override the per-operation one),
+/// which checks expect what, and real ids for the path parameters that would otherwise
+/// only ever meet 404s.
+fn config_toml(feed: &str, token: &str) -> String {
     format!(
         r#"# Written by `cargo xtask schemathesis` (xtask/src/schemathesis.rs) for one run.
+
+headers = {{ Authorization = "Bearer {token}" }}
+
+[[operations]]
+include-path = "/api/v1/merchant/metrics"
+headers = {{ Authorization = "Bearer {MERCHANT_KEY}" }}
 
 [checks.missing_required_header]
 # A change without If-Match is refused with 428 Precondition Required (RFC 6585), as documented.

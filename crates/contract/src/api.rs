@@ -149,6 +149,7 @@ pub struct Account {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewSubscription {
+    #[cfg_attr(feature = "openapi", schema(example = "CAPS-INTENSO"))]
     pub sku: String,
     /// 1 ..= `MAX_QUANTITY` (else 422 at `/quantity`).
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 20))]

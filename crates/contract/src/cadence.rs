@@ -20,6 +20,8 @@ pub enum IntervalUnit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Interval {
+    /// 1 or more, and at most one year in its unit (366 days, 52 weeks, 12 months).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 366))]
     pub count: u16,
     pub unit: IntervalUnit,
 }

@@ -156,3 +156,44 @@ async fn openapi_states_the_quantity_limits_the_server_enforces() {
         .unwrap();
     assert_eq!(pause_for["maximum"].as_f64(), Some(6.0));
 }
+
+#[tokio::test]
+async fn openapi_states_the_interval_and_recommendation_limits_the_server_enforces() {
+    let app = TestApp::new();
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    let count = &doc["components"]["schemas"]["Interval"]["properties"]["count"];
+    assert_eq!(count["minimum"].as_f64(), Some(1.0), "{count}");
+    assert_eq!(count["maximum"].as_f64(), Some(366.0), "{count}");
+    use cadence_contract::Interval;
+    assert!(Interval::days(366).validate().is_ok() && Interval::days(367).validate().is_err());
+    assert!(Interval::days(0).validate().is_err());
+
+    let params = doc["paths"]["/api/v1/recommendations"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let schema_of = |name: &str| {
+        params
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["schema"].clone())
+            .unwrap()
+    };
+    assert_eq!(schema_of("context")["pattern"], "^(product|account)$");
+    assert_eq!(schema_of("sku")["maxLength"].as_u64(), Some(64));
+    // What the pattern and the length refuse, the server refuses; what they allow, it reads.
+    app.get("/api/v1/recommendations?context=shop")
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let long = "A".repeat(65);
+    app.get(&format!(
+        "/api/v1/recommendations?context=product&sku={long}"
+    ))
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let longest = "A".repeat(64);
+    app.get(&format!(
+        "/api/v1/recommendations?context=product&sku={longest}"
+    ))
+    .await
+    .problem(StatusCode::NOT_FOUND);
+}

@@ -17,8 +17,12 @@ use cadence_contract::{Problem, Recommendations};
 #[into_params(parameter_in = Query)]
 pub struct RecommendationQuery {
     /// `product` (with `sku`) or `account` (needs a customer token).
+    // A string with a pattern, not an enum: an unknown context is a 422 naming the field,
+    // not a query that fails to decode.
+    #[param(pattern = "^(product|account)$", example = "product")]
     pub context: String,
     /// The viewed product, required with `context=product`.
+    #[param(min_length = 1, max_length = 64, example = "CAPS-INTENSO")]
     pub sku: Option<String>,
 }
 
