@@ -47,6 +47,8 @@ const REQUIREMENTS: &[&str] = &[
 /// the whole step stays well under two minutes.
 const MAX_EXAMPLES: &str = "50";
 const SECRET: &str = "schemathesis-only-secret-0123456789abcdef";
+/// The merchant key the run's server is started with.
+const MERCHANT_KEY: &str = "schemathesis-merchant-key-0123456789";
 const ADA_SUB: &str = "sub_demo_ada_intenso";
 
 pub fn run() -> Result {
@@ -128,9 +130,6 @@ pub fn run() -> Result {
     );
     result
 }
-
-/// The merchant key the run's server is started with.
-const MERCHANT_KEY: &str = "schemathesis-merchant-key-0123456789";
 
 /// The run's configuration: credentials (a customer's token everywhere, the merchant key
 /// for the merchant endpoint; a command-line header would override the per-operation one),
