@@ -1,6 +1,7 @@
 //! Page impact, measured in headless Chromium on a host page with and without the widget:
-//! layout shift is a budget (0, it fails the run); long tasks, load and interaction times
-//! are noisy on a shared machine, so they are printed and written to
+//! layout shift is a budget (0, it fails the run), and so are long tasks on a repeat view
+//! (none: the shopper's next page in the same shop). A first visit's long tasks, load and
+//! interaction times are noisy on a shared machine, so they are printed and written to
 //! target/bench/page-impact.json, not asserted.
 
 import { after, before, test } from 'node:test';
@@ -74,15 +75,27 @@ after(async () => {
   await new Promise((resolve) => server?.close(resolve));
 });
 
-/** Installed before any page script: sums layout shifts and collects long tasks. */
+/** Installed before any page script: sums layout shifts and collects long tasks, and,
+ * for each long animation frame, which script ran longest in it (file and function), so a
+ * long task can be told apart as the loader's, the view module's or the host page's. */
 function observe() {
-  window.__impact = { cls: 0, longTasks: [] };
+  window.__impact = { cls: 0, longTasks: [], longFrames: [] };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) if (!e.hadRecentInput) window.__impact.cls += e.value;
   }).observe({ type: 'layout-shift', buffered: true });
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) window.__impact.longTasks.push(Math.round(e.duration));
   }).observe({ type: 'longtask', buffered: true });
+  if (PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')) {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const top = [...e.scripts].sort((a, b) => b.duration - a.duration)[0];
+        const file = top ? top.sourceURL.split('/').pop() || '(page)' : '(no script)';
+        const invoker = top ? top.invoker.replace('TimerHandler:', '') : '';
+        window.__impact.longFrames.push({ ms: Math.round(e.duration), script: `${file} ${invoker}`, scriptMs: Math.round(top?.duration ?? 0) });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  }
 }
 
 /** Resolves (in the page) when the widget's purchase options are in its shadow root. */
@@ -132,32 +145,80 @@ test('the widget causes no layout shift while it loads (long tasks reported)', a
     compileInstantiateAfterDownloadMs: Math.round(m.loadEnd - m.wasmEnd),
   };
   assert.equal(m.impact.cls, 0, `layout shift ${m.impact.cls}`);
-  // Long tasks are reported, not yet a budget: in a cold browser on a 2-core machine the
-  // first render is one task of 40–70 ms (product decode ~20 ms, render ~22 ms, first date
-  // formatter ~8 ms) and none when warm, so a hard 50 ms line would flake. Tracked in the
-  // quality-gates issue.
+  // Long tasks are reported, not yet a budget. In a cold browser on this 2-core VM the
+  // widget's longest task is its first render (JSON decode 2–8 ms, then building the view:
+  // 16–54 ms, measured with marks over 18 loads); the same work varies 3× from load to load
+  // with what else the machine runs, so a hard 50 ms line would flake. The bench counts
+  // them over a dozen cold loads and names the script behind each one.
   figures.withWidget.longTasksOver50Ms = m.impact.longTasks.filter((d) => d > LONG_TASK_MS).length;
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+// A first visit compiles the widget's wasm as it runs (V8 compiles each function on its
+// first call: with `--no-wasm-lazy-compilation` the first render measured 12–24 ms instead
+// of 31–49) and loads ICU's data. The next page in the same shop reuses both: the browser
+// keeps the compiled module for the same bytes, so a repeat view's render is a few ms.
+// That is the widget's steady state on a merchant's site, and it must have no long task:
+// measured 0 of 25 repeat views, 10 of them with a busy loop on one of the two cores.
+test('a repeat view (the next page in the same shop) has no long task', async () => {
+  const { page, pageErrors } = await load('/with');
+  await page.evaluate(interactiveAt);
+  await page.waitForTimeout(1000);
+  const first = await page.evaluate(() => window.__impact.longTasks);
+  await page.goto(`${HOST}/with`, { waitUntil: 'load' });
+  const interactive = await page.evaluate(interactiveAt);
+  await page.waitForTimeout(1000);
+  const repeat = await page.evaluate(() => ({
+    impact: window.__impact,
+    loaderStart: performance.getEntriesByType('resource').find((r) => r.name.endsWith('/cadence.js'))?.startTime,
+  }));
+  figures.repeatView = {
+    longTasksMs: repeat.impact.longTasks,
+    loaderStartToInteractiveMs: Math.round(interactive - repeat.loaderStart),
+    firstViewLongTasksMs: first,
+  };
+  assert.deepEqual(
+    repeat.impact.longTasks.filter((d) => d > LONG_TASK_MS),
+    [],
+    `long tasks on a repeat view; longest scripts: ${JSON.stringify(repeat.impact.longFrames)}`,
+  );
+  assert.equal(repeat.impact.cls, 0, `layout shift on a repeat view: ${repeat.impact.cls}`);
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
 
 // One cold load says little about long tasks on a shared 2-core machine: the bench loads
 // the page a dozen times, each in a fresh browser context, and reports how many loads had
-// a task over 50 ms and how long those were.
+// a task over 50 ms, how long those were and which script ran in them; then the same
+// page once more in each context (a repeat view).
 if (LIGHTHOUSE) test('long tasks over a dozen cold loads (figures only)', async () => {
   const loads = [];
+  const repeats = [];
   for (let i = 0; i < 12; i++) {
     const { page, pageErrors } = await load('/with');
     await page.evaluate(interactiveAt);
     await page.waitForTimeout(1000);
-    loads.push(await page.evaluate(() => window.__impact.longTasks));
+    loads.push(await page.evaluate(() => window.__impact));
+    await page.goto(`${HOST}/with`, { waitUntil: 'load' });
+    await page.evaluate(interactiveAt);
+    await page.waitForTimeout(1000);
+    repeats.push((await page.evaluate(() => window.__impact.longTasks)).filter((d) => d > LONG_TASK_MS));
     assert.deepEqual(pageErrors, []);
     await page.close();
   }
+  const longTasks = loads.map((impact) => impact.longTasks.filter((d) => d > LONG_TASK_MS));
+  // The script behind each long frame: its file and what entered it (a timer, a promise).
+  const scripts = {};
+  for (const frame of loads.flatMap((impact) => impact.longFrames)) {
+    if (frame.scriptMs > LONG_TASK_MS) (scripts[frame.script] ??= []).push(frame.scriptMs);
+  }
   figures.longTasksColdLoads = {
     loads: loads.length,
-    loadsWithALongTask: loads.filter((tasks) => tasks.some((d) => d > LONG_TASK_MS)).length,
-    longTasksMs: loads.flat().filter((d) => d > LONG_TASK_MS).sort((a, b) => a - b),
+    loadsWithALongTask: longTasks.filter((tasks) => tasks.length).length,
+    longTasksMs: longTasks.flat().sort((a, b) => a - b),
+    scriptsOver50MsBySource: scripts,
+    repeatViewsWithALongTask: repeats.filter((tasks) => tasks.length).length,
   };
 });
 
