@@ -322,3 +322,26 @@ async fn bad_markup_shows_a_setup_message_without_fetching() {
         .any(|d| Reflect::get(d, &"code".into()).unwrap() == "config"));
     host.remove();
 }
+
+/// What `after_this_task` promises: false while the task that made it runs (so what waits
+/// for it is not built then), true from the next task on.
+#[wasm_bindgen_test]
+async fn after_this_task_turns_true_in_the_next_task() {
+    use leptos::prelude::*;
+    let (host, root, container) = host(&[]);
+    let _handle = leptos::mount::mount_to(container, move || {
+        let ready = cadence_widget::views::after_this_task();
+        view! {
+            <p class="now">"now"</p>
+            {move || ready.get().then(|| view! { <p class="later">"later"</p> })}
+        }
+    });
+    assert!(root.query_selector(".now").unwrap().is_some());
+    assert!(
+        root.query_selector(".later").unwrap().is_none(),
+        "built in the same task: {}",
+        root.inner_html()
+    );
+    assert_eq!(text_of(&root, ".later").await, "later");
+    host.remove();
+}

@@ -27,3 +27,21 @@ pub fn error_key(error: &ApiError) -> Key {
         ApiError::Status { .. } | ApiError::Decode(_) => Key::ErrorServer,
     }
 }
+
+/// A flag that turns true one task after it is made. The part of a view that waits for it
+/// is built in a task of its own, after the rest: a long first render split in two, so
+/// neither half blocks the host page's main thread for 50 ms (see `plan.rs`).
+pub fn after_this_task() -> leptos::prelude::RwSignal<bool> {
+    use leptos::prelude::*;
+    use wasm_bindgen::{closure::Closure, JsCast};
+    // An `RwSignal<bool>` like the views' other flags: it shares their code in the wasm.
+    let ready = RwSignal::new(false);
+    let later = Closure::once_into_js(move || {
+        ready.try_set(true);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
+    }
+    ready
+}

@@ -16,6 +16,8 @@ async function open(page, path) {
   const widget = page.locator('cadence-widget');
   await widget.locator('[data-cadence=purchase-submit]').waitFor({ timeout: 15000 });
   await widget.locator('[data-cadence=plan-toggle]').click(); // the timeline is a disclosure
+  // built a task after the rest of the view (plan.rs), so wait for it before reading it
+  await widget.locator('[data-cadence=plan-event]').first().waitFor();
   return widget;
 }
 

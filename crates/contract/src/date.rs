@@ -146,12 +146,16 @@ impl FromStr for Date {
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return Err(DateError);
         }
+        // Digits read as bytes: no `str` slicing or integer parsing, whose panic and error
+        // paths would be compiled into the widget's wasm for this one use.
         let num = |r: core::ops::Range<usize>| -> Result<u32, DateError> {
-            let part = &s[r];
-            if !part.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(DateError);
-            }
-            part.parse().map_err(|_| DateError)
+            b[r].iter().try_fold(0, |n, &c| {
+                if c.is_ascii_digit() {
+                    Ok(n * 10 + u32::from(c - b'0'))
+                } else {
+                    Err(DateError)
+                }
+            })
         };
         Date::from_ymd(num(0..4)? as i32, num(5..7)? as u8, num(8..10)? as u8)
     }
@@ -222,6 +226,9 @@ mod tests {
             "20260101",
             "+026-01-01",
             "2026-01-3a",
+            "2026-é-01",
+            "2026-01-é",
+            "٢٠٢٦-01-01",
             "",
         ] {
             assert_eq!(bad.parse::<Date>(), Err(DateError), "{bad}");
