@@ -4,11 +4,11 @@
 //! token when there is one, and turns every failure (offline, timeout, non-2xx,
 //! problem+json, a body that is not the JSON we expect) into an [`ApiError`].
 
+use crate::json::{Fields, FromJson};
 use cadence_contract::{
     Account, ChangeRecord, Interval, IntervalUnit, NewSubscription, Problem, Product,
     Recommendations, Subscription, SubscriptionChange, UiEvent,
 };
-use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Headers;
@@ -119,7 +119,7 @@ impl Api {
     }
 
     /// Sends a JSON mutation: every one carries an `Idempotency-Key`.
-    async fn send_json<T: DeserializeOwned>(
+    async fn send_json<T: FromJson>(
         &self,
         path: &str,
         body: String,
@@ -187,11 +187,14 @@ impl Api {
 
     /// The signed-in customer's subscribable calendar feed URL.
     pub async fn calendar_feed(&self) -> Result<String, ApiError> {
-        #[derive(serde::Deserialize)]
-        struct Feed {
-            feed_url: String,
+        /// `CalendarFeed`, read for its one field.
+        struct FeedUrl(String);
+        impl FromJson for FeedUrl {
+            fn from_json(value: &JsValue) -> Result<Self, crate::json::JsonError> {
+                Fields::of(value)?.req("feed_url").map(FeedUrl)
+            }
         }
-        self.get::<Feed>("/me/calendar").await.map(|f| f.feed_url)
+        self.get::<FeedUrl>("/me/calendar").await.map(|f| f.0)
     }
 
     fn url(&self, path: &str) -> String {
@@ -232,7 +235,7 @@ impl Api {
         Ok(response.unchecked_into())
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+    async fn get<T: FromJson>(&self, path: &str) -> Result<T, ApiError> {
         decode(self.fetch("GET", path, &self.headers()?, None).await?).await
     }
 }
@@ -295,7 +298,7 @@ fn network(error: JsValue) -> ApiError {
     ApiError::Network(message)
 }
 
-async fn decode<T: DeserializeOwned>(response: web_sys::Response) -> Result<T, ApiError> {
+async fn decode<T: FromJson>(response: web_sys::Response) -> Result<T, ApiError> {
     let status = response.status();
     let text = JsFuture::from(response.text().map_err(network)?)
         .await
@@ -309,9 +312,9 @@ async fn decode<T: DeserializeOwned>(response: web_sys::Response) -> Result<T, A
     parse(&text).map_err(ApiError::Decode)
 }
 
-/// The browser's `JSON.parse`, then serde over the JS value (see `json.rs`): much smaller
-/// wasm than a JSON parser compiled in, and just as strict about the contract's types.
-fn parse<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+/// The browser's `JSON.parse`, then the contract's readers over the JS value (see `json.rs`):
+/// much smaller wasm than a JSON parser compiled in, and just as strict about the types.
+fn parse<T: FromJson>(text: &str) -> Result<T, String> {
     crate::json::parse(text).map_err(|e| e.0)
 }
 

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod decode;
 pub mod events;
 pub mod format;
 pub mod i18n;
