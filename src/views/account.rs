@@ -4,7 +4,7 @@ use super::notice::{Notice, Skeleton};
 use super::recommendations::Recommendations;
 use super::subscription::{Card, SubscriptionCard};
 use crate::config::Config;
-use crate::i18n::{t, Key};
+use crate::i18n::{t, AccountKey};
 use crate::load::Loader;
 use crate::load::RecoContext;
 use cadence_contract::Account;
@@ -41,8 +41,8 @@ fn subscriptions(config: &Config, loader: &Loader, account: Account) -> impl Int
     let cards = StoredValue::new(cards);
     view! {
         <section class="cad-account" part="card" data-cadence="account" aria-labelledby="cad-account-title">
-            <h2 class="cad-title" id="cad-account-title">{t(locale, Key::YourSubscriptions)}</h2>
-            {empty.then(|| view! { <p class="cad-muted">{t(locale, Key::NoSubscriptions)}</p> })}
+            <h2 class="cad-title" id="cad-account-title">{t(locale, AccountKey::YourSubscriptions)}</h2>
+            {empty.then(|| view! { <p class="cad-muted">{t(locale, AccountKey::NoSubscriptions)}</p> })}
             <ul class="cad-subscriptions">{items}</ul>
             <Recommendations config=config.clone() loader=loader.clone() context=RecoContext::Account cards=cards />
         </section>

@@ -4,7 +4,7 @@
 //! panel — no extra steps, no shaming copy.
 
 use super::subscription::Card;
-use crate::i18n::{t, tf, Key};
+use crate::i18n::{t, tf, AccountKey};
 use cadence_contract::{CancelReason, SubscriptionChange};
 use leptos::prelude::*;
 
@@ -38,11 +38,11 @@ pub fn CancelPanel(card: Card) -> impl IntoView {
         }
     });
     let reasons = [
-        ("too_much_product", Key::ReasonTooMuch),
-        ("too_expensive", Key::ReasonTooExpensive),
-        ("no_longer_needed", Key::ReasonNotNeeded),
-        ("trying_something_else", Key::ReasonSomethingElse),
-        ("other", Key::ReasonOther),
+        ("too_much_product", AccountKey::ReasonTooMuch),
+        ("too_expensive", AccountKey::ReasonTooExpensive),
+        ("no_longer_needed", AccountKey::ReasonNotNeeded),
+        ("trying_something_else", AccountKey::ReasonSomethingElse),
+        ("other", AccountKey::ReasonOther),
     ];
     let confirm = move |_| {
         let reason = reason_select
@@ -61,31 +61,31 @@ pub fn CancelPanel(card: Card) -> impl IntoView {
         <button type="button" class="cad-button cad-danger-link" data-cadence="cancel" node_ref=opener
             aria-expanded=move || open.get().to_string() aria-controls=controls
             on:click=move |_| open.update(|o| *o = !*o)>
-            {t(locale, Key::Cancel)}
+            {t(locale, AccountKey::Cancel)}
         </button>
         <div class="cad-panel" id=panel_id role="group" aria-labelledby=labelled_by hidden=move || !open.get()
             on:keydown=move |ev| if ev.key() == "Escape" { close() }>
             <h4 class="cad-subheading" id=title_id tabindex="-1" node_ref=title>
-                {move || tf(locale, Key::CancelTitle, &[("product", &sub.with(|s| s.product_name.clone()))])}
+                {move || tf(locale, AccountKey::CancelTitle, &[("product", &sub.with(|s| s.product_name.clone()))])}
             </h4>
-            <p>{t(locale, Key::CancelWhatEnds)}</p>
-            <label class="cad-label" for=format!("cad-reason-{id}")>{t(locale, Key::CancelReason)}</label>
+            <p>{t(locale, AccountKey::CancelWhatEnds)}</p>
+            <label class="cad-label" for=format!("cad-reason-{id}")>{t(locale, AccountKey::CancelReason)}</label>
             <select id=format!("cad-reason-{id}") data-cadence="cancel-reason" node_ref=reason_select>
-                <option value="" selected=true>{t(locale, Key::ReasonNone)}</option>
+                <option value="" selected=true>{t(locale, AccountKey::ReasonNone)}</option>
                 {reasons.map(|(value, key)| view! { <option value=value>{t(locale, key)}</option> }).collect_view()}
             </select>
             <div class="cad-actions">
                 <button type="button" class="cad-button cad-danger" data-cadence="confirm-cancel"
                     aria-disabled=move || busy.get().to_string() on:click=confirm>
-                    {t(locale, Key::ConfirmCancel)}
+                    {t(locale, AccountKey::ConfirmCancel)}
                 </button>
                 <button type="button" class="cad-button cad-secondary" data-cadence="keep" on:click=move |_| close()>
-                    {t(locale, Key::KeepSubscription)}
+                    {t(locale, AccountKey::KeepSubscription)}
                 </button>
                 <button type="button" class="cad-link" data-cadence="pause-instead"
                     hidden=move || sub.with(|s| s.status != cadence_contract::SubscriptionStatus::Active)
                     on:click=pause_instead>
-                    {t(locale, Key::PauseInstead)}
+                    {t(locale, AccountKey::PauseInstead)}
                 </button>
             </div>
         </div>

@@ -4,7 +4,7 @@
 
 use super::subscription::Card;
 use crate::format;
-use crate::i18n::{t, tf, Key};
+use crate::i18n::{t, tf, AccountKey, Key};
 use cadence_contract::{Date, SubscriptionChange, SubscriptionStatus, MAX_QUANTITY};
 use leptos::prelude::*;
 
@@ -23,7 +23,7 @@ pub fn Upcoming(card: Card) -> impl IntoView {
     view! {
         <section class="cad-upcoming" aria-labelledby=labelled_by
             hidden=move || sub.with(|s| s.upcoming.is_empty())>
-            <h4 class="cad-subheading" id=heading>{t(locale, Key::UpcomingDeliveries)}</h4>
+            <h4 class="cad-subheading" id=heading>{t(locale, AccountKey::UpcomingDeliveries)}</h4>
             <ul class="cad-dates">
                 <For each=move || sub.with(|s| s.upcoming.iter().map(|u| u.date).collect::<Vec<_>>())
                     key=|date| *date
@@ -31,17 +31,17 @@ pub fn Upcoming(card: Card) -> impl IntoView {
                         let skipped = Memo::new(move |_| sub.with(|s| s.upcoming.iter().any(|u| u.date == date && u.skipped)));
                         let shown = card.date(date);
                         let label = move || {
-                            let key = if skipped.get() { Key::UnskipDeliveryOn } else { Key::SkipDeliveryOn };
+                            let key = if skipped.get() { AccountKey::UnskipDeliveryOn } else { AccountKey::SkipDeliveryOn };
                             tf(locale, key, &[("date", &card.date(date))])
                         };
                         view! {
                             <li class="cad-date" class:cad-skipped=move || skipped.get() data-cadence="upcoming" data-date=date.to_string()>
                                 <span>{shown}</span>
-                                <span class="cad-muted" hidden=move || !skipped.get()>{t(locale, Key::Skipped)}</span>
+                                <span class="cad-muted" hidden=move || !skipped.get()>{t(locale, AccountKey::Skipped)}</span>
                                 {move || sub.with(|s| s.upcoming.iter().find(|u| u.date == date).map(|u| u.extras.clone()).unwrap_or_default())
                                     .into_iter().map(|x| view! {
                                         <span class="cad-extra" data-cadence="extra" data-sku=x.sku.clone()>
-                                            {tf(locale, Key::ExtraItem, &[("name", &x.name), ("count", &x.quantity.to_string())])}
+                                            {tf(locale, AccountKey::ExtraItem, &[("name", &x.name), ("count", &x.quantity.to_string())])}
                                         </span>
                                     }).collect_view()}
                                 <button type="button" class="cad-link" aria-label=label
@@ -51,7 +51,7 @@ pub fn Upcoming(card: Card) -> impl IntoView {
                                     } else {
                                         SubscriptionChange::Skip { date }
                                     })>
-                                    {move || t(locale, if skipped.get() { Key::UnskipDelivery } else { Key::SkipDelivery })}
+                                    {move || t(locale, if skipped.get() { AccountKey::UnskipDelivery } else { AccountKey::SkipDelivery })}
                                 </button>
                             </li>
                         }
@@ -94,11 +94,11 @@ pub fn Adjust(card: Card) -> impl IntoView {
             <div class="cad-field" role="group" aria-label=t(locale, Key::Quantity)>
                 <span class="cad-label" aria-hidden="true">{t(locale, Key::Quantity)}</span>
                 <button type="button" class="cad-icon-button" data-cadence="quantity-down"
-                    aria-label=t(locale, Key::DecreaseQuantity) aria-disabled=aria_busy
+                    aria-label=t(locale, AccountKey::DecreaseQuantity) aria-disabled=aria_busy
                     on:click=move |_| { if quantity() > 1 { set_quantity(quantity() - 1) } }>"−"</button>
                 <output class="cad-quantity" aria-live="off">{quantity}</output>
                 <button type="button" class="cad-icon-button" data-cadence="quantity-up"
-                    aria-label=t(locale, Key::IncreaseQuantity) aria-disabled=aria_busy
+                    aria-label=t(locale, AccountKey::IncreaseQuantity) aria-disabled=aria_busy
                     on:click=move |_| { if quantity() < MAX_QUANTITY { set_quantity(quantity() + 1) } }>"+"</button>
             </div>
             <form class="cad-field" on:submit=move |ev| {
@@ -108,14 +108,14 @@ pub fn Adjust(card: Card) -> impl IntoView {
                     act.run(SubscriptionChange::SetInterval { interval });
                 }
             }>
-                <label class="cad-label" for=format!("cad-interval-{id}")>{t(locale, Key::Frequency)}</label>
+                <label class="cad-label" for=format!("cad-interval-{id}")>{t(locale, AccountKey::Frequency)}</label>
                 <select id=format!("cad-interval-{id}") data-cadence="interval-select" node_ref=interval_select
                     prop:value=move || sub.with(|s| s.allowed_intervals.iter().position(|i| *i == s.interval).unwrap_or(0).to_string())>
                     {move || sub.with(|s| s.allowed_intervals.clone()).into_iter().enumerate().map(|(i, interval)| view! {
                         <option value=i.to_string()>{format::interval(locale, interval)}</option>
                     }).collect_view()}
                 </select>
-                <button type="submit" class="cad-button cad-secondary" aria-disabled=aria_busy>{t(locale, Key::ApplyFrequency)}</button>
+                <button type="submit" class="cad-button cad-secondary" aria-disabled=aria_busy>{t(locale, AccountKey::ApplyFrequency)}</button>
             </form>
             <form class="cad-field" hidden=move || sub.with(|s| s.swap_options.is_empty()) on:submit=move |ev| {
                 ev.prevent_default();
@@ -124,14 +124,14 @@ pub fn Adjust(card: Card) -> impl IntoView {
                     act.run(SubscriptionChange::Swap { sku });
                 }
             }>
-                <label class="cad-label" for=format!("cad-swap-{id}")>{t(locale, Key::SwapTo)}</label>
+                <label class="cad-label" for=format!("cad-swap-{id}")>{t(locale, AccountKey::SwapTo)}</label>
                 <select id=format!("cad-swap-{id}") data-cadence="swap-select" node_ref=swap_select>
                     {move || sub.with(|s| s.swap_options.clone()).into_iter().map(|o| {
                         let price = format::price(&card.tag.read_value(), &o.price);
                         view! { <option value=o.sku>{format!("{} · {price}", o.name)}</option> }
                     }).collect_view()}
                 </select>
-                <button type="submit" class="cad-button cad-secondary" aria-disabled=aria_busy>{t(locale, Key::ApplySwap)}</button>
+                <button type="submit" class="cad-button cad-secondary" aria-disabled=aria_busy>{t(locale, AccountKey::ApplySwap)}</button>
             </form>
             <form class="cad-field" hidden=move || sub.with(|s| s.status != SubscriptionStatus::Active) on:submit=move |ev| {
                 ev.prevent_default();
@@ -139,10 +139,10 @@ pub fn Adjust(card: Card) -> impl IntoView {
                     act.run(SubscriptionChange::Reschedule { date });
                 }
             }>
-                <label class="cad-label" for=format!("cad-reschedule-{id}")>{t(locale, Key::NewDate)}</label>
+                <label class="cad-label" for=format!("cad-reschedule-{id}")>{t(locale, AccountKey::NewDate)}</label>
                 <input type="date" id=format!("cad-reschedule-{id}") data-cadence="reschedule-date" required=true
                     min=tomorrow max=latest on:input=move |ev| reschedule_to.set(event_target_value(&ev)) />
-                <button type="submit" class="cad-button cad-secondary" aria-disabled=aria_busy>{t(locale, Key::ConfirmReschedule)}</button>
+                <button type="submit" class="cad-button cad-secondary" aria-disabled=aria_busy>{t(locale, AccountKey::ConfirmReschedule)}</button>
             </form>
         </div>
     }
@@ -173,15 +173,15 @@ pub fn PausePanel(card: Card) -> impl IntoView {
         .unwrap_or_default();
     let max = move || sub.with(|s| s.max_pause_until.map(|d| d.to_string()).unwrap_or_default());
     let options = [
-        ("open", t(locale, Key::PauseOpenEnded).to_owned()),
-        ("1", t(locale, Key::PauseForOne).to_owned()),
+        ("open", t(locale, AccountKey::PauseOpenEnded).to_owned()),
+        ("1", t(locale, AccountKey::PauseForOne).to_owned()),
     ]
     .into_iter()
     .chain((2..=3).map(|n| {
         let n: &'static str = if n == 2 { "2" } else { "3" };
-        (n, tf(locale, Key::PauseForMany, &[("count", n)]))
+        (n, tf(locale, AccountKey::PauseForMany, &[("count", n)]))
     }))
-    .chain([("date", t(locale, Key::PauseUntilDate).to_owned())]);
+    .chain([("date", t(locale, AccountKey::PauseUntilDate).to_owned())]);
     let radios = options
         .map(|(value, label)| {
             let name = name.clone();
@@ -216,26 +216,26 @@ pub fn PausePanel(card: Card) -> impl IntoView {
     view! {
         <button type="button" class="cad-button" data-cadence="resume" hidden=move || !paused.get()
             aria-disabled=move || busy.get().to_string() on:click=move |_| act.run(SubscriptionChange::Resume)>
-            {t(locale, Key::Resume)}
+            {t(locale, AccountKey::Resume)}
         </button>
         <button type="button" class="cad-button cad-secondary" data-cadence="pause" hidden=move || paused.get()
             aria-expanded=move || open.get().to_string() aria-controls=controls
             on:click=move |_| open.update(|o| *o = !*o)>
-            {t(locale, Key::Pause)}
+            {t(locale, AccountKey::Pause)}
         </button>
         <form class="cad-panel" id=panel_id hidden=move || !open.get() || paused.get() on:submit=submit>
             <fieldset>
-                <legend>{t(locale, Key::PauseHowLong)}</legend>
+                <legend>{t(locale, AccountKey::PauseHowLong)}</legend>
                 {radios}
                 <label class="cad-choice" hidden=move || choice.get() != "date">
-                    {t(locale, Key::PauseDate)}" "
+                    {t(locale, AccountKey::PauseDate)}" "
                     <input type="date" data-cadence="pause-date" min=tomorrow max=max
                         required=move || choice.get() == "date"
                         on:input=move |ev| until.set(event_target_value(&ev)) />
                 </label>
             </fieldset>
             <button type="submit" class="cad-button" data-cadence="confirm-pause" aria-disabled=move || busy.get().to_string()>
-                {t(locale, Key::ConfirmPause)}
+                {t(locale, AccountKey::ConfirmPause)}
             </button>
         </form>
     }

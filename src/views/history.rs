@@ -3,7 +3,7 @@
 
 use super::subscription::{status_label, Card};
 use crate::format;
-use crate::i18n::{t, Key};
+use crate::i18n::{t, AccountKey, Key, Locale};
 use crate::load::Loader;
 use cadence_contract::{ChangeRecord, SubscriptionSnapshot};
 use leptos::prelude::*;
@@ -20,7 +20,7 @@ pub fn History(card: Card, loader: StoredValue<Loader, LocalStorage>) -> impl In
             let details = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok());
             open.set(details.is_some_and(|d| d.open()));
         }>
-            <summary data-cadence="history-toggle">{t(locale, Key::RecentChanges)}</summary>
+            <summary data-cadence="history-toggle">{t(locale, AccountKey::RecentChanges)}</summary>
             {move || {
                 let _ = version.get();
                 open.get().then(|| {
@@ -28,7 +28,7 @@ pub fn History(card: Card, loader: StoredValue<Loader, LocalStorage>) -> impl In
                     move || match records.get() {
                         None => view! { <p class="cad-muted">{t(locale, Key::Loading)}</p> }.into_any(),
                         Some(Err(error)) => view! { <p>{t(locale, super::error_key(&error))}</p> }.into_any(),
-                        Some(Ok(list)) if list.is_empty() => view! { <p class="cad-muted">{t(locale, Key::NoChanges)}</p> }.into_any(),
+                        Some(Ok(list)) if list.is_empty() => view! { <p class="cad-muted">{t(locale, AccountKey::NoChanges)}</p> }.into_any(),
                         Some(Ok(list)) => view! {
                             <ol class="cad-history-list" data-cadence="history">
                                 {list.into_iter().map(|r| record(card, r)).collect_view()}
@@ -43,7 +43,7 @@ pub fn History(card: Card, loader: StoredValue<Loader, LocalStorage>) -> impl In
 
 fn record(card: Card, r: ChangeRecord) -> impl IntoView {
     let locale = card.locale;
-    let what = t(locale, action_key(&r.action));
+    let what = action_text(locale, &r.action);
     let when =
         r.at.get(..10)
             .and_then(|d| d.parse().ok())
@@ -62,7 +62,13 @@ fn summary(card: Card, s: &SubscriptionSnapshot) -> String {
     let locale = card.locale;
     let next = s
         .next_delivery
-        .map(|d| format!(" · {} {}", t(locale, Key::NextDelivery), card.date(d)))
+        .map(|d| {
+            format!(
+                " · {} {}",
+                t(locale, AccountKey::NextDelivery),
+                card.date(d)
+            )
+        })
         .unwrap_or_default();
     format!(
         " — {} · {} × {} · {}{next}",
@@ -74,21 +80,22 @@ fn summary(card: Card, s: &SubscriptionSnapshot) -> String {
 }
 
 /// The words for an audit action: the label of the control that makes it.
-fn action_key(action: &str) -> Key {
-    match action {
-        "create" => Key::HistoryCreate,
-        "skip" => Key::SkipDelivery,
-        "unskip" => Key::UnskipDelivery,
-        "pause" | "pause_for" | "pause_until" => Key::Pause,
-        "resume" => Key::Resume,
-        "reschedule" => Key::Reschedule,
-        "ship_now" => Key::ShipNow,
-        "set_interval" => Key::ApplyFrequency,
-        "set_quantity" => Key::Quantity,
-        "swap" => Key::ApplySwap,
-        "cancel" => Key::Cancel,
-        "reactivate" => Key::Reactivate,
-        "add_once" => Key::AddToNextDelivery,
-        _ => Key::HistoryChange,
-    }
+fn action_text(locale: Locale, action: &str) -> &'static str {
+    let key = match action {
+        "create" => AccountKey::HistoryCreate,
+        "skip" => AccountKey::SkipDelivery,
+        "unskip" => AccountKey::UnskipDelivery,
+        "pause" | "pause_for" | "pause_until" => AccountKey::Pause,
+        "resume" => AccountKey::Resume,
+        "reschedule" => AccountKey::Reschedule,
+        "ship_now" => AccountKey::ShipNow,
+        "set_interval" => AccountKey::ApplyFrequency,
+        "set_quantity" => return t(locale, Key::Quantity),
+        "swap" => AccountKey::ApplySwap,
+        "cancel" => AccountKey::Cancel,
+        "reactivate" => AccountKey::Reactivate,
+        "add_once" => return t(locale, Key::AddToNextDelivery),
+        _ => AccountKey::HistoryChange,
+    };
+    t(locale, key)
 }

@@ -4,7 +4,7 @@
 //! change of usage, frequency or quantity updates it at once without a round trip.
 
 use crate::format;
-use crate::i18n::{t, tf, Key, Locale};
+use crate::i18n::{t, tf, Locale, ProductKey};
 use cadence_contract::{build_plan, PlanChoice, PlanEventKind, Product};
 use leptos::prelude::*;
 
@@ -28,7 +28,7 @@ pub fn PlanPreview(
     let owned = product.with_value(|p| p.ownership.clone()).map(|o| {
         tf(
             locale,
-            Key::OwnedNote,
+            ProductKey::OwnedNote,
             &[
                 ("model", &o.model_name),
                 ("date", &format::date(&tag.read_value(), o.purchased_on)),
@@ -46,10 +46,10 @@ pub fn PlanPreview(
         <details class="cad-plan" data-cadence="plan"
             hidden=move || plan.with(|p| p.as_ref().is_none_or(|p| p.events.is_empty()))>
             <summary data-cadence="plan-toggle">
-                <span class="cad-subheading" id=heading>{t(locale, Key::PlanTitle)}</span>
+                <span class="cad-subheading" id=heading>{t(locale, ProductKey::PlanTitle)}</span>
                 " · "
                 <span data-cadence="monthly-cost">
-                    {move || plan.get().map(|p| tf(locale, Key::MonthlyCost, &[("price", &format::price(&tag.read_value(), &p.monthly_cost))]))}
+                    {move || plan.get().map(|p| tf(locale, ProductKey::MonthlyCost, &[("price", &format::price(&tag.read_value(), &p.monthly_cost))]))}
                 </span>
             </summary>
             {owned.map(|note| view! { <p class="cad-muted" data-cadence="owned">{note}</p> })}
@@ -67,13 +67,13 @@ pub fn PlanPreview(
                             <span class="cad-event-title">{e.title}</span>
                             {cost.map(|c| view! { <span class="cad-muted">{c}</span> })}
                             {e.guide_url.map(|url| view! {
-                                <a class="cad-link" href=url target="_blank" rel="noopener">{t(locale, Key::Guide)}</a>
+                                <a class="cad-link" href=url target="_blank" rel="noopener">{t(locale, ProductKey::Guide)}</a>
                             })}
                         </li>
                     }
                 }).collect_view())}
             </ol>
-            <a class="cad-link" data-cadence="ics" href=move || ics_url.get() download="">{t(locale, Key::AddToCalendar)}</a>
+            <a class="cad-link" data-cadence="ics" href=move || ics_url.get() download="">{t(locale, ProductKey::AddToCalendar)}</a>
         </details>
     }
 }

@@ -5,7 +5,7 @@ use super::purchase::PurchaseOptions;
 use super::recommendations::Recommendations;
 use crate::config::Config;
 use crate::format;
-use crate::i18n::{t, tf, Key, Locale};
+use crate::i18n::{t, tf, Locale, ProductKey};
 use crate::load::Loader;
 use crate::load::RecoContext;
 use cadence_contract::{Product, ProductKind};
@@ -29,18 +29,22 @@ pub fn ProductView(config: Config, loader: Loader, sku: String) -> impl IntoView
 
 fn kind_label(locale: Locale, kind: ProductKind) -> Option<&'static str> {
     match kind {
-        ProductKind::Durable => Some(t(locale, Key::KindDurable)),
-        ProductKind::Consumable => Some(t(locale, Key::KindConsumable)),
-        ProductKind::Accessory => Some(t(locale, Key::KindAccessory)),
+        ProductKind::Durable => Some(t(locale, ProductKey::KindDurable)),
+        ProductKind::Consumable => Some(t(locale, ProductKey::KindConsumable)),
+        ProductKind::Accessory => Some(t(locale, ProductKey::KindAccessory)),
         ProductKind::Unknown => None,
     }
 }
 
 fn product_card(config: &Config, loader: Loader, p: Product) -> impl IntoView {
     let locale = config.locale;
-    let pack = p
-        .units_per_pack
-        .map(|n| tf(locale, Key::UnitsPerPack, &[("count", &n.to_string())]));
+    let pack = p.units_per_pack.map(|n| {
+        tf(
+            locale,
+            ProductKey::UnitsPerPack,
+            &[("count", &n.to_string())],
+        )
+    });
     let in_stock = p.in_stock;
     view! {
         <article class="cad-product" part="card" data-cadence="product">
@@ -56,7 +60,7 @@ fn product_card(config: &Config, loader: Loader, p: Product) -> impl IntoView {
             } else {
                 view! {
                     <p><span class="cad-price" data-cadence="price">{format::price(&config.locale_tag, &p.price)}</span></p>
-                    <p class="cad-badge">{t(locale, Key::OutOfStock)}</p>
+                    <p class="cad-badge">{t(locale, ProductKey::OutOfStock)}</p>
                 }.into_any()
             }}
         </article>

@@ -7,7 +7,7 @@ use super::plan::PlanPreview;
 use crate::config::Config;
 use crate::events;
 use crate::format;
-use crate::i18n::{t, tf, Key};
+use crate::i18n::{t, tf, Key, ProductKey};
 use crate::load::{idempotency_key, Loader};
 use cadence_contract::{
     recommend_interval, Money, NewSubscription, PlanChoice, Product, MAX_QUANTITY,
@@ -93,7 +93,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
             advice.get().map(|a| {
                 tf(
                     locale,
-                    Key::UsageAdvice,
+                    ProductKey::UsageAdvice,
                     &[
                         ("usage", &usage.get().to_string()),
                         ("unit", &unit),
@@ -108,7 +108,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
     let community_text = product.community.as_ref().map(|c| {
         tf(
             locale,
-            Key::Community,
+            ProductKey::Community,
             &[
                 ("interval", &format::interval_inline(locale, c.interval)),
                 ("share", &c.share_percent.to_string()),
@@ -151,7 +151,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                 let per = Money::new(one_time.amount_minor - p.amount_minor, p.currency.clone());
                 tf(
                     locale,
-                    Key::YouSave,
+                    ProductKey::YouSave,
                     &[("amount", &price(&per.times(quantity.get())))],
                 )
             })
@@ -164,7 +164,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
             let first = iv.nth_after(today, 1)?;
             Some(tf(
                 locale,
-                Key::FirstDelivery,
+                ProductKey::FirstDelivery,
                 &[
                     ("date", &format::date(&tag.read_value(), first)),
                     ("interval", &format::interval_inline(locale, iv)),
@@ -202,7 +202,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                                 .map(|d| format::date(&tag.read_value(), d));
                             said.set(tf(
                                 locale,
-                                Key::Subscribed,
+                                ProductKey::Subscribed,
                                 &[("date", &date.unwrap_or_default())],
                             ));
                         }
@@ -236,18 +236,18 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
     };
     let has_offer = offer.is_some();
     let options_view = offer.map(|o| {
-        let one_time_label = format!("{} · {}", t(locale, Key::OneTimePrice), price(&one_time));
+        let one_time_label = format!("{} · {}", t(locale, ProductKey::OneTimePrice), price(&one_time));
         let sub_label = format!(
             "{} · {} {} ({})",
-            t(locale, Key::SubscribeAndSave),
+            t(locale, ProductKey::SubscribeAndSave),
             price(&o.price),
             t(locale, Key::PerDelivery),
-            tf(locale, Key::SubscribeSaving, &[("percent", &o.discount_percent.to_string())])
+            tf(locale, ProductKey::SubscribeSaving, &[("percent", &o.discount_percent.to_string())])
         );
         let name_once = name.clone();
         view! {
             <fieldset class="cad-plans">
-                <legend class="cad-label">{t(locale, Key::PurchaseOptions)}</legend>
+                <legend class="cad-label">{t(locale, ProductKey::PurchaseOptions)}</legend>
                 <label class="cad-choice">
                     <input type="radio" name=name_once value="once" data-cadence="plan-once"
                         prop:checked=buying_once on:change=move |_| subscribe.set(false) />
@@ -288,7 +288,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
             })}
             <div class="cad-adjust">
                 <div class="cad-field" hidden=buying_once>
-                    <label class="cad-label" for=format!("cad-every-{sku}")>{t(locale, Key::DeliverEvery)}</label>
+                    <label class="cad-label" for=format!("cad-every-{sku}")>{t(locale, ProductKey::DeliverEvery)}</label>
                     <select id=format!("cad-every-{sku}") data-cadence="plan-interval"
                         prop:value=move || interval_index.get().to_string()
                         on:change=move |ev| {
@@ -316,7 +316,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
             <p class="cad-total"><span class="cad-price" data-cadence="total">{total}</span>
                 " " <span class="cad-muted" hidden=buying_once>{t(locale, Key::PerDelivery)}</span></p>
             <p class="cad-saving" hidden=buying_once data-cadence="saving">{saving}</p>
-            <p class="cad-muted" hidden=buying_once data-cadence="terms">{terms}" "{t(locale, Key::Terms)}</p>
+            <p class="cad-muted" hidden=buying_once data-cadence="terms">{terms}" "{t(locale, ProductKey::Terms)}</p>
             <button type="submit" class="cad-button" data-cadence="purchase-submit" aria-disabled=move || busy.get().to_string()>
                 {move || t(locale, if subscribe.get() && signed_in { Key::Subscribe } else { Key::AddToCart })}
             </button>
@@ -325,7 +325,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
             <PlanPreview locale=locale tag=tag product=stored_product choice=choice ics_url=ics_url />
             {feed.map(|feed| view! {
                 {move || feed.get().flatten().map(|url| view! {
-                    <a class="cad-link" data-cadence="calendar-feed" href=url>{t(locale, Key::CalendarFeed)}</a>
+                    <a class="cad-link" data-cadence="calendar-feed" href=url>{t(locale, ProductKey::CalendarFeed)}</a>
                 })}
             })}
         </form>

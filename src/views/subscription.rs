@@ -7,7 +7,7 @@ use super::history::History;
 use crate::api::ApiError;
 use crate::config::Config;
 use crate::format;
-use crate::i18n::{t, tf, Key, Locale};
+use crate::i18n::{t, tf, AccountKey, Key, Locale};
 use crate::load::Loader;
 use crate::selfservice::predict;
 use cadence_contract::{Subscription, SubscriptionChange, SubscriptionStatus};
@@ -50,7 +50,7 @@ impl Card {
             sub.set(predict(&before, &change));
             busy.set(true);
             alarm.set(String::new());
-            said.set(t(locale, Key::Saving).to_owned());
+            said.set(t(locale, AccountKey::Saving).to_owned());
             let loader = loader.get_value();
             spawn_local(async move {
                 let result = loader.change(&before, &change, via_offer).await;
@@ -67,14 +67,14 @@ impl Card {
                         // Changed in another tab: show what is true now, and say so.
                         sub.set(problem.and_then(|p| p.current).map_or(before, |c| *c));
                         said.set(String::new());
-                        alarm.set(t(locale, Key::ChangedElsewhere).to_owned());
+                        alarm.set(t(locale, AccountKey::ChangedElsewhere).to_owned());
                     }
                     Err(error) => {
                         sub.set(before);
                         said.set(String::new());
                         alarm.set(format!(
                             "{} {}",
-                            t(locale, Key::ChangeFailed),
+                            t(locale, AccountKey::ChangeFailed),
                             reason(locale, &error)
                         ));
                     }
@@ -139,7 +139,7 @@ pub fn SubscriptionCard(card: Card) -> impl IntoView {
                         aria-disabled=move || busy.get().to_string()
                         hidden=move || status.get() != SubscriptionStatus::Active
                         on:click=move |_| act.run(SubscriptionChange::ShipNow)>
-                        {t(locale, Key::ShipNow)}
+                        {t(locale, AccountKey::ShipNow)}
                     </button>
                     <CancelPanel card=card />
                 </div>
@@ -161,14 +161,14 @@ fn Facts(card: Card) -> impl IntoView {
         <dl class="cad-facts">
             <div><dt>{t(locale, Key::Quantity)}</dt><dd data-cadence="quantity">{move || sub.with(|s| s.quantity)}</dd></div>
             <div>
-                <dt class="cad-visually-hidden">{t(locale, Key::Frequency)}</dt>
+                <dt class="cad-visually-hidden">{t(locale, AccountKey::Frequency)}</dt>
                 <dd data-cadence="interval">{move || format::interval(locale, sub.with(|s| s.interval))}</dd>
             </div>
             <div hidden=move || next().is_none()>
-                <dt>{t(locale, Key::NextDelivery)}</dt><dd data-cadence="next-delivery">{next}</dd>
+                <dt>{t(locale, AccountKey::NextDelivery)}</dt><dd data-cadence="next-delivery">{next}</dd>
             </div>
             <div>
-                <dt class="cad-visually-hidden">{t(locale, Key::Price)}</dt>
+                <dt class="cad-visually-hidden">{t(locale, AccountKey::Price)}</dt>
                 <dd class="cad-price" data-cadence="price">
                     {move || sub.with(|s| format::price(&tag.read_value(), &s.price_per_delivery))}
                     " " <span class="cad-muted">{t(locale, Key::PerDelivery)}</span>
@@ -193,18 +193,22 @@ fn StatusNote(card: Card) -> impl IntoView {
         match s.status {
             SubscriptionStatus::Paused => {
                 let text = match s.paused_until {
-                    Some(d) => tf(locale, Key::PausedUntil, &[("date", &card.date(d))]),
-                    None => t(locale, Key::PausedOpenEnded).to_owned(),
+                    Some(d) => tf(locale, AccountKey::PausedUntil, &[("date", &card.date(d))]),
+                    None => t(locale, AccountKey::PausedOpenEnded).to_owned(),
                 };
                 view! { <p class="cad-note">{text}</p> }.into_any()
             }
             SubscriptionStatus::Cancelled => {
                 let on = s
                     .cancelled_on
-                    .map(|d| tf(locale, Key::CancelledOn, &[("date", &card.date(d))]));
-                let until = s
-                    .reactivate_until
-                    .map(|d| tf(locale, Key::ReactivateUntil, &[("date", &card.date(d))]));
+                    .map(|d| tf(locale, AccountKey::CancelledOn, &[("date", &card.date(d))]));
+                let until = s.reactivate_until.map(|d| {
+                    tf(
+                        locale,
+                        AccountKey::ReactivateUntil,
+                        &[("date", &card.date(d))],
+                    )
+                });
                 let can = s.reactivate_until.is_some();
                 view! {
                     <div class="cad-note">
@@ -213,7 +217,7 @@ fn StatusNote(card: Card) -> impl IntoView {
                             <button type="button" class="cad-button" data-cadence="reactivate"
                                 aria-disabled=move || busy.get().to_string()
                                 on:click=move |_| act.run(SubscriptionChange::Reactivate)>
-                                {t(locale, Key::Reactivate)}
+                                {t(locale, AccountKey::Reactivate)}
                             </button>
                         })}
                     </div>
@@ -229,10 +233,10 @@ pub fn status_label(locale: Locale, status: SubscriptionStatus) -> &'static str 
     t(
         locale,
         match status {
-            SubscriptionStatus::Active => Key::StatusActive,
-            SubscriptionStatus::Paused => Key::StatusPaused,
-            SubscriptionStatus::Cancelled => Key::StatusCancelled,
-            SubscriptionStatus::Unknown => Key::StatusUnknown,
+            SubscriptionStatus::Active => AccountKey::StatusActive,
+            SubscriptionStatus::Paused => AccountKey::StatusPaused,
+            SubscriptionStatus::Cancelled => AccountKey::StatusCancelled,
+            SubscriptionStatus::Unknown => AccountKey::StatusUnknown,
         },
     )
 }
@@ -272,35 +276,39 @@ fn done_message(
     use SubscriptionChange as C;
     let date = |d| format::date(tag, d);
     match change {
-        C::Skip { date: d } => tf(locale, Key::DoneSkip, &[("date", &date(*d))]),
-        C::Unskip { date: d } => tf(locale, Key::DoneUnskip, &[("date", &date(*d))]),
+        C::Skip { date: d } => tf(locale, AccountKey::DoneSkip, &[("date", &date(*d))]),
+        C::Unskip { date: d } => tf(locale, AccountKey::DoneUnskip, &[("date", &date(*d))]),
         C::Pause | C::PauseFor { .. } | C::PauseUntil { .. } => match s.paused_until {
             Some(d) => format!(
                 "{} {}.",
-                t(locale, Key::DonePause),
-                tf(locale, Key::PausedUntil, &[("date", &date(d))])
+                t(locale, AccountKey::DonePause),
+                tf(locale, AccountKey::PausedUntil, &[("date", &date(d))])
             ),
-            None => t(locale, Key::DonePause).to_owned(),
+            None => t(locale, AccountKey::DonePause).to_owned(),
         },
-        C::Resume => t(locale, Key::DoneResume).to_owned(),
-        C::Reschedule { date: d } => tf(locale, Key::DoneReschedule, &[("date", &date(*d))]),
-        C::ShipNow => t(locale, Key::DoneShipNow).to_owned(),
+        C::Resume => t(locale, AccountKey::DoneResume).to_owned(),
+        C::Reschedule { date: d } => tf(locale, AccountKey::DoneReschedule, &[("date", &date(*d))]),
+        C::ShipNow => t(locale, AccountKey::DoneShipNow).to_owned(),
         C::SetInterval { interval } => tf(
             locale,
-            Key::DoneInterval,
+            AccountKey::DoneInterval,
             &[("interval", &format::interval(locale, *interval))],
         ),
         C::SetQuantity { quantity } => tf(
             locale,
-            Key::DoneQuantity,
+            AccountKey::DoneQuantity,
             &[("count", &quantity.to_string())],
         ),
-        C::Swap { .. } => tf(locale, Key::DoneSwap, &[("product", &s.product_name)]),
-        C::Cancel { .. } => t(locale, Key::DoneCancel).to_owned(),
-        C::Reactivate => t(locale, Key::DoneReactivate).to_owned(),
+        C::Swap { .. } => tf(
+            locale,
+            AccountKey::DoneSwap,
+            &[("product", &s.product_name)],
+        ),
+        C::Cancel { .. } => t(locale, AccountKey::DoneCancel).to_owned(),
+        C::Reactivate => t(locale, AccountKey::DoneReactivate).to_owned(),
         C::AddOnce { .. } => match s.next_delivery {
-            Some(d) => tf(locale, Key::DoneAddOnce, &[("date", &date(d))]),
-            None => t(locale, Key::DoneAddOnceNoDate).to_owned(),
+            Some(d) => tf(locale, AccountKey::DoneAddOnce, &[("date", &date(d))]),
+            None => t(locale, AccountKey::DoneAddOnceNoDate).to_owned(),
         },
     }
 }

@@ -1,0 +1,135 @@
+//! The words only the product page uses, in English, French and German: compiled into
+//! the `product-view` module alone (see `i18n.rs`).
+
+use super::{Locale, Words};
+
+/// A sentence or label of the product page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProductKey {
+    OneTimePrice,
+    SubscribeAndSave,
+    SubscribeSaving,
+    OutOfStock,
+    KindDurable,
+    KindConsumable,
+    KindAccessory,
+    UnitsPerPack,
+    PurchaseOptions,
+    DeliverEvery,
+    Terms,
+    FirstDelivery,
+    YouSave,
+    Subscribed,
+    UsageAdvice,
+    Community,
+    PlanTitle,
+    MonthlyCost,
+    Guide,
+    AddToCalendar,
+    CalendarFeed,
+    OwnedNote,
+}
+
+impl Words for ProductKey {
+    #[cfg(feature = "product-view")]
+    fn text(self, locale: Locale) -> &'static str {
+        match locale {
+            Locale::En => en(self),
+            Locale::Fr => fr(self),
+            Locale::De => de(self),
+        }
+    }
+
+    /// A module built without this view has no way to show these words.
+    #[cfg(not(feature = "product-view"))]
+    fn text(self, _: Locale) -> &'static str {
+        ""
+    }
+}
+
+#[cfg(feature = "product-view")]
+fn en(key: ProductKey) -> &'static str {
+    use ProductKey::*;
+    match key {
+        OneTimePrice => "One-time purchase",
+        SubscribeAndSave => "Subscribe & save",
+        SubscribeSaving => "Save {percent}% on every delivery",
+        OutOfStock => "Out of stock",
+        KindDurable => "Appliance",
+        KindConsumable => "Consumable",
+        KindAccessory => "Accessory",
+        UnitsPerPack => "{count} per pack",
+        PurchaseOptions => "Purchase options",
+        DeliverEvery => "Deliver",
+        Terms => "Pause, skip or cancel any time.",
+        FirstDelivery => "First delivery on {date}, then {interval} at {price}.",
+        YouSave => "You save {amount} per delivery.",
+        Subscribed => "Subscribed! Your first delivery is on {date}.",
+        UsageAdvice => "At {usage} {unit}, {packs} last about {days} days: {interval} suits you.",
+        Community => "Most owners of this machine choose {interval} ({share}% of {owners} owners).",
+        PlanTitle => "Your routine, month by month",
+        MonthlyCost => "About {price} a month",
+        Guide => "Guide",
+        AddToCalendar => "Add to my calendar (.ics)",
+        CalendarFeed => "Subscribe in your calendar app",
+        OwnedNote => "Planned from your {model}, bought on {date}.",
+    }
+}
+
+#[cfg(feature = "product-view")]
+fn fr(key: ProductKey) -> &'static str {
+    use ProductKey::*;
+    match key {
+        OneTimePrice => "Achat unique",
+        SubscribeAndSave => "Abonnement économique",
+        SubscribeSaving => "{percent} % d'économie à chaque livraison",
+        OutOfStock => "En rupture de stock",
+        KindDurable => "Appareil",
+        KindConsumable => "Consommable",
+        KindAccessory => "Accessoire",
+        UnitsPerPack => "{count} par paquet",
+        PurchaseOptions => "Options d'achat",
+        DeliverEvery => "Livrer",
+        Terms => "Pause, report ou résiliation à tout moment.",
+        FirstDelivery => "Première livraison le {date}, puis {interval} à {price}.",
+        YouSave => "Vous économisez {amount} par livraison.",
+        Subscribed => "Abonnement créé ! Première livraison le {date}.",
+        UsageAdvice => "À {usage} {unit}, {packs} durent environ {days} jours : {interval} vous convient.",
+        Community => "La plupart des propriétaires de cette machine choisissent {interval} ({share} % de {owners} propriétaires).",
+        PlanTitle => "Votre routine, mois par mois",
+        MonthlyCost => "Environ {price} par mois",
+        Guide => "Guide",
+        AddToCalendar => "Ajouter à mon agenda (.ics)",
+        CalendarFeed => "S'abonner dans votre application d'agenda",
+        OwnedNote => "Planifié d'après votre {model}, acheté le {date}.",
+    }
+}
+
+#[cfg(feature = "product-view")]
+fn de(key: ProductKey) -> &'static str {
+    use ProductKey::*;
+    match key {
+        OneTimePrice => "Einmalkauf",
+        SubscribeAndSave => "Abonnieren & sparen",
+        SubscribeSaving => "{percent} % Ersparnis bei jeder Lieferung",
+        OutOfStock => "Nicht vorrätig",
+        KindDurable => "Gerät",
+        KindConsumable => "Verbrauchsmaterial",
+        KindAccessory => "Zubehör",
+        UnitsPerPack => "{count} pro Packung",
+        PurchaseOptions => "Kaufoptionen",
+        DeliverEvery => "Liefern",
+        Terms => "Jederzeit pausieren, auslassen oder kündigen.",
+        FirstDelivery => "Erste Lieferung am {date}, danach {interval} für {price}.",
+        YouSave => "Sie sparen {amount} pro Lieferung.",
+        Subscribed => "Abonniert! Ihre erste Lieferung kommt am {date}.",
+        UsageAdvice => "Bei {usage} {unit} reichen {packs} etwa {days} Tage: {interval} passt zu Ihnen.",
+        Community => "Die meisten Besitzer dieser Maschine wählen {interval} ({share} % von {owners} Besitzern).",
+        PlanTitle => "Ihre Routine, Monat für Monat",
+        MonthlyCost => "Etwa {price} pro Monat",
+        Guide => "Anleitung",
+        AddToCalendar => "In meinen Kalender (.ics)",
+        CalendarFeed => "In Ihrer Kalender-App abonnieren",
+        OwnedNote => "Geplant für Ihre {model}, gekauft am {date}.",
+    }
+}
