@@ -14,7 +14,7 @@ use leptos::prelude::*;
 pub fn AccountView(config: Config, loader: Loader) -> impl IntoView {
     let account = loader.account();
     let locale = config.locale;
-    let retry = Callback::new(move |_| account.refetch());
+    let retry = Callback::new(move |_| account.reload());
     move || {
         match account.get() {
         None => view! { <Skeleton locale=locale lines=6 /> }.into_any(),

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 pub fn ProductView(config: Config, loader: Loader, sku: String) -> impl IntoView {
     let product = loader.product(sku);
     let locale = config.locale;
-    let retry = Callback::new(move |_| product.refetch());
+    let retry = Callback::new(move |_| product.reload());
     move || {
         match product.get() {
         None => view! { <Skeleton locale=locale lines=5 /> }.into_any(),

@@ -324,7 +324,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
             <p class="cad-error" role="alert" data-cadence="alert">{move || alarm.get()}</p>
             <PlanPreview locale=locale tag=tag product=stored_product choice=choice ics_url=ics_url />
             {feed.map(|feed| view! {
-                {move || feed.get().flatten().map(|url| view! {
+                {move || feed.get().map(|url| view! {
                     <a class="cad-link" data-cadence="calendar-feed" href=url>{t(locale, ProductKey::CalendarFeed)}</a>
                 })}
             })}
