@@ -21,10 +21,12 @@ pub fn PlanPreview(
     choice: Signal<PlanChoice>,
     ics_url: Signal<String>,
 ) -> impl IntoView {
-    let plan = Memo::new(move |_| {
+    // Derived, not a `Memo` (whose machinery is compiled in per value type, ~3 KB of
+    // wasm): its three readers each build the plan, a few dozen dates, on a change.
+    let plan = move || {
         let today = format::today()?;
         Some(product.with_value(|p| build_plan(p, &choice.get(), today, PREVIEW_MONTHS)))
-    });
+    };
     let owned = product.with_value(|p| p.ownership.clone()).map(|o| {
         tf(
             locale,
@@ -44,17 +46,17 @@ pub fn PlanPreview(
         // A disclosure: the summary already tells the monthly cost; the timeline opens on
         // request, so the product page stays short and nothing below it moves on load.
         <details class="cad-plan" data-cadence="plan"
-            hidden=move || plan.with(|p| p.as_ref().is_none_or(|p| p.events.is_empty()))>
+            hidden=move || plan().is_none_or(|p| p.events.is_empty())>
             <summary data-cadence="plan-toggle">
                 <span class="cad-subheading" id=heading>{t(locale, ProductKey::PlanTitle)}</span>
                 " · "
                 <span data-cadence="monthly-cost">
-                    {move || plan.get().map(|p| tf(locale, ProductKey::MonthlyCost, &[("price", &format::price(&tag.read_value(), &p.monthly_cost))]))}
+                    {move || plan().map(|p| tf(locale, ProductKey::MonthlyCost, &[("price", &format::price(&tag.read_value(), &p.monthly_cost))]))}
                 </span>
             </summary>
             {owned.map(|note| view! { <p class="cad-muted" data-cadence="owned">{note}</p> })}
             <ol class="cad-timeline">
-                {move || plan.get().filter(|_| timeline_ready.get()).map(|p| p.events.into_iter().take(PREVIEW_EVENTS).map(|e| {
+                {move || plan().filter(|_| timeline_ready.get()).map(|p| p.events.into_iter().take(PREVIEW_EVENTS).map(|e| {
                     let date = format::date(&tag.read_value(), e.date);
                     let cost = e.cost.map(|c| format::price(&tag.read_value(), &c));
                     let kind = match e.kind {

@@ -58,7 +58,9 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
     // last; it pre-selects it whenever usage or quantity change.
     let advice = {
         let units_per_use = usage_question.as_ref().map_or(1, |q| q.units_per_use);
-        Memo::new(move |_| {
+        // A plain derived closure, not a `Memo`: a memo's machinery is compiled in per value
+        // type (~3 KB of wasm), and this is a few multiplications.
+        move || {
             intervals.with_value(|all| {
                 recommend_interval(
                     units_per_pack,
@@ -68,13 +70,13 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                     all,
                 )
             })
-        })
+        }
     };
     let has_usage = usage_question.is_some();
     // Once the shopper picks a frequency themselves, only a new usage answer re-suggests.
     let picked_by_hand = RwSignal::new(false);
     let follow_advice = move || {
-        if let Some(a) = advice.get_untracked() {
+        if let Some(a) = untrack(advice) {
             if let Some(i) = intervals.with_value(|all| all.iter().position(|iv| *iv == a.interval))
             {
                 interval_index.set(i);
@@ -90,7 +92,7 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
             .map(|q| q.unit.clone())
             .unwrap_or_default();
         move || {
-            advice.get().map(|a| {
+            advice().map(|a| {
                 tf(
                     locale,
                     ProductKey::UsageAdvice,
