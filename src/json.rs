@@ -25,7 +25,17 @@ impl JsonError {
         JsonError(["expected ", what].concat())
     }
 
+    /// A required field that is absent. Not generic and not inlined: `req` is compiled once
+    /// per field type, this once.
+    #[cold]
+    #[inline(never)]
+    fn missing(field: &str) -> JsonError {
+        JsonError(["missing field `", field, "`"].concat())
+    }
+
     /// The same error, one field further out: `price.amount_minor: expected …`.
+    #[cold]
+    #[inline(never)]
     fn within(self, field: &str) -> JsonError {
         let sep = if self.0.starts_with("expected") {
             ": "
@@ -87,7 +97,7 @@ impl Fields {
     pub fn req<T: FromJson>(&self, name: &str) -> Result<T, JsonError> {
         let value = self.get(name);
         if value.is_undefined() {
-            return Err(JsonError(["missing field `", name, "`"].concat()));
+            return Err(JsonError::missing(name));
         }
         T::from_json(&value).map_err(|e| e.within(name))
     }
