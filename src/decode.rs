@@ -2,8 +2,8 @@
 //! hand): one `FromJson` per type, field by field, following its serde attributes.
 //!
 //! Each reader builds its struct with every field named, so a field added to the contract
-//! fails to compile here until it is read; the tests in `tests/web.rs` compare every
-//! reader with serde_json on the same text.
+//! fails to compile here until it is read; the tests below compare every reader with
+//! serde_json on the same text.
 
 use crate::json::{Fields, FromJson, JsonError};
 use cadence_contract::problem::FieldError;
@@ -331,6 +331,7 @@ impl FromJson for Problem {
 mod tests {
     use super::*;
     use crate::json::parse;
+    use crate::json::tests::both;
     use cadence_contract::Customer;
     use wasm_bindgen_test::*;
 
@@ -505,14 +506,6 @@ mod tests {
             }],
             current: Some(Box::new(subscription())),
         });
-    }
-
-    fn both<T: FromJson + serde::de::DeserializeOwned + PartialEq + core::fmt::Debug>(
-        text: &str,
-    ) -> T {
-        let ours = parse::<T>(text).unwrap();
-        assert_eq!(ours, serde_json::from_str::<T>(text).unwrap(), "{text}");
-        ours
     }
 
     #[wasm_bindgen_test]

@@ -187,19 +187,20 @@ integers! {
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use cadence_contract::SubscriptionChange;
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    fn both<T: FromJson + serde::de::DeserializeOwned + PartialEq + core::fmt::Debug>(
-        text: &str,
-    ) -> T {
-        let ours: T = parse(text).unwrap();
-        let serde_json: T = serde_json::from_str(text).unwrap();
-        assert_eq!(ours, serde_json);
+    /// Reads `text` with our reader and with serde_json, asserts they agree, returns ours.
+    pub(crate) fn both<T>(text: &str) -> T
+    where
+        T: FromJson + serde::de::DeserializeOwned + PartialEq + core::fmt::Debug,
+    {
+        let ours = parse::<T>(text).unwrap();
+        assert_eq!(ours, serde_json::from_str::<T>(text).unwrap(), "{text}");
         ours
     }
 

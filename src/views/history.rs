@@ -81,6 +81,8 @@ fn summary(card: Card, s: &SubscriptionSnapshot) -> String {
 
 /// The words for an audit action: the label of the control that makes it.
 fn action_text(locale: Locale, action: &str) -> &'static str {
+    // One `t` for the account's keys rather than one per arm: each call inlines the
+    // three-language lookup (measured: +0.2 KB brotli). Two actions use shared keys.
     let key = match action {
         "create" => AccountKey::HistoryCreate,
         "skip" => AccountKey::SkipDelivery,
