@@ -290,6 +290,7 @@ impl FromJson for Recommendation {
             saving: f.opt("saving")?,
             actions: f.req("actions")?,
             subscription_id: f.opt("subscription_id")?,
+            subscribe_interval: f.opt("subscribe_interval")?,
         })
     }
 }
@@ -475,6 +476,7 @@ mod tests {
                     RecommendationAction::Subscribe,
                 ],
                 subscription_id: Some("sub_1".into()),
+                subscribe_interval: Some(weeks(6)),
             }],
         });
         let snapshot = SubscriptionSnapshot {

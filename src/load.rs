@@ -6,8 +6,8 @@ use crate::api::{Api, ApiError};
 use crate::events;
 use crate::telemetry;
 use cadence_contract::{
-    Account, ChangeRecord, NewSubscription, Product, Recommendation, RecommendationAction,
-    Subscription, SubscriptionChange, UiEventKind,
+    Account, ChangeRecord, Interval, NewSubscription, Product, Recommendation,
+    RecommendationAction, Subscription, SubscriptionChange, UiEventKind,
 };
 use leptos::prelude::*;
 use web_sys::HtmlElement;
@@ -145,19 +145,17 @@ impl Loader {
         );
     }
 
-    /// Subscribes to `sku` at its merchant-default cadence, quantity 1 (a recommendation's
-    /// "subscribe" action).
-    pub async fn subscribe_default(&self, sku: &str) -> Result<Subscription, ApiError> {
-        let product = self.report(self.api.product(sku).await)?;
-        let Some(offer) = product.subscription else {
-            return Err(ApiError::Decode(
-                "this product cannot be subscribed to".into(),
-            ));
-        };
+    /// Subscribes to `sku`, quantity 1, at the cadence the recommendation named (a
+    /// recommendation's "subscribe" action: one request, no product lookup first).
+    pub async fn subscribe_once(
+        &self,
+        sku: &str,
+        interval: Interval,
+    ) -> Result<Subscription, ApiError> {
         let new = NewSubscription {
             sku: sku.to_owned(),
             quantity: 1,
-            interval: offer.default_interval,
+            interval,
         };
         self.subscribe(&new, &idempotency_key()).await
     }

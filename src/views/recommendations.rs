@@ -72,7 +72,8 @@ pub fn Recommendations(
                 });
                 let action = item.actions.iter().copied().find(|a| match a {
                     RecommendationAction::AddToNextDelivery => card.is_some(),
-                    RecommendationAction::Subscribe => signed_in,
+                    // The server names the cadence with every Subscribe it offers.
+                    RecommendationAction::Subscribe => signed_in && item.subscribe_interval.is_some(),
                     RecommendationAction::AddToCart => true,
                     RecommendationAction::Unknown => false,
                 });
@@ -163,8 +164,11 @@ fn run_action(
         }
         RecommendationAction::Subscribe => {
             let (loader, sku) = (loader.get_value(), item.sku.clone());
+            let Some(interval) = item.subscribe_interval else {
+                return; // never offered without one (see the action filter above)
+            };
             spawn_local(async move {
-                let text = match loader.subscribe_default(&sku).await {
+                let text = match loader.subscribe_once(&sku, interval).await {
                     Ok(_) => t(locale, Key::RecoSubscribed),
                     Err(_) => t(locale, Key::SubscribeFailed),
                 };

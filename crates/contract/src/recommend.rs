@@ -4,7 +4,7 @@
 //! Every recommendation says why it is shown (a reason code plus the fact behind it), so
 //! the widget never shows an unexplained upsell.
 
-use crate::{Date, Money};
+use crate::{Date, Interval, Money};
 
 /// Why a product is recommended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -64,6 +64,10 @@ pub struct Recommendation {
     /// For AddToNextDelivery: the subscription whose next delivery gets it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
+    /// For Subscribe (present exactly when it is offered): the cadence it subscribes at,
+    /// the product's default, so the widget subscribes in one request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscribe_interval: Option<Interval>,
 }
 
 /// Wire names (the same snake_case serde writes), for what is not serialized with serde:

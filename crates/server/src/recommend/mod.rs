@@ -10,7 +10,7 @@ pub mod rank;
 mod tests;
 
 use crate::error::ApiError;
-use cadence_contract::{Date, Money, ReasonCode, Recommendation};
+use cadence_contract::{Date, Money, ReasonCode, Recommendation, RecommendationAction};
 use rank::{Facts, Info};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashSet;
@@ -95,7 +95,26 @@ pub fn recommend(
             }
         }
     }
-    Ok(rank::rank(found, &facts))
+    let mut ranked = rank::rank(found, &facts);
+    for rec in &mut ranked {
+        with_subscribe_interval(conn, rec)?;
+    }
+    Ok(ranked)
+}
+
+/// A Subscribe action carries the product's default cadence, so the widget subscribes in
+/// one request; a product with no offer the server would accept loses the action instead.
+fn with_subscribe_interval(conn: &Connection, rec: &mut Recommendation) -> Result<(), ApiError> {
+    if !rec.actions.contains(&RecommendationAction::Subscribe) {
+        return Ok(());
+    }
+    let offer = crate::db::products::find(conn, &rec.sku)?.and_then(|p| p.subscription);
+    rec.subscribe_interval = offer.map(|o| o.default_interval);
+    if rec.subscribe_interval.is_none() {
+        rec.actions
+            .retain(|a| *a != RecommendationAction::Subscribe);
+    }
+    Ok(())
 }
 
 /// The durables `sku` is or fits: parts for them are on topic on its page.

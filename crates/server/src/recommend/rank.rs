@@ -94,5 +94,7 @@ fn recommendation(c: Candidate, info: &Info, facts: &Facts) -> Recommendation {
         saving: c.saving,
         actions,
         subscription_id,
+        // Filled in by `recommend`, which can read the product's offer.
+        subscribe_interval: None,
     }
 }

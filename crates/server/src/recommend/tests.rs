@@ -236,3 +236,35 @@ fn anonymous_machine_page_gets_what_fits_it_without_claiming_ownership() {
     assert!(out.iter().any(|r| r.reason == ReasonCode::FitsWhatYouOwn
         && r.because_of.as_deref() == Some("Barista One")));
 }
+
+#[test]
+fn a_subscribe_action_names_the_products_default_cadence() {
+    let (_dir, db) = seeded();
+    let conn = db.conn().unwrap();
+    let ctx = Context {
+        customer: Some("cust_grace".into()),
+        viewed: None,
+    };
+    let out = recommend(&conn, &ctx, today()).unwrap();
+    // Grace's Lungo: a consumable she may subscribe to.
+    let lungo = out.iter().find(|r| r.sku == "CAPS-LUNGO").unwrap();
+    assert!(lungo.actions.contains(&RecommendationAction::Subscribe), "{lungo:?}");
+    let offer = crate::db::products::find(&conn, "CAPS-LUNGO")
+        .unwrap()
+        .unwrap()
+        .subscription
+        .unwrap();
+    assert_eq!(lungo.subscribe_interval, Some(offer.default_interval));
+    for r in &out {
+        let subscribes = r.actions.contains(&RecommendationAction::Subscribe);
+        assert_eq!(subscribes, r.subscribe_interval.is_some(), "{r:?}");
+    }
+    // A product that no longer offers a subscription loses the action, not the row.
+    conn.execute("DELETE FROM product_intervals WHERE sku = 'CAPS-LUNGO'", [])
+        .unwrap();
+    let out = recommend(&conn, &ctx, today()).unwrap();
+    let lungo = out.iter().find(|r| r.sku == "CAPS-LUNGO").unwrap();
+    assert!(!lungo.actions.contains(&RecommendationAction::Subscribe), "{lungo:?}");
+    assert!(lungo.actions.contains(&RecommendationAction::AddToCart), "{lungo:?}");
+    assert_eq!(lungo.subscribe_interval, None);
+}
