@@ -10,7 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { API, HOST, SHOP, hostServer, launch, openPage } from './harness.mjs';
+import { randomUUID } from 'node:crypto';
+import { API, HOST, SHOP, api, hostServer, isoDaysFromToday, launch, openPage } from './harness.mjs';
 
 const OUT = process.env.CADENCE_BENCH_OUT ?? 'target/bench/page-impact.json';
 const LONG_TASK_MS = 50;
@@ -231,41 +232,150 @@ test('the same page without the widget, for comparison', async () => {
   await page.close();
 });
 
-test('controls re-render quickly at 4× CPU throttling (figures only)', async () => {
-  const { page, pageErrors } = await load('/with');
-  await page.evaluate(interactiveAt);
+/** In the page: `window.__control(widget, selector, how)` works one control the way the
+ * shopper would (`click`, `select:<index>` or `value:<text>`) and times its handler with the
+ * DOM update it makes, and until the next frame. A change sent to the API is timed again
+ * when its reply comes: from the reply's `JSON.parse` to the widget's last DOM change in
+ * that same task (decoding, the card's re-render and the announcement), kept in
+ * `window.__replies`. Frames the browser renders afterwards are not the widget's work. */
+function installControlTimer() {
+  let lastChange = 0;
+  const changed = () => { lastChange = performance.now(); };
+  for (const widget of document.querySelectorAll('cadence-widget')) {
+    new MutationObserver(changed).observe(widget.shadowRoot, { subtree: true, childList: true, attributes: true, characterData: true });
+  }
+  const parse = JSON.parse;
+  window.__replies = [];
+  JSON.parse = function (text, reviver) {
+    const t0 = performance.now();
+    const value = parse.call(this, text, reviver);
+    // Mutation records are delivered in the task's microtasks, so by this timer every
+    // change the reply's task made has been seen.
+    setTimeout(() => window.__replies.push(+(Math.max(lastChange, t0) - t0).toFixed(1)));
+    return value;
+  };
+  const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  window.__control = async (widget, selector, how) => {
+    const el = document.querySelector(widget).shadowRoot.querySelector(selector);
+    if (!el) throw new Error(`no control ${selector}`);
+    await frame();
+    window.__replies = [];
+    const t0 = performance.now();
+    if (how === 'click') {
+      el.click();
+    } else if (how.startsWith('select:')) {
+      el.selectedIndex = Number(how.slice('select:'.length));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    } else if (how.startsWith('value:')) {
+      el.value = how.slice('value:'.length);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+    const t1 = performance.now();
+    await frame();
+    return { handlerMs: +(t1 - t0).toFixed(1), toNextFrameMs: +(performance.now() - t0).toFixed(1) };
+  };
+}
+
+/** Runs `steps` (`[name, selector, how, reply?]`) at 4× CPU throttling; a step with a
+ * `reply` pattern is a change sent to the API: it waits for the widget to announce the
+ * pattern and adds how long handling the reply took. */
+async function timeControls(page, widget, steps) {
+  await page.evaluate(installControlTimer);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-  // Each control: the synchronous handler + reactive DOM update, and until the next frame.
-  const timings = await page.evaluate(async () => {
-    const root = document.querySelector('#w1').shadowRoot;
-    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
-    const measure = async (name, act) => {
-      await frame();
-      const t0 = performance.now();
-      act();
-      const t1 = performance.now();
-      await frame();
-      return [name, { handlerMs: +(t1 - t0).toFixed(1), toNextFrameMs: +(performance.now() - t0).toFixed(1) }];
-    };
-    const radios = root.querySelectorAll('[data-cadence=purchase] input[type=radio]');
-    const out = [];
-    out.push(await measure('purchase option', () => radios[radios.length - 1].click()));
-    const select = root.querySelector('select');
-    if (select) {
-      out.push(
-        await measure('frequency', () => {
-          select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
-          select.dispatchEvent(new Event('change', { bubbles: true }));
-        }),
-      );
+  const timings = {};
+  try {
+    for (const [name, selector, how, reply] of steps) {
+      const timing = await page.evaluate(([w, s, h]) => window.__control(w, s, h), [widget, selector, how]);
+      if (reply) {
+        await page.locator(`${widget} [data-cadence=announce]`).filter({ hasText: reply }).first().waitFor({ timeout: 20000 });
+        await page.waitForTimeout(200); // the reply's task has ended and its timer has run
+        const replies = await page.evaluate(() => window.__replies);
+        timing.replyMs = replies.length ? Math.max(...replies) : null;
+      }
+      timings[name] = timing;
     }
-    out.push(await measure('purchase option back', () => radios[0].click()));
-    return Object.fromEntries(out);
-  });
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
-  figures.interactionsAt4xThrottle = timings;
-  assert.ok(Object.keys(timings).length >= 2, JSON.stringify(timings));
+  } finally {
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  }
+  return timings;
+}
+
+/** The slowest handler and reply across `timings`, to print beside the 16 ms target. */
+function slowest(timings) {
+  const all = Object.values(timings);
+  return {
+    handlerMs: Math.max(...all.map((t) => t.handlerMs)),
+    replyMs: Math.max(0, ...all.map((t) => t.replyMs ?? 0)),
+  };
+}
+
+// "Each control re-renders in < 16 ms at 4× CPU throttling": every control of both views,
+// its own re-render and, for a change the API must confirm, the re-render its reply
+// causes. Figures only: they vary 2–3× with what else the 2-core machine runs.
+test('product controls re-render quickly at 4× CPU throttling (figures only)', async () => {
+  const { page, pageErrors } = await load('/with');
+  await page.evaluate(interactiveAt);
+  await page.waitForTimeout(1000); // the recommendations have arrived
+  const purchase = '[data-cadence=purchase]';
+  const timings = await timeControls(page, '#w1', [
+    ['purchase option: one-time', '[data-cadence=plan-once]', 'click'],
+    ['purchase option: subscribe', '[data-cadence=plan-subscribe]', 'click'],
+    ['usage', `${purchase} [data-cadence=usage]`, 'value:4'],
+    ['frequency', '[data-cadence=plan-interval]', 'select:0'],
+    ['quantity', '[data-cadence=plan-quantity]', 'select:2'],
+    ['plan: open', '[data-cadence=plan-toggle]', 'click'],
+    ['plan: close', '[data-cadence=plan-toggle]', 'click'],
+    ['recommendations: open', '[data-cadence=recos-toggle]', 'click'],
+    ['recommendation: add to cart', '[data-cadence=reco-action]', 'click'],
+    ['add to cart', '[data-cadence=purchase-submit]', 'click'],
+  ]);
+  figures.productControlsAt4xThrottle = timings;
+  figures.productControlsSlowest = slowest(timings);
+  assert.ok(Object.keys(timings).length >= 10, JSON.stringify(timings));
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('account controls re-render quickly at 4× CPU throttling (figures only)', async () => {
+  // A subscription of its own, made as the product page would: Ada's and the other
+  // tests' subscriptions are left alone.
+  const created = await api('cust_grace', 'POST', '/me/subscriptions',
+    { sku: 'CAPS-INTENSO', quantity: 1, interval: { count: 4, unit: 'week' } },
+    { 'idempotency-key': randomUUID() });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const { page, pageErrors } = await openPage(browser);
+  await page.goto(`${SHOP}/account?as=cust_grace`);
+  const card = `[data-cadence=subscription][data-id="${created.body.id}"]`;
+  await page.locator(`cadence-widget ${card}`).waitFor({ timeout: 15000 });
+  await page.locator(`cadence-widget [data-cadence=recommendations]`).waitFor({ timeout: 15000 });
+  const upcoming = `${card} [data-cadence=upcoming] button`;
+  const submitOf = (control) => `${card} form:has([data-cadence=${control}]) button[type=submit]`;
+  const timings = await timeControls(page, 'cadence-widget', [
+    ['quantity +', `${card} [data-cadence=quantity-up]`, 'click', /Quantity changed to 2/],
+    ['quantity −', `${card} [data-cadence=quantity-down]`, 'click', /Quantity changed to 1/],
+    ['frequency: choose', `${card} [data-cadence=interval-select]`, 'select:0'],
+    ['frequency: apply', submitOf('interval-select'), 'click', /Frequency changed/],
+    ['swap: choose', `${card} [data-cadence=swap-select]`, 'select:0'],
+    ['swap: apply', submitOf('swap-select'), 'click', /You now receive/],
+    ['skip', upcoming, 'click', /is skipped/],
+    ['restore', upcoming, 'click', /is back/],
+    ['reschedule: date', `${card} [data-cadence=reschedule-date]`, `value:${isoDaysFromToday(40)}`],
+    ['reschedule: apply', submitOf('reschedule-date'), 'click', /is now on/],
+    ['ship now', `${card} [data-cadence=ship-now]`, 'click', /ships today/],
+    ['pause: open', `${card} [data-cadence=pause]`, 'click'],
+    ['pause: confirm', `${card} [data-cadence=confirm-pause]`, 'click', /is paused/],
+    ['resume', `${card} [data-cadence=resume]`, 'click', /active again/],
+    ['cancel: open', `${card} [data-cadence=cancel]`, 'click'],
+    ['cancel: keep', `${card} [data-cadence=keep]`, 'click'],
+    ['cancel: open again', `${card} [data-cadence=cancel]`, 'click'],
+    ['cancel: confirm', `${card} [data-cadence=confirm-cancel]`, 'click', /is cancelled/],
+    ['reactivate', `${card} [data-cadence=reactivate]`, 'click', /is reactivated/],
+    ['history: open', '[data-cadence=history-toggle]', 'click'],
+  ]);
+  figures.accountControlsAt4xThrottle = timings;
+  figures.accountControlsSlowest = slowest(timings);
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
