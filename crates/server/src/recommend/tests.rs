@@ -248,7 +248,10 @@ fn a_subscribe_action_names_the_products_default_cadence() {
     let out = recommend(&conn, &ctx, today()).unwrap();
     // Grace's Lungo: a consumable she may subscribe to.
     let lungo = out.iter().find(|r| r.sku == "CAPS-LUNGO").unwrap();
-    assert!(lungo.actions.contains(&RecommendationAction::Subscribe), "{lungo:?}");
+    assert!(
+        lungo.actions.contains(&RecommendationAction::Subscribe),
+        "{lungo:?}"
+    );
     let offer = crate::db::products::find(&conn, "CAPS-LUNGO")
         .unwrap()
         .unwrap()
@@ -264,7 +267,13 @@ fn a_subscribe_action_names_the_products_default_cadence() {
         .unwrap();
     let out = recommend(&conn, &ctx, today()).unwrap();
     let lungo = out.iter().find(|r| r.sku == "CAPS-LUNGO").unwrap();
-    assert!(!lungo.actions.contains(&RecommendationAction::Subscribe), "{lungo:?}");
-    assert!(lungo.actions.contains(&RecommendationAction::AddToCart), "{lungo:?}");
+    assert!(
+        !lungo.actions.contains(&RecommendationAction::Subscribe),
+        "{lungo:?}"
+    );
+    assert!(
+        lungo.actions.contains(&RecommendationAction::AddToCart),
+        "{lungo:?}"
+    );
     assert_eq!(lungo.subscribe_interval, None);
 }
