@@ -349,7 +349,7 @@ test('account controls re-render quickly at 4× CPU throttling (figures only)', 
   await page.goto(`${SHOP}/account?as=cust_grace`);
   const card = `[data-cadence=subscription][data-id="${created.body.id}"]`;
   await page.locator(`cadence-widget ${card}`).waitFor({ timeout: 15000 });
-  await page.locator(`cadence-widget [data-cadence=recommendations]`).waitFor({ timeout: 15000 });
+  await page.waitForLoadState('networkidle'); // recommendations and history settled too
   const upcoming = `${card} [data-cadence=upcoming] button`;
   const submitOf = (control) => `${card} form:has([data-cadence=${control}]) button[type=submit]`;
   const timings = await timeControls(page, 'cadence-widget', [
