@@ -147,7 +147,7 @@ impl Loader {
 
     /// Subscribes to `sku`, quantity 1, at the cadence the recommendation named (a
     /// recommendation's "subscribe" action: one request, no product lookup first).
-    pub async fn subscribe_once(
+    pub async fn subscribe_at(
         &self,
         sku: &str,
         interval: Interval,

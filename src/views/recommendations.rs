@@ -168,7 +168,7 @@ fn run_action(
                 return; // never offered without one (see the action filter above)
             };
             spawn_local(async move {
-                let text = match loader.subscribe_once(&sku, interval).await {
+                let text = match loader.subscribe_at(&sku, interval).await {
                     Ok(_) => t(locale, Key::RecoSubscribed),
                     Err(_) => t(locale, Key::SubscribeFailed),
                 };
