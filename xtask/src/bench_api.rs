@@ -56,6 +56,10 @@ pub fn run() -> Result {
             format!("--db={}", dir.join("cadence.db").display()),
             format!("--widget-dir={}", widget.display()),
             format!("--jwt-secret={SECRET}"),
+            // wrk is one client sending as fast as it can, on one customer's token: the
+            // per-client and per-customer limits would measure themselves, not the API.
+            "--requests-per-second=100000000".to_owned(),
+            "--requests-in-flight-per-customer=1024".to_owned(),
         ],
     )?;
     let scenarios = [

@@ -23,6 +23,8 @@ pub fn run(args: &[String]) -> Result {
         format!("--shop-addr=127.0.0.1:{}", port + 1),
         format!("--db={}", data.join("cadence.db").display()),
         format!("--widget-dir={}", dist::out_dir().display()),
+        // The demo runs on the PUBLIC demo secret and merchant key; the server says so.
+        "--demo".to_owned(),
     ];
     let server = Server::start(
         &crate::local::target_dir().join("release/cadence-server"),

@@ -65,6 +65,8 @@ fn run_tests(tests: &std::path::Path) -> Result {
         format!("--widget-dir={}", dist::out_dir().display()),
         format!("--allow-origin={host_origin}"),
         format!("--jwt-secret={secret}"),
+        // The demo shop's /merchant page uses the public demo merchant key.
+        "--demo".to_owned(),
     ];
     let server = Server::start(
         &crate::local::target_dir().join("debug/cadence-server"),

@@ -50,6 +50,8 @@ const SECRET: &str = "schemathesis-only-secret-0123456789abcdef";
 /// The merchant key the run's server is started with.
 const MERCHANT_KEY: &str = "schemathesis-merchant-key-0123456789";
 const ADA_SUB: &str = "sub_demo_ada_intenso";
+/// The page origin Schemathesis' requests carry (allowed on the run's server).
+const ORIGIN: &str = "http://schemathesis.invalid";
 
 pub fn run() -> Result {
     let started = Instant::now();
@@ -66,6 +68,15 @@ pub fn run() -> Result {
         format!("--jwt-secret={SECRET}"),
         // The merchant endpoint is on, as in production: without its key it answers 401.
         format!("--merchant-key={MERCHANT_KEY}"),
+        // Schemathesis is one client sending thousands of requests, many with wrong
+        // credentials on purpose: the per-client throttles (tested on their own in the
+        // hostile-traffic suite) would turn its checks into 429s.
+        "--requests-per-second=100000000".to_owned(),
+        "--event-batches-per-second=100000000".to_owned(),
+        "--auth-failures-per-minute=100000000".to_owned(),
+        "--requests-in-flight-per-customer=1024".to_owned(),
+        // Events are taken from an allowed page origin only; Schemathesis sends this one.
+        format!("--allow-origin={ORIGIN}"),
     ];
     let server = Server::start(&binary, &args)?;
     let token = read(Command::new(&binary).args([
@@ -139,11 +150,15 @@ fn config_toml(feed: &str, token: &str) -> String {
     format!(
         r#"# Written by `cargo xtask schemathesis` (xtask/src/schemathesis.rs) for one run.
 
-headers = {{ Authorization = "Bearer {token}" }}
+headers = {{ Authorization = "Bearer {token}", Origin = "{ORIGIN}" }}
 
 [[operations]]
 include-path = "/api/v1/merchant/metrics"
-headers = {{ Authorization = "Bearer {MERCHANT_KEY}" }}
+headers = {{ Authorization = "Bearer {MERCHANT_KEY}", Origin = "{ORIGIN}" }}
+
+[[operations]]
+include-path = "/api/v1/merchant/customers/{{id}}/revoke"
+headers = {{ Authorization = "Bearer {MERCHANT_KEY}", Origin = "{ORIGIN}" }}
 
 [checks.missing_required_header]
 # A change without If-Match is refused with 428 Precondition Required (RFC 6585), as documented.

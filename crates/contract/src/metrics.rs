@@ -116,6 +116,10 @@ pub struct RecommendationMetrics {
     pub reasons: Vec<Engagement>,
     /// Every event, whatever its reason (`reason` absent).
     pub all: Engagement,
+    /// Clicks and actions that came with no impression of the same recommendation from
+    /// the same shopper that day or the day before: counted apart, in no figure above.
+    #[serde(default)]
+    pub unmatched: u64,
 }
 
 /// Impressions, clicks and actions, and the rates between them.
@@ -190,4 +194,14 @@ mod tests {
         let v: ChangeVia = serde_json::from_str("\"banner\"").unwrap();
         assert_eq!(v, ChangeVia::Unknown);
     }
+}
+
+/// The answer to a merchant's revocation of one customer's access.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Revocation {
+    pub customer_id: String,
+    /// Tokens issued at or before this instant (RFC 3339, UTC) are refused from now on;
+    /// the customer's calendar feed link was retired with them.
+    pub tokens_issued_before: String,
 }

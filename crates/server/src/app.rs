@@ -2,12 +2,18 @@
 //! `Router` built from an `AppState` — what `serve` runs and tests drive with `oneshot`.
 
 use crate::auth::JwtKeys;
+use crate::client::{client_from, client_of, Client};
 use crate::clock::Clock;
 use crate::db::Db;
+use crate::error::ApiError;
+use crate::limits::Limits;
 use crate::merchant_key::MerchantKey;
 use crate::routes;
-use axum::extract::DefaultBodyLimit;
+use crate::throttle::Throttle;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use cadence_contract::API_PREFIX;
 use std::path::PathBuf;
@@ -32,14 +38,33 @@ pub struct AppState {
     pub public_url: String,
     /// The key of the merchant endpoints; `None`: they answer 403.
     pub merchant_key: Option<MerchantKey>,
+    /// What one client, customer or connection may use.
+    pub limits: Arc<Limits>,
+    /// The rate limiters and in-flight counters that enforce `limits`.
+    pub throttle: Arc<Throttle>,
+}
+
+impl AppState {
+    /// The request's client, for per-client limits (`None`: an in-process request).
+    pub fn client(&self, parts: &axum::http::request::Parts) -> Option<Client> {
+        client_of(parts, &self.limits.trusted_proxies)
+    }
 }
 
 /// Request bodies are tiny JSON documents; anything bigger is a mistake or an attack.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub fn app(state: AppState) -> Router {
+    // Outermost first: CORS answers preflights before anything counts them; then the
+    // per-client rate limit, the request deadline, and the headers every answer gets.
     let api = routes::api_routes()
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(private_answers_are_not_stored))
+        .layer(middleware::from_fn_with_state(
+            state.limits.request_timeout,
+            deadline,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(cors(&state.allowed_origins))
         .with_state(state.clone());
     Router::new()
@@ -50,19 +75,85 @@ pub fn app(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        // Nothing this origin serves is a page: no framing, no scripts if one is opened
+        // as a document, no referrer leaking the feed or product URLs.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+}
+
+/// The per-client request rate (`Limits::requests_per_second`), before any work is done.
+/// `/health` is exempt: load balancers poll it.
+async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let client = client_from(
+        request.extensions(),
+        request.headers(),
+        &state.limits.trusted_proxies,
+    );
+    if let Some(client) = client {
+        if request.uri().path() != "/health" {
+            if let Err(e) = state.throttle.request(client) {
+                return e.into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Every request is answered within `Limits::request_timeout` (a body that trickles in
+/// included): 408 problem+json, and the handler is dropped. Writes run on the blocking
+/// pool inside one transaction, so a dropped handler either committed or changed nothing.
+async fn deadline(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::RequestTimeout.into_response(),
+    }
+}
+
+/// Answers about a signed-in customer, and every error (a 412 carries the subscription),
+/// may be kept by no cache; CORP keeps API answers out of other sites' no-cors requests,
+/// except the beacon endpoint, which `sendBeacon` posts to from the shop's pages.
+async fn private_answers_are_not_stored(request: Request, next: Next) -> Response {
+    // The calendar feed is a customer's too: its id in the URL is the credential.
+    let personal = request.headers().contains_key(header::AUTHORIZATION)
+        || request.uri().path().starts_with("/calendar/");
+    let beacon = request.uri().path() == "/events";
+    let mut response = next.run(request).await;
+    let failed = !response.status().is_success();
+    let headers = response.headers_mut();
+    if personal || failed {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    let corp = if beacon {
+        "cross-origin"
+    } else {
+        "same-origin"
+    };
+    headers.insert(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static(corp),
+    );
+    response
 }
 
 /// Exact-match origins only: the API carries customers' bearer tokens.
 fn cors(origins: &[HeaderValue]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins.iter().cloned()))
-        .allow_methods([
-            Method::GET,
-            Method::POST,
-            Method::PATCH,
-            Method::DELETE,
-            Method::OPTIONS,
-        ])
+        // Only what some route answers: every route is a GET or a POST.
+        .allow_methods([Method::GET, Method::POST])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,

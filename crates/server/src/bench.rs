@@ -125,6 +125,8 @@ pub async fn run(
         widget_dir: std::path::PathBuf::from("/nonexistent-widget-dir"),
         public_url: "http://bench.invalid".to_owned(),
         merchant_key: None,
+        limits: Arc::default(),
+        throttle: Arc::new(crate::throttle::Throttle::new(&Default::default())),
     });
     let pool = match kind {
         Kind::Product => ids(db, "SELECT sku FROM products ORDER BY sku")?,

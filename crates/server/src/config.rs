@@ -1,8 +1,11 @@
 //! `serve` command-line arguments, and their validation into a `Config`.
 
+use crate::auth::TokenRules;
+use crate::limits::Limits;
 use axum::http::HeaderValue;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Used when no secret is configured, so the demo runs out of the box. Public, hence
 /// worthless: `serve` warns loudly whenever it is in use.
@@ -56,6 +59,95 @@ pub struct ServeArgs {
     /// demo storefront uses a public demo key; a server without it has no merchant endpoints.
     #[arg(long, env = "CADENCE_MERCHANT_KEY", hide_env_values = true)]
     pub merchant_key: Option<String>,
+    /// Demo mode: without --jwt-secret (or --merchant-key) the server uses the PUBLIC demo
+    /// secret (and key). Without this flag a missing JWT secret refuses to start.
+    #[arg(long, env = "CADENCE_DEMO")]
+    pub demo: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The operator's bounds (`Limits`); every default is documented in the server README.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Open API connections at most (kept below the file-descriptor limit).
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    pub max_connections: usize,
+    /// Open API connections one client address may hold.
+    #[arg(long, default_value_t = Limits::default().max_connections_per_client)]
+    pub max_connections_per_client: usize,
+    /// Seconds a client has to send a request's headers (and an idle connection stays open).
+    #[arg(long, default_value_t = Limits::default().header_read_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_timeout_secs: u64,
+    /// Seconds a request may take, its body included, before a 408.
+    #[arg(long, default_value_t = Limits::default().request_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub request_timeout_secs: u64,
+    /// API requests per second one client address may sustain (bursts of twice as many).
+    #[arg(long, default_value_t = Limits::default().requests_per_second, value_parser = clap::value_parser!(u32).range(1..))]
+    pub requests_per_second: u32,
+    /// Event batches per second one client address may send (bursts of ten times as many).
+    #[arg(long, default_value_t = Limits::default().event_batches_per_second, value_parser = clap::value_parser!(u32).range(1..))]
+    pub event_batches_per_second: u32,
+    /// Failed token or merchant-key checks per minute one client address may make.
+    #[arg(long, default_value_t = Limits::default().auth_failures_per_minute, value_parser = clap::value_parser!(u32).range(1..))]
+    pub auth_failures_per_minute: u32,
+    /// API requests one signed-in customer may have in flight at once.
+    #[arg(long, default_value_t = Limits::default().requests_in_flight_per_customer, value_parser = clap::value_parser!(usize))]
+    pub requests_in_flight_per_customer: usize,
+    /// Subscriptions (not cancelled) one customer may hold.
+    #[arg(long, default_value_t = Limits::default().max_subscriptions_per_customer, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_subscriptions_per_customer: u32,
+    /// The longest a customer token may live, in seconds (`exp` - `iat`).
+    #[arg(long, default_value_t = Limits::default().max_token_lifetime.as_secs(), value_parser = clap::value_parser!(u64).range(60..=31_536_000))]
+    pub max_token_lifetime_secs: u64,
+    /// Required `aud` claim of customer tokens (none required when absent).
+    #[arg(long, env = "CADENCE_TOKEN_AUDIENCE")]
+    pub token_audience: Option<String>,
+    /// Required `iss` claim of customer tokens (none required when absent).
+    #[arg(long, env = "CADENCE_TOKEN_ISSUER")]
+    pub token_issuer: Option<String>,
+    /// Days raw widget events are kept (their daily counts are kept).
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u64).range(2..=3650))]
+    pub event_retention_days: u64,
+    /// Days an Idempotency-Key and its stored answer are kept.
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=365))]
+    pub idempotency_retention_days: u64,
+    /// A reverse proxy whose X-Forwarded-For names the client; repeatable.
+    #[arg(long = "trusted-proxy", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        const DAY: u64 = 24 * 3600;
+        Limits {
+            max_connections: self.max_connections.max(1),
+            max_connections_per_client: self.max_connections_per_client.max(1),
+            header_read_timeout: Duration::from_secs(self.header_timeout_secs),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            requests_per_second: self.requests_per_second,
+            request_burst: self.requests_per_second.saturating_mul(2),
+            event_batches_per_second: self.event_batches_per_second,
+            event_batch_burst: self.event_batches_per_second.saturating_mul(10),
+            auth_failures_per_minute: self.auth_failures_per_minute,
+            requests_in_flight_per_customer: self.requests_in_flight_per_customer.max(1),
+            max_subscriptions_per_customer: self.max_subscriptions_per_customer,
+            max_token_lifetime: Duration::from_secs(self.max_token_lifetime_secs),
+            event_retention: Duration::from_secs(self.event_retention_days * DAY),
+            idempotency_retention: Duration::from_secs(self.idempotency_retention_days * DAY),
+            trusted_proxies: self.trusted_proxies.clone(),
+            ..Limits::default()
+        }
+    }
+
+    fn token_rules(&self) -> TokenRules {
+        let nonempty = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+        TokenRules {
+            max_lifetime_secs: i64::try_from(self.max_token_lifetime_secs).unwrap_or(i64::MAX),
+            audience: nonempty(&self.token_audience),
+            issuer: nonempty(&self.token_issuer),
+        }
+    }
 }
 
 /// Validated settings for `serve`.
@@ -70,15 +162,17 @@ pub struct Config {
     pub public_url: Option<String>,
     pub demo_data: bool,
     pub merchant_key: MerchantKeySetting,
+    pub limits: Limits,
+    pub token_rules: TokenRules,
 }
 
 /// Where the merchant key comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MerchantKeySetting {
     Configured(String),
-    /// None configured and the demo storefront runs: `DEMO_MERCHANT_KEY` is in use.
+    /// None configured in demo mode: `DEMO_MERCHANT_KEY` is in use.
     Demo,
-    /// None configured and no storefront: the merchant endpoints answer 403.
+    /// None configured outside demo mode: the merchant endpoints answer 403.
     Off,
 }
 
@@ -101,10 +195,13 @@ pub enum Secret {
 }
 
 impl Secret {
-    /// Resolves an optional configured secret, refusing short ones.
-    pub fn resolve(configured: Option<String>) -> Result<Secret, ConfigError> {
+    /// Resolves an optional configured secret, refusing short ones, and refusing none at
+    /// all unless `demo` mode was asked for: a server must never fall back to a public
+    /// secret by accident (it would accept tokens anyone can mint).
+    pub fn resolve(configured: Option<String>, demo: bool) -> Result<Secret, ConfigError> {
         match configured {
-            None => Ok(Secret::Demo),
+            None if demo => Ok(Secret::Demo),
+            None => Err(ConfigError::MissingSecret),
             Some(s) if s.len() < MIN_SECRET_LEN => Err(ConfigError::ShortSecret),
             Some(s) => {
                 if s.len() < RECOMMENDED_SECRET_LEN {
@@ -131,6 +228,8 @@ pub enum ConfigError {
     BadPublicUrl(String),
     #[error("the JWT secret must be at least {MIN_SECRET_LEN} bytes")]
     ShortSecret,
+    #[error("no JWT secret: set --jwt-secret or CADENCE_JWT_SECRET (the secret your shop signs customer tokens with), or pass --demo to run with the PUBLIC demo secret")]
+    MissingSecret,
     #[error("the merchant key must be at least {MIN_SECRET_LEN} bytes")]
     ShortMerchantKey,
 }
@@ -175,7 +274,7 @@ impl Config {
             db: args.db,
             widget_dir: args.widget_dir,
             allowed_origins,
-            secret: Secret::resolve(args.jwt_secret)?,
+            secret: Secret::resolve(args.jwt_secret, args.demo)?,
             public_url,
             demo_data: !args.no_demo_data,
             merchant_key: match args.merchant_key {
@@ -183,9 +282,11 @@ impl Config {
                     return Err(ConfigError::ShortMerchantKey)
                 }
                 Some(key) => MerchantKeySetting::Configured(key),
-                None if args.shop_addr.is_some() => MerchantKeySetting::Demo,
+                None if args.demo => MerchantKeySetting::Demo,
                 None => MerchantKeySetting::Off,
             },
+            limits: args.limits.limits(),
+            token_rules: args.limits.token_rules(),
         })
     }
 }
@@ -226,6 +327,9 @@ mod tests {
         serve: ServeArgs,
     }
 
+    /// A configured secret, for the tests about other settings.
+    const S: &str = "--jwt-secret=0123456789abcdef0123456789abcdef";
+
     fn parse(args: &[&str]) -> Result<Config, ConfigError> {
         let cli =
             Cli::try_parse_from(std::iter::once("cadence-server").chain(args.iter().copied()))
@@ -236,6 +340,7 @@ mod tests {
     #[test]
     fn origins_are_normalized_and_deduplicated() {
         let config = parse(&[
+            S,
             "--allow-origin",
             "https://Shop.Example/",
             "--allow-origin",
@@ -259,7 +364,7 @@ mod tests {
             "https://a b",
         ] {
             assert_eq!(
-                parse(&["--allow-origin", bad]).unwrap_err(),
+                parse(&[S, "--allow-origin", bad]).unwrap_err(),
                 ConfigError::BadOrigin(bad.to_owned()),
                 "{bad}"
             );
@@ -267,8 +372,18 @@ mod tests {
     }
 
     #[test]
-    fn secret_defaults_to_demo_and_must_be_long_enough() {
-        assert_eq!(parse(&[]).unwrap().secret, Secret::Demo);
+    fn a_missing_secret_fails_closed_unless_demo_mode_is_asked_for() {
+        assert_eq!(parse(&[]).unwrap_err(), ConfigError::MissingSecret);
+        assert_eq!(
+            parse(&["--shop-addr", "127.0.0.1:0"]).unwrap_err(),
+            ConfigError::MissingSecret,
+            "running the demo shop is not demo mode"
+        );
+        assert_eq!(parse(&["--demo"]).unwrap().secret, Secret::Demo);
+    }
+
+    #[test]
+    fn secret_must_be_long_enough() {
         assert_eq!(
             parse(&["--jwt-secret", "fifteen-bytes!!"]).unwrap_err(),
             ConfigError::ShortSecret
@@ -285,20 +400,28 @@ mod tests {
     }
 
     #[test]
-    fn merchant_key_is_configured_demo_with_the_shop_or_off() {
-        assert_eq!(parse(&[]).unwrap().merchant_key, MerchantKeySetting::Off);
-        let demo = parse(&["--shop-addr", "127.0.0.1:0"]).unwrap().merchant_key;
+    fn merchant_key_is_configured_demo_in_demo_mode_or_off() {
+        assert_eq!(parse(&[S]).unwrap().merchant_key, MerchantKeySetting::Off);
+        assert_eq!(
+            parse(&[S, "--shop-addr", "127.0.0.1:0"])
+                .unwrap()
+                .merchant_key,
+            MerchantKeySetting::Off
+        );
+        let demo = parse(&["--demo", "--shop-addr", "127.0.0.1:0"])
+            .unwrap()
+            .merchant_key;
         assert_eq!(demo, MerchantKeySetting::Demo);
         assert_eq!(demo.key(), Some(DEMO_MERCHANT_KEY));
         let key = "merchant-key-0123456789";
         assert_eq!(
-            parse(&["--merchant-key", key, "--shop-addr", "127.0.0.1:0"])
+            parse(&[S, "--merchant-key", key, "--shop-addr", "127.0.0.1:0"])
                 .unwrap()
                 .merchant_key,
             MerchantKeySetting::Configured(key.to_owned())
         );
         assert_eq!(
-            parse(&["--merchant-key", "short"]).unwrap_err(),
+            parse(&[S, "--merchant-key", "short"]).unwrap_err(),
             ConfigError::ShortMerchantKey
         );
     }
@@ -306,13 +429,38 @@ mod tests {
     #[test]
     fn public_url_must_be_absolute() {
         assert_eq!(
-            parse(&["--public-url", "https://cdn.example/"])
+            parse(&[S, "--public-url", "https://cdn.example/"])
                 .unwrap()
                 .public_url
                 .as_deref(),
             Some("https://cdn.example")
         );
-        assert!(parse(&["--public-url", "cdn.example"]).is_err());
+        assert!(parse(&[S, "--public-url", "cdn.example"]).is_err());
+    }
+
+    #[test]
+    fn limits_come_from_their_flags_with_documented_defaults() {
+        let config = parse(&[S]).unwrap();
+        assert_eq!(config.limits, Limits::default());
+        assert_eq!(config.token_rules, TokenRules::default());
+        let config = parse(&[
+            S,
+            "--requests-per-second=7",
+            "--max-token-lifetime-secs=3600",
+            "--token-audience=cadence",
+            "--trusted-proxy=10.0.0.2",
+        ])
+        .unwrap();
+        assert_eq!(config.limits.requests_per_second, 7);
+        assert_eq!(config.limits.request_burst, 14);
+        assert_eq!(config.token_rules.max_lifetime_secs, 3600);
+        assert_eq!(config.token_rules.audience.as_deref(), Some("cadence"));
+        assert_eq!(
+            config.limits.trusted_proxies,
+            ["10.0.0.2".parse::<IpAddr>().unwrap()]
+        );
+        let too_short = ["cadence-server", S, "--max-token-lifetime-secs=0"];
+        assert!(Cli::try_parse_from(too_short).is_err());
     }
 
     #[test]

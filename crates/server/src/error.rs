@@ -21,6 +21,9 @@ pub mod types {
     pub const IF_MATCH_REQUIRED: &str = "urn:cadence:problem:if-match-required";
     pub const INVALID_MERCHANT_KEY: &str = "urn:cadence:problem:invalid-merchant-key";
     pub const MERCHANT_KEY_NOT_CONFIGURED: &str = "urn:cadence:problem:merchant-key-not-configured";
+    pub const RATE_LIMITED: &str = "urn:cadence:problem:rate-limited";
+    pub const UNAVAILABLE: &str = "urn:cadence:problem:unavailable";
+    pub const ORIGIN_NOT_ALLOWED: &str = "urn:cadence:problem:origin-not-allowed";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,9 +61,30 @@ pub enum ApiError {
     /// `If-Match` named an older version; carries the current one for the client.
     #[error("stale If-Match")]
     PreconditionFailed(Box<Subscription>),
+    /// A client, customer or origin went over one of the `Limits`; it may try again after
+    /// `retry_after_secs` (sent as `Retry-After`).
+    #[error("rate limited: {why}")]
+    TooManyRequests {
+        why: &'static str,
+        retry_after_secs: u64,
+    },
+    /// The server cannot answer now (its database is saturated or unreachable); answered
+    /// at once with `Retry-After`, never by hanging.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// The request took longer than `Limits::request_timeout`.
+    #[error("request timeout")]
+    RequestTimeout,
+    /// A browser request from a page origin this server does not serve.
+    #[error("origin not allowed")]
+    OriginNotAllowed,
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+/// What `Retry-After` says when the database is saturated: long enough for the queue to
+/// drain, short enough that a shopper's retry is not noticeably late.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
 
 impl ApiError {
     /// A validation error on one field.
@@ -88,6 +112,10 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::OriginNotAllowed => StatusCode::FORBIDDEN,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -157,6 +185,24 @@ impl ApiError {
                 Some("The subscription was changed since you loaded it; `current` holds it as it is now."),
                 vec![],
             ),
+            ApiError::TooManyRequests { why, .. } => {
+                (Some(types::RATE_LIMITED), "Too many requests".into(), Some(*why), vec![])
+            }
+            ApiError::Unavailable(_) => (
+                Some(types::UNAVAILABLE),
+                "Temporarily unavailable".into(),
+                Some("The server is busy or cannot reach its database right now. Please try again in a moment."),
+                vec![],
+            ),
+            ApiError::RequestTimeout => {
+                (None, title, Some("The request took too long to arrive or to answer."), vec![])
+            }
+            ApiError::OriginNotAllowed => (
+                Some(types::ORIGIN_NOT_ALLOWED),
+                "Origin not allowed".into(),
+                Some("This endpoint only takes requests from the shop pages this server is configured for."),
+                vec![],
+            ),
             ApiError::Internal(_) => {
                 (None, title, Some("Something went wrong on our side. Please try again later."), vec![])
             }
@@ -196,7 +242,22 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(%cause, "internal error while serving a request");
         }
+        if let ApiError::Unavailable(cause) = &self {
+            tracing::warn!(%cause, "answered 503: database unavailable or saturated");
+        }
         let mut response = problem_response(&self.to_problem());
+        let retry_after = match &self {
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            } => Some((*retry_after_secs).max(1)),
+            ApiError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if let ApiError::PreconditionFailed(current) = &self {
             // The current validator, so the client can retry against it directly.
             if let Ok(etag) = HeaderValue::from_str(&current.etag()) {
@@ -253,13 +314,22 @@ impl From<PathRejection> for ApiError {
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
-        ApiError::Internal(format!("sqlite: {e}"))
+        // Busy or locked past `busy_timeout`: another process holds the write lock for
+        // longer than a request can wait. Retryable, so a 503, not a 500.
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                ApiError::Unavailable(format!("sqlite: {e}"))
+            }
+            _ => ApiError::Internal(format!("sqlite: {e}")),
+        }
     }
 }
 
 impl From<r2d2::Error> for ApiError {
+    /// r2d2 fails only when no connection came free within the pool's timeout (or none
+    /// could be opened): the database is saturated or unreachable, a 503 to retry, not a bug.
     fn from(e: r2d2::Error) -> Self {
-        ApiError::Internal(format!("connection pool: {e}"))
+        ApiError::Unavailable(format!("connection pool: {e}"))
     }
 }
 

@@ -48,3 +48,17 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         Ok(IdempotencyKey(uuid.hyphenated().to_string()))
     }
 }
+
+/// The request's client address (`None` in process), for per-client limits and counting.
+pub struct RequestClient(pub Option<crate::client::Client>);
+
+impl FromRequestParts<crate::app::AppState> for RequestClient {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::app::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(RequestClient(state.client(parts)))
+    }
+}

@@ -2,7 +2,7 @@
 //! `mint-token` for a customer (what a merchant's backend does, for trying the API),
 //! `seed` a database with generated data, and `bench-recommendations` on it.
 
-use cadence_server::auth::JwtKeys;
+use cadence_server::auth::{JwtKeys, TokenRules};
 use cadence_server::clock::Clock;
 use cadence_server::config::{Config, Secret, ServeArgs};
 use clap::{Parser, Subcommand};
@@ -84,12 +84,22 @@ struct MintArgs {
     /// The customer id to put in `sub`, e.g. cust_ada.
     #[arg(long)]
     customer: String,
-    /// Seconds until the token expires.
+    /// Seconds until the token expires (the server refuses tokens that live longer than
+    /// its --max-token-lifetime-secs, 24 hours by default).
     #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(i64).range(1..=31_536_000))]
     ttl_secs: i64,
     /// HS256 secret shared with the server (at least 16 bytes).
     #[arg(long, env = "CADENCE_JWT_SECRET", hide_env_values = true)]
     jwt_secret: Option<String>,
+    /// Sign with the PUBLIC demo secret when no secret is given (for a `serve --demo`).
+    #[arg(long, env = "CADENCE_DEMO")]
+    demo: bool,
+    /// The `aud` claim, when the server requires one (`--token-audience`).
+    #[arg(long, env = "CADENCE_TOKEN_AUDIENCE")]
+    audience: Option<String>,
+    /// The `iss` claim, when the server requires one (`--token-issuer`).
+    #[arg(long, env = "CADENCE_TOKEN_ISSUER")]
+    issuer: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -119,16 +129,25 @@ fn main() -> ExitCode {
             }
         }
         Command::MintToken(args) => {
-            let secret = match Secret::resolve(args.jwt_secret) {
+            let secret = match Secret::resolve(args.jwt_secret, args.demo) {
                 Ok(secret) => secret,
                 Err(e) => return fail(&e),
             };
             if secret == Secret::Demo {
-                eprintln!("warning: no --jwt-secret / CADENCE_JWT_SECRET: signing with the PUBLIC demo secret");
+                eprintln!("warning: --demo without --jwt-secret / CADENCE_JWT_SECRET: signing with the PUBLIC demo secret");
             }
+            let rules = TokenRules {
+                audience: args.audience,
+                issuer: args.issuer,
+                ..TokenRules::default()
+            };
             println!(
                 "{}",
-                JwtKeys::new(secret.bytes()).mint(&args.customer, args.ttl_secs, Clock::System)
+                JwtKeys::with_rules(secret.bytes(), rules).mint(
+                    &args.customer,
+                    args.ttl_secs,
+                    Clock::System
+                )
             );
             ExitCode::SUCCESS
         }
@@ -185,7 +204,8 @@ fn seed(args: SeedArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 fn bench(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     use cadence_server::bench::{self, Kind};
-    let secret = Secret::resolve(args.jwt_secret)?;
+    // Any secret works (the bench mints and checks its own tokens): demo when none.
+    let secret = Secret::resolve(args.jwt_secret, true)?;
     let keys = std::sync::Arc::new(JwtKeys::new(secret.bytes()));
     let (db, _) = cadence_server::db::Db::open(&args.db)?;
     let runtime = tokio::runtime::Runtime::new()?;

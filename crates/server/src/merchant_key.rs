@@ -52,6 +52,9 @@ impl FromRequestParts<AppState> for MerchantAuth {
         let Some(key) = &state.merchant_key else {
             return Err(ApiError::MerchantKeyNotConfigured);
         };
+        let client = state.client(parts);
+        // A client that keeps guessing is refused before its next guess is even checked.
+        state.throttle.credential_allowed(client)?;
         let presented = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -64,9 +67,10 @@ impl FromRequestParts<AppState> for MerchantAuth {
         if key.matches(presented) {
             Ok(MerchantAuth)
         } else {
-            tracing::info!("refused a request with a wrong merchant key");
-            Err(ApiError::MerchantUnauthorized(
-                "The merchant key is not valid.",
+            Err(state.throttle.credential_failed(
+                client,
+                "wrong merchant key",
+                ApiError::MerchantUnauthorized("The merchant key is not valid."),
             ))
         }
     }

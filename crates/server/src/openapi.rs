@@ -4,7 +4,9 @@
 use crate::routes::{
     calendar, changes, events, health, me, merchant, products, recommendations, subscriptions,
 };
-use axum::Json;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -127,9 +129,24 @@ impl Modify for BearerScheme {
     }
 }
 
+/// The document as served: generated and serialized on first use, then the same bytes for
+/// the life of the process (it only changes with the code; building it walks every
+/// handler's and type's schema, which was most of each request's cost).
+pub fn openapi_bytes() -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        serde_json::to_string(&ApiDoc::openapi())
+            .expect("the OpenAPI document serializes (it holds no maps with non-string keys)")
+    })
+}
+
 /// This OpenAPI document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        openapi_bytes(),
+    )
+        .into_response()
 }

@@ -10,6 +10,7 @@ use crate::merchant_key::MerchantKey;
 use crate::seed;
 use crate::storefront::{shop_app, MerchantAccess, ShopState};
 use axum::http::HeaderValue;
+use std::future::IntoFuture;
 use std::io::Write;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -33,13 +34,13 @@ pub enum ServeError {
 pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
     if config.secret == Secret::Demo {
         eprintln!(
-            "\n!!! WARNING: no --jwt-secret / CADENCE_JWT_SECRET given: using the PUBLIC demo secret.\n\
+            "\n!!! WARNING: --demo without --jwt-secret / CADENCE_JWT_SECRET: using the PUBLIC demo secret.\n\
              !!! Anyone can mint customer tokens for this server. Never use this in production.\n"
         );
     }
     if config.merchant_key == MerchantKeySetting::Demo {
         eprintln!(
-            "\n!!! WARNING: no --merchant-key / CADENCE_MERCHANT_KEY given: the demo storefront uses the PUBLIC demo merchant key.\n\
+            "\n!!! WARNING: --demo without --merchant-key / CADENCE_MERCHANT_KEY: using the PUBLIC demo merchant key.\n\
              !!! Anyone can read this server's merchant figures. Never use this in production.\n"
         );
     }
@@ -97,7 +98,10 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         }
     }
 
-    let keys = Arc::new(JwtKeys::new(config.secret.bytes()));
+    let keys = Arc::new(JwtKeys::with_rules(
+        config.secret.bytes(),
+        config.token_rules.clone(),
+    ));
     let state = AppState {
         db: db.clone(),
         clock,
@@ -106,6 +110,8 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         widget_dir: config.widget_dir.clone(),
         public_url: api_url.clone(),
         merchant_key: config.merchant_key.key().map(MerchantKey::new),
+        limits: Arc::new(config.limits.clone()),
+        throttle: Arc::new(crate::throttle::Throttle::new(&config.limits)),
     };
     let merchant = config.merchant_key.key().map(|key| MerchantAccess {
         key: key.to_owned(),
@@ -155,8 +161,9 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         let _ = rx.wait_for(|stop| *stop).await;
     };
 
-    let api =
-        axum::serve(api_listener, app(state)).with_graceful_shutdown(stopped(stop_rx.clone()));
+    crate::retention::spawn(state.clone());
+    let limits = state.limits.clone();
+    let api = crate::connections::serve(api_listener, app(state), limits, stop_rx.clone());
     match shop_listener {
         Some(listener) => {
             let shop = shop_app(ShopState {
@@ -167,7 +174,7 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
                 merchant,
             });
             let shop = axum::serve(listener, shop).with_graceful_shutdown(stopped(stop_rx));
-            tokio::try_join!(api, shop)?;
+            tokio::try_join!(api, shop.into_future())?;
         }
         None => api.await?,
     }

@@ -72,6 +72,8 @@ struct Model {
     skips: BTreeSet<Date>,
     paused_until: Option<Date>,
     reactivate_until: Option<Date>,
+    /// The day of the last ship now: at most one a day.
+    shipped_now_on: Option<Date>,
 }
 
 fn plus(d: Date, n: i64) -> Date {
@@ -193,7 +195,13 @@ impl Model {
                 }
                 self.anchor = d;
             }
-            "ship_now" => self.anchor = self.today,
+            "ship_now" => {
+                if self.shipped_now_on == Some(self.today) {
+                    return 409;
+                }
+                self.anchor = self.today;
+                self.shipped_now_on = Some(self.today);
+            }
             "set_interval" => {
                 let weeks = body["interval"]["count"].as_u64().unwrap() as u16;
                 if ![2, 4, 6, 8].contains(&weeks) {
@@ -324,6 +332,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         skips: BTreeSet::new(),
         paused_until: None,
         reactivate_until: None,
+        shipped_now_on: None,
     };
     for op in ops {
         if let Op::Wait(days) = op {

@@ -136,6 +136,8 @@ fn migration_0003_upgrades_an_existing_demo_database_only() {
 
     let (_dir, db) = before_0003(true);
     let conn = db.conn().unwrap();
+    // `serve` rebuilds the precomputed tables (0006: the community signal) after migrating.
+    cadence_server::recommend::cooccurrence::refresh(&conn).unwrap();
     let today = cadence_server::clock::Clock::System.today();
     let product = cadence_server::db::plan::product_for(&conn, "CAPS-INTENSO", None, today)
         .unwrap()

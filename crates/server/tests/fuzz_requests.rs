@@ -846,7 +846,12 @@ impl Fixture {
             uri.push_str(&query);
         }
         let uri: axum::http::Uri = uri.parse().ok()?;
-        let mut request = Request::builder().method(method.clone()).uri(uri);
+        // As from the shop's pages: events are only taken from an allowed origin (the
+        // refusal of other origins is tested in tests/events.rs).
+        let mut request = Request::builder()
+            .method(method.clone())
+            .uri(uri)
+            .header(header::ORIGIN, SHOP_ORIGIN);
         let header = |bytes: Vec<u8>| HeaderValue::from_bytes(&bytes).ok();
         if let Some(value) = self.token(&case.auth).and_then(header) {
             request = request.header(header::AUTHORIZATION, value);

@@ -61,8 +61,14 @@ async fn durables_carry_their_routines_with_guides_and_per_run_costs() {
 #[tokio::test]
 async fn the_community_choice_needs_five_subscribing_owners() {
     let app = TestApp::new();
-    let community =
-        || async { app.get("/api/v1/products/CAPS-LUNGO").await.json()["community"].clone() };
+    // The signal is precomputed by the background rebuild (as `serve` runs it at start and
+    // every 10 minutes): rebuild after each change to the data, then read the page.
+    let community = || async {
+        cadence_server::recommend::cooccurrence::refresh_db(&app.state.db)
+            .await
+            .unwrap();
+        app.get("/api/v1/products/CAPS-LUNGO").await.json()["community"].clone()
+    };
     assert_eq!(
         community().await,
         json!({ "interval": { "count": 6, "unit": "week" }, "share_percent": 50, "owners": 6 })
@@ -77,7 +83,7 @@ async fn the_community_choice_needs_five_subscribing_owners() {
     assert_eq!(community().await, Value::Null);
     // A subscriber who does not own the machine is no owner.
     sql(
-        "INSERT INTO customers VALUES ('cust_x', 'X', 'x@example.com');
+        "INSERT INTO customers (id, name, email) VALUES ('cust_x', 'X', 'x@example.com');
          INSERT INTO subscriptions (id, customer_id, sku, quantity, interval_count, interval_unit,
              status, anchor_date, next_delivery, discount_percent, created_at, updated_at)
          VALUES ('sub_x', 'cust_x', 'CAPS-LUNGO', 1, 8, 'week', 'active', '2026-03-01',

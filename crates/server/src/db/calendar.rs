@@ -13,10 +13,14 @@ pub fn save_feed(conn: &Connection, feed_id: &str, customer: &str) -> Result<(),
     Ok(())
 }
 
-/// The customer whose feed this is, if any.
-pub fn feed_customer(conn: &Connection, feed_id: &str) -> Result<Option<String>, ApiError> {
+/// The customer whose feed this is, if any, with the customer's feed generation.
+pub fn feed_customer(conn: &Connection, feed_id: &str) -> Result<Option<(String, i64)>, ApiError> {
     Ok(conn
-        .prepare_cached("SELECT customer_id FROM calendar_feeds WHERE feed_id = ?1")?
-        .query_row([feed_id], |row| row.get(0))
+        .prepare_cached(
+            "SELECT f.customer_id, c.feed_generation
+             FROM calendar_feeds f JOIN customers c ON c.id = f.customer_id
+             WHERE f.feed_id = ?1",
+        )?
+        .query_row([feed_id], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?)
 }

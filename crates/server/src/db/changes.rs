@@ -1,7 +1,7 @@
 //! The append-only audit trail of subscription changes (`subscription_changes`).
 
 use crate::error::ApiError;
-use cadence_contract::{ChangeRecord, SubscriptionSnapshot};
+use cadence_contract::{ChangeRecord, Date, SubscriptionSnapshot};
 use rusqlite::{params, Connection};
 
 /// One audit entry: who changed which subscription how, with snapshots before and after.
@@ -46,6 +46,25 @@ pub fn record_via(
         via
     ])?;
     Ok(())
+}
+
+/// Whether the subscription was shipped now (`ship_now`) on `day` (UTC): its audit row is
+/// the record of which of a subscription's orders were ship-now ones (scheduled deliveries
+/// are orders of the same subscription too). `at` is an RFC 3339 UTC timestamp, so the
+/// day's rows are those between the day and the next, as text.
+pub fn shipped_now_on(conn: &Connection, subscription: &str, day: Date) -> Result<bool, ApiError> {
+    let next = day
+        .add_days(1)
+        .ok_or_else(|| ApiError::Internal("a date beyond year 9999".into()))?;
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM subscription_changes
+                 WHERE subscription_id = ?1 AND action = 'ship_now' AND at >= ?2 AND at < ?3)",
+        )?
+        .query_row(
+            params![subscription, day.to_string(), next.to_string()],
+            |row| row.get(0),
+        )?)
 }
 
 /// Rows written before 0002 said `customer:<id>` and `seed`; the API speaks three actors.

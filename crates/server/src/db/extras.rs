@@ -5,13 +5,15 @@ use crate::error::ApiError;
 use cadence_contract::{Date, ExtraItem, Money, MAX_QUANTITY};
 use rusqlite::{params, Connection, OptionalExtension};
 
+/// `on`'s query, once per subscription on `/me`: the primary key (subscription_id, sku)
+/// finds the subscription's few extras (public so tests can check its plan).
+pub const ON_SQL: &str = "SELECT e.sku, p.name, e.quantity, e.unit_price_minor, e.currency
+     FROM subscription_extras e JOIN products p ON p.sku = e.sku
+     WHERE e.subscription_id = ?1 AND e.ships_on = ?2 ORDER BY e.sku";
+
 /// The extras riding with the delivery on `date`.
 pub fn on(conn: &Connection, subscription: &str, date: Date) -> Result<Vec<ExtraItem>, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.sku, p.name, e.quantity, e.unit_price_minor, e.currency
-         FROM subscription_extras e JOIN products p ON p.sku = e.sku
-         WHERE e.subscription_id = ?1 AND e.ships_on = ?2 ORDER BY e.sku",
-    )?;
+    let mut stmt = conn.prepare_cached(ON_SQL)?;
     let rows = stmt.query_map(params![subscription, date.to_string()], |row| {
         Ok(ExtraItem {
             sku: row.get(0)?,

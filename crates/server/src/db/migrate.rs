@@ -23,6 +23,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_metrics",
         include_str!("../../migrations/0005_metrics.sql"),
     ),
+    (
+        "0006_hot_paths",
+        include_str!("../../migrations/0006_hot_paths.sql"),
+    ),
+    (
+        "0007_hardening",
+        include_str!("../../migrations/0007_hardening.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet, each in its own transaction

@@ -33,6 +33,9 @@ pub struct Db {
     writer: Arc<Mutex<()>>,
 }
 
+/// How long a request waits for a pooled connection before it is answered 503.
+const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Set on every connection: the pool may open new ones at any time.
 /// `busy_timeout` comes first so the other pragmas wait rather than fail while another
 /// connection holds a lock; `synchronous=FULL` because a confirmed subscription change
@@ -52,7 +55,12 @@ impl Db {
         let manager = SqliteConnectionManager::file(path)
             .with_init(|conn: &mut Connection| conn.execute_batch(PRAGMAS));
         // SQLite has one writer at a time; a handful of readers is plenty on WAL.
-        let pool = r2d2::Pool::builder().max_size(8).build(manager)?;
+        // A request waits at most POOL_WAIT for a connection, then is answered 503 with
+        // Retry-After (r2d2's default wait is 30 s: a saturated server looked hung).
+        let pool = r2d2::Pool::builder()
+            .max_size(8)
+            .connection_timeout(POOL_WAIT)
+            .build(manager)?;
         let applied = {
             let mut conn = pool.get()?;
             migrate(&mut conn)?

@@ -1,13 +1,14 @@
 //! What a product's routine plan is built from: its usage question, maintenance routines,
 //! the community signal, and the signed-in customer's machine with its due dates.
 
-use super::products::{self, unit_from_sql};
+use super::products::{self, unit_from_sql, unit_to_sql};
 use crate::error::ApiError;
 use cadence_contract::{
     next_due, CommunityChoice, Date, Interval, Money, OwnedRoutine, Ownership, Product, Routine,
     UsageQuestion, COMMUNITY_MIN_OWNERS,
 };
 use rusqlite::{Connection, OptionalExtension};
+use std::collections::HashMap;
 
 /// The product with its plan data; `customer` (already authenticated) adds `ownership`.
 pub fn product_for(
@@ -83,64 +84,149 @@ pub fn routines(conn: &Connection, durable: &str) -> Result<Vec<(i64, Routine)>,
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Active subscriptions to `sku` of customers who own a machine it fits, by interval.
+/// Active subscriptions of customers who own a machine their product fits (the rows the
+/// community signal counts), for every product at once.
 const COMMUNITY_FROM: &str = "FROM subscriptions s
-     WHERE s.sku = ?1 AND s.status = 'active'
+     WHERE s.status = 'active'
        AND EXISTS (SELECT 1 FROM owned_products o
-                   JOIN compatibility c ON c.model_sku = o.sku AND c.fits_sku = ?1
+                   JOIN compatibility c ON c.model_sku = o.sku AND c.fits_sku = s.sku
                    WHERE o.customer_id = s.customer_id)";
+
+/// One product's community choice as the background rebuild stores it
+/// (`community_choices`, migration 0006): the interval most subscribing owners chose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommunityRow {
+    pub sku: String,
+    /// Distinct owners subscribing to the product (at least `COMMUNITY_MIN_OWNERS`).
+    pub owners: u32,
+    pub interval: Interval,
+    /// Distinct owners subscribing at `interval`.
+    pub chosen_by: u32,
+}
+
+/// Every product's community choice: for each product with at least
+/// `COMMUNITY_MIN_OWNERS` distinct subscribing owners, the interval most of them chose
+/// (ties: the shorter; equal lengths: the first by count, then unit). Read-only, two
+/// aggregates over all active subscriptions: the background rebuild runs it on a read
+/// snapshot so no request pays for it.
+pub fn compute_community(conn: &Connection) -> Result<Vec<CommunityRow>, ApiError> {
+    let mut owners: HashMap<String, u32> = HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT s.sku, count(DISTINCT s.customer_id) {COMMUNITY_FROM} GROUP BY s.sku"
+        ))?;
+        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))?;
+        for row in rows {
+            let (sku, n) = row?;
+            owners.insert(sku, n);
+        }
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.sku, s.interval_count, s.interval_unit, count(DISTINCT s.customer_id)
+         {COMMUNITY_FROM}
+         GROUP BY s.sku, s.interval_count, s.interval_unit
+         ORDER BY s.sku, s.interval_count, s.interval_unit"
+    ))?;
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, u16>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, u32>(3)?,
+        ))
+    })?;
+    let mut choices: Vec<CommunityRow> = Vec::new();
+    for row in rows {
+        let (sku, count, unit, chosen_by) = row?;
+        let Some(&owners) = owners.get(&sku).filter(|n| **n >= COMMUNITY_MIN_OWNERS) else {
+            continue;
+        };
+        let interval = Interval {
+            count,
+            unit: unit_from_sql(&unit)?,
+        };
+        // Rows come grouped by product: the last choice is this product's best so far.
+        match choices.last_mut() {
+            Some(best) if best.sku == sku => {
+                let better = chosen_by > best.chosen_by
+                    || (chosen_by == best.chosen_by
+                        && interval.approx_days() < best.interval.approx_days());
+                if better {
+                    best.interval = interval;
+                    best.chosen_by = chosen_by;
+                }
+            }
+            _ => choices.push(CommunityRow {
+                sku,
+                owners,
+                interval,
+                chosen_by,
+            }),
+        }
+    }
+    Ok(choices)
+}
+
+/// Replaces `community_choices` with `rows`; callers run it inside a transaction so
+/// readers see the old or the new choices, never half.
+pub fn replace_community(conn: &Connection, rows: &[CommunityRow]) -> Result<usize, ApiError> {
+    conn.execute("DELETE FROM community_choices", [])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO community_choices (sku, owners, interval_count, interval_unit, chosen_by)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for row in rows {
+        insert.execute(rusqlite::params![
+            row.sku,
+            row.owners,
+            row.interval.count,
+            unit_to_sql(row.interval.unit),
+            row.chosen_by
+        ])?;
+    }
+    Ok(rows.len())
+}
+
+/// `community`'s query: one primary-key read (public so tests can check its plan).
+pub const COMMUNITY_SQL: &str = "SELECT owners, interval_count, interval_unit, chosen_by
+     FROM community_choices WHERE sku = ?1";
 
 /// The interval most subscribing owners chose (ties: the shorter), when at least
 /// `COMMUNITY_MIN_OWNERS` distinct owners subscribe and it is still one the shopper can
-/// choose; otherwise `None`, so no individual's choice can be inferred.
+/// choose; otherwise `None`, so no individual's choice can be inferred. One primary-key
+/// read of the precomputed `community_choices` (as of the last background rebuild);
+/// `allowed` is the catalog's offer now, so an interval withdrawn since is never shown.
 pub fn community(
     conn: &Connection,
     sku: &str,
     allowed: &[Interval],
 ) -> Result<Option<CommunityChoice>, ApiError> {
-    let owners: u32 = conn
-        .prepare_cached(&format!(
-            "SELECT count(DISTINCT s.customer_id) {COMMUNITY_FROM}"
-        ))?
-        .query_row([sku], |row| row.get(0))?;
-    if owners < COMMUNITY_MIN_OWNERS {
+    let found = conn
+        .prepare_cached(COMMUNITY_SQL)?
+        .query_row([sku], |row| {
+            Ok((
+                row.get::<_, u32>(0)?,
+                row.get::<_, u16>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, u32>(3)?,
+            ))
+        })
+        .optional()?;
+    let Some((owners, count, unit, chosen_by)) = found else {
+        return Ok(None);
+    };
+    let interval = Interval {
+        count,
+        unit: unit_from_sql(&unit)?,
+    };
+    if owners < COMMUNITY_MIN_OWNERS || !allowed.contains(&interval) {
         return Ok(None);
     }
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT s.interval_count, s.interval_unit, count(DISTINCT s.customer_id)
-         {COMMUNITY_FROM} GROUP BY s.interval_count, s.interval_unit"
-    ))?;
-    let rows = stmt.query_map([sku], |row| {
-        Ok((
-            row.get::<_, u16>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, u32>(2)?,
-        ))
-    })?;
-    let mut best: Option<(Interval, u32)> = None;
-    for row in rows {
-        let (count, unit, chosen_by) = row?;
-        let interval = Interval {
-            count,
-            unit: unit_from_sql(&unit)?,
-        };
-        let better = match best {
-            None => true,
-            Some((b, n)) => {
-                chosen_by > n || (chosen_by == n && interval.approx_days() < b.approx_days())
-            }
-        };
-        if better {
-            best = Some((interval, chosen_by));
-        }
-    }
-    Ok(best
-        .filter(|(interval, _)| allowed.contains(interval))
-        .map(|(interval, chosen_by)| CommunityChoice {
-            interval,
-            share_percent: ((chosen_by * 200 + owners) / (owners * 2)).min(100) as u8,
-            owners,
-        }))
+    Ok(Some(CommunityChoice {
+        interval,
+        share_percent: ((chosen_by * 200 + owners) / (owners * 2)).min(100) as u8,
+        owners,
+    }))
 }
 
 /// The customer's durable that is `sku` or that `sku` fits (the product itself first,

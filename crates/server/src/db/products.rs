@@ -72,10 +72,12 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
     })
 }
 
+/// `intervals`' query (public so tests can check its plan: one indexed search).
+pub const INTERVALS_SQL: &str = "SELECT count, unit FROM product_intervals WHERE sku = ?1";
+
 /// The intervals a product may be subscribed at, shortest first.
 pub fn intervals(conn: &Connection, sku: &str) -> Result<Vec<Interval>, ApiError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT count, unit FROM product_intervals WHERE sku = ?1")?;
+    let mut stmt = conn.prepare_cached(INTERVALS_SQL)?;
     let rows = stmt.query_map([sku], |row| {
         Ok((row.get::<_, u16>(0)?, row.get::<_, String>(1)?))
     })?;
@@ -144,6 +146,18 @@ pub fn list(conn: &Connection) -> Result<Vec<Product>, ApiError> {
     raws.into_iter().map(|raw| complete(conn, raw)).collect()
 }
 
+/// `swap_options`' query: `products_by_swap_group` (migration 0006) finds the group's
+/// products already by name, so it costs the group's size, not the catalog's (public so
+/// tests can check its plan).
+pub const SWAP_OPTIONS_SQL: &str = "SELECT p.sku, p.name, p.price_minor, p.currency,
+        p.discount_percent
+     FROM products p JOIN products mine ON mine.sku = ?1
+     WHERE p.swap_group = mine.swap_group AND p.sku <> mine.sku
+       AND p.subscribable = 1 AND p.in_stock = 1
+       AND EXISTS (SELECT 1 FROM product_intervals i
+                   WHERE i.sku = p.sku AND i.count = ?2 AND i.unit = ?3)
+     ORDER BY p.name";
+
 /// What a subscription to `sku` at `interval` may be swapped to: the other subscribable,
 /// in-stock products of its swap group that offer the same interval (so a swap never
 /// leaves a subscription on an interval its product does not allow). By name.
@@ -152,15 +166,7 @@ pub fn swap_options(
     sku: &str,
     interval: Interval,
 ) -> Result<Vec<SwapOption>, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT p.sku, p.name, p.price_minor, p.currency, p.discount_percent
-         FROM products p JOIN products mine ON mine.sku = ?1
-         WHERE p.swap_group = mine.swap_group AND p.sku <> mine.sku
-           AND p.subscribable = 1 AND p.in_stock = 1
-           AND EXISTS (SELECT 1 FROM product_intervals i
-                       WHERE i.sku = p.sku AND i.count = ?2 AND i.unit = ?3)
-         ORDER BY p.name",
-    )?;
+    let mut stmt = conn.prepare_cached(SWAP_OPTIONS_SQL)?;
     let rows = stmt.query_map(
         rusqlite::params![sku, interval.count, unit_to_sql(interval.unit)],
         |row| {

@@ -6,8 +6,10 @@ use crate::error::ApiError;
 use cadence_contract::schedule::{MAX_PAUSE_DAYS, UPCOMING_COUNT};
 use cadence_contract::{
     Date, Interval, Money, Rules, Schedule, Subscription, SubscriptionSnapshot, SubscriptionStatus,
+    SwapOption,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row as SqlRow};
+use std::collections::HashMap;
 
 const SELECT: &str = "SELECT s.id, s.sku, p.name, s.quantity, s.interval_count, s.interval_unit,
         s.status, s.anchor_date, s.skipped_dates, s.paused_until, s.cancelled_on,
@@ -119,18 +121,53 @@ pub fn load(conn: &Connection, customer: &str, id: &str) -> Result<Option<Row>, 
     found.map(convert).transpose()
 }
 
-/// What the merchant allows this subscription to change to.
-pub fn rules(conn: &Connection, row: &Row) -> Result<Rules, ApiError> {
-    let s = &row.schedule;
-    let swaps = products::swap_options(conn, &s.sku, s.interval)?;
-    Ok(Rules::new(
-        products::intervals(conn, &s.sku)?,
-        swaps.into_iter().map(|o| o.sku).collect(),
-    ))
+/// What the merchant allows this subscription to change to: the intervals and swap
+/// options its view shows (read with it, so a change does not query them twice).
+pub fn rules(view: &Subscription) -> Rules {
+    Rules::new(
+        view.allowed_intervals.clone(),
+        view.swap_options.iter().map(|o| o.sku.clone()).collect(),
+    )
+}
+
+/// The catalog's choices for a subscription to one product at one interval (allowed
+/// intervals, swap options), read once per request: a customer's subscriptions often share
+/// a product and interval, and `/me` then asks the catalog once for all of them.
+#[derive(Default)]
+struct Choices(HashMap<(String, Interval), (Vec<Interval>, Vec<SwapOption>)>);
+
+impl Choices {
+    fn of(
+        &mut self,
+        conn: &Connection,
+        sku: &str,
+        interval: Interval,
+    ) -> Result<(Vec<Interval>, Vec<SwapOption>), ApiError> {
+        let key = (sku.to_owned(), interval);
+        if let Some(found) = self.0.get(&key) {
+            return Ok(found.clone());
+        }
+        let found = (
+            products::intervals(conn, sku)?,
+            products::swap_options(conn, sku, interval)?,
+        );
+        self.0.insert(key, found.clone());
+        Ok(found)
+    }
 }
 
 /// The subscription as the API shows it on `today`.
 pub fn view(conn: &Connection, row: &Row, today: Date) -> Result<Subscription, ApiError> {
+    view_with(conn, row, today, &mut Choices::default())
+}
+
+/// `view`, reading the catalog's choices through `choices` (shared across one request).
+fn view_with(
+    conn: &Connection,
+    row: &Row,
+    today: Date,
+    choices: &mut Choices,
+) -> Result<Subscription, ApiError> {
     let s = row.schedule.settled(today);
     let cancelled = s.status == SubscriptionStatus::Cancelled;
     let next_delivery = s.next_delivery(today);
@@ -141,6 +178,7 @@ pub fn view(conn: &Connection, row: &Row, today: Date) -> Result<Subscription, A
             slot.extras = super::extras::on(conn, &row.id, next)?;
         }
     }
+    let (allowed_intervals, swap_options) = choices.of(conn, &s.sku, s.interval)?;
     Ok(Subscription {
         id: row.id.clone(),
         product_name: row.product_name.clone(),
@@ -154,8 +192,8 @@ pub fn view(conn: &Connection, row: &Row, today: Date) -> Result<Subscription, A
             .times(s.quantity),
         version: row.version,
         upcoming,
-        allowed_intervals: products::intervals(conn, &s.sku)?,
-        swap_options: products::swap_options(conn, &s.sku, s.interval)?,
+        allowed_intervals,
+        swap_options,
         paused_until: s.paused_until,
         cancelled_on: s.cancelled_on,
         reactivate_until: s.reactivate_until,
@@ -190,9 +228,20 @@ pub fn list_for(
     let raws = stmt
         .query_map([customer], raw)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut choices = Choices::default();
     raws.into_iter()
-        .map(|raw| view(conn, &convert(raw)?, today))
+        .map(|raw| view_with(conn, &convert(raw)?, today, &mut choices))
         .collect()
+}
+
+/// How many subscriptions the customer holds that are not cancelled (what
+/// `Limits::max_subscriptions_per_customer` bounds).
+pub fn count_held(conn: &Connection, customer: &str) -> Result<u32, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM subscriptions WHERE customer_id = ?1 AND status <> 'cancelled'",
+        )?
+        .query_row([customer], |row| row.get(0))?)
 }
 
 /// One of the customer's subscriptions as the API shows it; another customer's reads as

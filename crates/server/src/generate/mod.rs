@@ -742,6 +742,12 @@ fn events(
         "INSERT INTO ui_events (at, customer_id, kind, sku, reason, action, context)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
+    let mut count = tx.prepare_cached(
+        "INSERT INTO ui_event_daily (day, reason, impressions, clicks, actions)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (day, reason) DO UPDATE SET impressions = impressions + excluded.impressions,
+           clicks = clicks + excluded.clicks, actions = actions + excluded.actions",
+    )?;
     let mut rows = 0u64;
     for _ in 0..impressions {
         let (reason, _, click, act, action, context) =
@@ -764,7 +770,8 @@ fn events(
             context
         ])?;
         rows += 1;
-        if rng.chance(click) {
+        let clicked = rng.chance(click);
+        if clicked {
             insert.execute(params![
                 at,
                 customer,
@@ -776,12 +783,22 @@ fn events(
             ])?;
             rows += 1;
         }
-        if rng.chance(act) {
+        let acted = rng.chance(act);
+        if acted {
             insert.execute(params![
                 at, customer, "action", sku, reason, action, context
             ])?;
             rows += 1;
         }
+        // The merchant figures read daily counts (`ui_event_daily`), kept as events arrive.
+        let day = &at[..10];
+        count.execute(params![
+            day,
+            reason,
+            1,
+            i64::from(clicked),
+            i64::from(acted)
+        ])?;
     }
     Ok(rows)
 }

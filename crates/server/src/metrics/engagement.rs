@@ -9,8 +9,10 @@ pub const DEFINITION: &str = "From the events the widget reports, in the months 
 An impression is a recommendation shown on screen, a click is the shopper opening it, an \
 action is the shopper adding it to the cart, to their next delivery or subscribing to it. \
 Click-through = clicks / impressions; conversion = actions / impressions, per reason the \
-recommendation gave. Events are counted, not shoppers: one shopper seeing a recommendation \
-twice is two impressions.";
+recommendation gave. Each shopper (a signed-in customer, else a browser's network address) \
+counts at most once per recommendation, kind and day, so no single visitor can move the \
+figures; a click or action counts only after an impression of the same recommendation \
+from the same shopper that day or the day before (the others are reported as unmatched).";
 
 /// The reasons shown, in the order the figures list them.
 pub const REASONS: [ReasonCode; 4] = [
@@ -27,13 +29,15 @@ pub struct ReasonCounts {
     pub impressions: u64,
     pub clicks: u64,
     pub actions: u64,
+    pub unmatched: u64,
 }
 
 pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<ReasonCounts>, ApiError> {
+    // The daily counts (`routes::events` keeps them), not the raw events: the cost grows
+    // with days and reasons, not with how many events were ever sent.
     let mut stmt = conn.prepare_cached(
-        "SELECT reason, coalesce(sum(kind = 'impression'), 0), coalesce(sum(kind = 'click'), 0),
-                coalesce(sum(kind = 'action'), 0)
-         FROM ui_events WHERE at >= ?1 AND substr(at, 1, 10) <= ?2
+        "SELECT nullif(reason, ''), sum(impressions), sum(clicks), sum(actions), sum(unmatched)
+         FROM ui_event_daily WHERE day >= ?1 AND day <= ?2
          GROUP BY reason",
     )?;
     let rows = stmt.query_map(params![since.to_string(), today.to_string()], |row| {
@@ -43,6 +47,7 @@ pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<ReasonCou
             impressions: count(1)?,
             clicks: count(2)?,
             actions: count(3)?,
+            unmatched: count(4)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -70,6 +75,7 @@ pub fn compute(rows: &[ReasonCounts]) -> RecommendationMetrics {
         definition: DEFINITION.to_owned(),
         reasons,
         all: Engagement::new(None, i, c, a),
+        unmatched: rows.iter().map(|r| r.unmatched).sum(),
     }
 }
 
@@ -85,12 +91,14 @@ mod tests {
                 impressions: 10,
                 clicks: 4,
                 actions: 1,
+                unmatched: 2,
             },
             ReasonCounts {
                 reason: None,
                 impressions: 10,
                 clicks: 0,
                 actions: 0,
+                unmatched: 0,
             },
         ];
         let out = compute(&rows);
@@ -102,5 +110,6 @@ mod tests {
         assert_eq!(out.reasons[3].click_through, None);
         assert_eq!((out.all.impressions, out.all.clicks), (20, 4));
         assert_eq!(out.all.click_through, Some(0.2));
+        assert_eq!(out.unmatched, 2);
     }
 }

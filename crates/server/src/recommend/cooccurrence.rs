@@ -1,7 +1,9 @@
 //! Item-to-item co-occurrence from real orders, rebuilt in the background (at start, after
-//! seeding and every [`REFRESH_EVERY`]) so no request ever pays for counting pairs.
+//! seeding and every [`REFRESH_EVERY`]) so no request ever pays for counting pairs. The
+//! same rebuild refreshes the community signal (`db::plan::compute_community`, migration
+//! 0006), the other per-request aggregate moved off the request path.
 
-use crate::db::Db;
+use crate::db::{plan, Db};
 use crate::error::ApiError;
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
@@ -87,29 +89,45 @@ pub fn replace(conn: &Connection, pairs: &[Pair]) -> Result<usize, ApiError> {
     Ok(pairs.len())
 }
 
-/// Computes and replaces in one go, inside the caller's transaction (seeding).
+/// Computes and replaces both background tables (co-occurrence pairs and community
+/// choices) in one go, inside the caller's transaction (seeding); returns the pairs.
 pub fn refresh(conn: &Connection) -> Result<usize, ApiError> {
-    replace(conn, &compute(conn)?)
+    let pairs = replace(conn, &compute(conn)?)?;
+    plan::replace_community(conn, &plan::compute_community(conn)?)?;
+    Ok(pairs)
 }
 
-/// Rebuilds the table as the server does, at start and every [`REFRESH_EVERY`]: the pairs
-/// are counted on a read snapshot (WAL: writers are not blocked meanwhile), and only the
-/// replacement takes the write lock, so self-service changes never wait for the count.
-/// Orders placed in between are counted at the next rebuild.
+/// Rebuilds the background tables as the server does, at start and every
+/// [`REFRESH_EVERY`]: the pairs and the community choices are computed on one read
+/// snapshot (WAL: writers are not blocked meanwhile), and only the replacement takes the
+/// write lock, so self-service changes never wait for the count. Orders and subscriptions
+/// written in between count at the next rebuild. Returns the pairs.
 pub async fn refresh_db(db: &Db) -> Result<usize, ApiError> {
-    let pairs = db.read(compute).await?;
-    db.write(move |tx| replace(tx, &pairs)).await
+    let (pairs, community) = db
+        .read(|conn| {
+            // One read transaction: both tables describe the same moment.
+            let snapshot = conn.unchecked_transaction()?;
+            let computed = (compute(&snapshot)?, plan::compute_community(&snapshot)?);
+            snapshot.finish()?;
+            Ok(computed)
+        })
+        .await?;
+    db.write(move |tx| {
+        plan::replace_community(tx, &community)?;
+        replace(tx, &pairs)
+    })
+    .await
 }
 
-/// Rebuilds now and then every `REFRESH_EVERY` for the life of the process.
+/// Rebuilds both tables now and then every `REFRESH_EVERY` for the life of the process.
 pub fn spawn_refresh(db: Db) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(REFRESH_EVERY);
         loop {
             tick.tick().await;
             match refresh_db(&db).await {
-                Ok(pairs) => tracing::debug!(pairs, "co-occurrence refreshed"),
-                Err(e) => tracing::warn!(error = %e, "co-occurrence refresh failed"),
+                Ok(pairs) => tracing::debug!(pairs, "co-occurrence and community refreshed"),
+                Err(e) => tracing::warn!(error = %e, "background tables refresh failed"),
             }
         }
     });

@@ -225,7 +225,11 @@ pub async fn me_calendar(
     State(state): State<AppState>,
     customer: AuthedCustomer,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = feed::feed_id(state.keys.feed_key(), &customer.id);
+    let id = feed::feed_id(
+        state.keys.feed_key(),
+        &customer.id,
+        customer.feed_generation,
+    );
     let stored = id.clone();
     state
         .db
@@ -266,11 +270,12 @@ pub async fn calendar_feed(
     let list = state
         .db
         .read(move |conn| {
-            let Some(customer) = db::calendar::feed_customer(conn, &id)? else {
+            let Some((customer, generation)) = db::calendar::feed_customer(conn, &id)? else {
                 return Ok(None);
             };
-            // Made under the current secret? After a rotation old feeds stop working.
-            if !feed::verify(&key, &customer, &id) {
+            // Made under the current secret and generation? After a rotation of the
+            // secret, or the customer's revocation, old feeds stop working.
+            if !feed::verify(&key, &customer, generation, &id) {
                 return Ok(None);
             }
             events::feed_events(conn, &customer, today, &domain).map(Some)

@@ -135,7 +135,8 @@ fn matches(tags: &[String], current: &str) -> bool {
 ///
 /// Requires `If-Match` (the ETag the subscriber saw) and an `Idempotency-Key`. The key
 /// check, the version check, the change, its order (for `ship_now`), its audit row and the
-/// stored response commit in one transaction. A retry with the same key and body replays
+/// stored response commit in one transaction. `ship_now` works once a day per
+/// subscription (the server's date); a second one the same day is a 409. A retry with the same key and body replays
 /// the first answer even when the If-Match is stale by then.
 ///
 /// A pause or skip chosen on the cancel confirmation's offer may say so with
@@ -157,7 +158,7 @@ fn matches(tags: &[String], current: &str) -> bool {
         (status = 400, description = "Malformed JSON, missing/invalid Idempotency-Key, an unreadable If-Match or a path that is not valid UTF-8", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription for this customer", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The change does not apply in the subscription's current state (e.g. cancelled)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The change does not apply in the subscription's current state (e.g. cancelled), `ship_now` was already used today on this subscription, or a reactivation would exceed the subscriptions one customer may hold", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match is stale; `current` holds the subscription as it is now", body = Problem, content_type = "application/problem+json",
             headers(("ETag" = String, description = "The current version's validator"))),
         (status = 413, description = "The body is over 16 KiB", body = Problem, content_type = "application/problem+json"),
@@ -185,6 +186,7 @@ pub async fn post_change(
         Some(via) => idempotency::request_hash("POST", &path, &(&change, via))?,
     };
     let clock = state.clock;
+    let limits = state.limits.clone();
     let outcome = state
         .db
         .write(move |tx| {
@@ -199,8 +201,18 @@ pub async fn post_change(
             if !matches(&tags, &before.etag()) {
                 return Err(ApiError::PreconditionFailed(Box::new(before)));
             }
-            let rules = subscriptions::rules(tx, &row)?;
+            let rules = subscriptions::rules(&before);
             let next = row.schedule.apply(&change, &rules, today)?;
+            // Reactivating brings a subscription back under the per-customer cap.
+            if change == SubscriptionChange::Reactivate {
+                let cap = limits.max_subscriptions_per_customer;
+                if subscriptions::count_held(tx, &customer.id)? >= cap {
+                    return Err(ApiError::Conflict(format!(
+                        "You already have {cap} subscriptions, the most one customer may hold; \
+                         cancel one before reactivating this one."
+                    )));
+                }
+            }
             if let SubscriptionChange::AddOnce { sku, quantity } = &change {
                 let price = add_once_price(tx, &next.sku, sku)?;
                 let date = before.next_delivery.ok_or_else(|| {
@@ -217,6 +229,16 @@ pub async fn post_change(
                 _ => row.discount_percent,
             };
             if let SubscriptionChange::ShipNow = change {
+                // One extra delivery a day: a repeated press (or a script) must not order
+                // again and again. Checked under the write lock, so two presses at once
+                // cannot both pass.
+                if changes::shipped_now_on(tx, &row.id, today)? {
+                    return Err(ApiError::Conflict(
+                        "Ship now was already used on this subscription today; it can be \
+                         used again tomorrow."
+                            .into(),
+                    ));
+                }
                 let unit_price = row.unit_price.discounted(row.discount_percent);
                 let order = orders::insert_delivery(
                     tx,

@@ -43,6 +43,10 @@ pub fn api_routes() -> Router<AppState> {
         )
         .route("/events", axum::routing::post(events::post_events))
         .route("/merchant/metrics", get(merchant::get_metrics))
+        .route(
+            "/merchant/customers/{id}/revoke",
+            axum::routing::post(merchant::revoke_customer),
+        )
         .route("/openapi.json", get(crate::openapi::openapi_json))
         // Applies to the routes above, so it must come after them.
         .method_not_allowed_fallback(fallback::method_not_allowed)

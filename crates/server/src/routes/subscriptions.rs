@@ -135,7 +135,9 @@ impl Outcome {
 /// Subscribe to a product.
 ///
 /// Idempotent: retrying with the same `Idempotency-Key` and body replays the first
-/// response; reusing a key for a different body is refused with 422.
+/// response; reusing a key for a different body is refused with 422. A customer holds at
+/// most `Limits::max_subscriptions_per_customer` subscriptions that are not cancelled; one
+/// more is a 409 (a replay of one already created still replays).
 #[utoipa::path(post, path = "/api/v1/me/subscriptions", tag = "subscriptions",
     security(("customer_token" = [])),
     params(("Idempotency-Key" = String, Header, format = "uuid",
@@ -147,6 +149,7 @@ impl Outcome {
                     ("Location" = String, description = "URL of the new subscription"))),
         (status = 400, description = "Malformed JSON or missing/invalid Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The customer already holds the most subscriptions (not cancelled) one customer may (a server setting, 100 by default); nothing is written", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (see `errors[].pointer`) or a reused Idempotency-Key", body = Problem, content_type = "application/problem+json"),
@@ -159,6 +162,7 @@ pub async fn create_subscription(
 ) -> Result<Response, ApiError> {
     let hash = request_hash(&body)?;
     let clock = state.clock;
+    let limits = state.limits.clone();
     // Key check, insert, audit and stored response commit together or not at all.
     let outcome = state
         .db
@@ -167,6 +171,14 @@ pub async fn create_subscription(
                 return Ok(Outcome::Replayed(stored));
             }
             let product = validate(tx, &body)?;
+            // Counted under the write lock, so two subscribes at once cannot both pass.
+            let cap = limits.max_subscriptions_per_customer;
+            if subscriptions::count_held(tx, &customer.id)? >= cap {
+                return Err(ApiError::Conflict(format!(
+                    "You already have {cap} subscriptions, the most one customer may hold; \
+                     cancel one before subscribing to another."
+                )));
+            }
             let discount_percent = product
                 .subscription
                 .as_ref()

@@ -1,6 +1,7 @@
 //! The demo storefront: a separate router on a separate listener (a different origin),
 //! standing in for a merchant's shop that embeds the widget exactly as documented.
 
+pub mod cache;
 mod charts;
 mod merchant;
 mod pages;
@@ -9,14 +10,16 @@ use crate::auth::JwtKeys;
 use crate::clock::Clock;
 use crate::db::{self, Db};
 use crate::error::ApiError;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use cache::{TtlCache, MERCHANT_PAGE_TTL};
 use cadence_contract::{MerchantMetrics, API_PREFIX};
 use std::sync::Arc;
+use std::time::Instant;
 use tower::ServiceExt;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -64,14 +67,27 @@ pub fn content_security_policy(api_url: &str) -> String {
     )
 }
 
+/// The rendered `/merchant` page, shared by the requests of one window.
+pub type MerchantPageCache = TtlCache<Bytes>;
+
 pub fn shop_app(state: ShopState) -> Router {
+    shop_app_with(state, Arc::new(MerchantPageCache::new(MERCHANT_PAGE_TTL)))
+}
+
+/// `shop_app` with the `/merchant` page's cache supplied (tests choose its window and
+/// read how often it computed).
+pub fn shop_app_with(state: ShopState, merchant_cache: Arc<MerchantPageCache>) -> Router {
     let csp = HeaderValue::from_str(&content_security_policy(&state.api_url))
         .expect("the API URL was validated as header-safe");
+    let merchant = move |State(state): State<ShopState>| {
+        let cache = merchant_cache.clone();
+        async move { merchant_page(state, &cache).await }
+    };
     Router::new()
         .route("/", get(catalog))
         .route("/products/{sku}", get(product))
         .route("/account", get(account))
-        .route("/merchant", get(merchant_page))
+        .route("/merchant", get(merchant))
         .route("/guides/{guide}", get(guide))
         .route(
             "/shop.css",
@@ -233,9 +249,11 @@ async fn account(State(state): State<ShopState>, Query(query): Query<AccountQuer
     ([(header::CACHE_CONTROL, "private, no-store")], Html(page)).into_response()
 }
 
-/// The merchant's figures as charts. The page is open in the demo (it has no logins);
-/// a real shop shows it in its back office only.
-async fn merchant_page(State(state): State<ShopState>) -> Response {
+/// The merchant's figures as charts. The page is open in the demo (it has no logins), so
+/// anyone may load it as often as they like: the rendered page is kept for
+/// `MERCHANT_PAGE_TTL` and page loads arriving meanwhile share one computation of the
+/// figures. A real shop shows it in its back office only.
+async fn merchant_page(state: ShopState, cache: &MerchantPageCache) -> Response {
     let Some(access) = state.merchant else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -243,10 +261,16 @@ async fn merchant_page(State(state): State<ShopState>) -> Response {
         )
             .into_response();
     };
-    match read_metrics(&access).await {
-        Ok(metrics) => (
+    let page = cache
+        .get_or_compute(Instant::now(), || async {
+            let metrics = read_metrics(&access).await?;
+            Ok::<_, ApiError>(Bytes::from(merchant::page(&metrics)))
+        })
+        .await;
+    match page {
+        Ok(page) => (
             [(header::CACHE_CONTROL, "private, no-store")],
-            Html(merchant::page(&metrics)),
+            Html(Bytes::clone(&page)),
         )
             .into_response(),
         Err(e) => internal(e),

@@ -7,8 +7,10 @@ use axum::Router;
 use cadence_server::auth::JwtKeys;
 use cadence_server::clock::Clock;
 use cadence_server::db::Db;
+use cadence_server::limits::Limits;
 use cadence_server::merchant_key::MerchantKey;
 use cadence_server::storefront::{shop_app, MerchantAccess, ShopState};
+use cadence_server::throttle::Throttle;
 use cadence_server::{app, seed, AppState};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -89,6 +91,8 @@ impl TestApp {
             widget_dir,
             public_url: API_URL.to_owned(),
             merchant_key: Some(MerchantKey::new(MERCHANT_KEY)),
+            limits: Arc::default(),
+            throttle: Arc::new(Throttle::new(&Limits::default())),
         };
         TestApp { dir, state }
     }
