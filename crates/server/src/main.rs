@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the API (with the widget's files) and, with --shop-addr, the demo storefront.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print a customer token (HS256 JWT) signed with the shared secret.
     MintToken(MintArgs),
     /// Fill a database with a generated catalog, customers, orders, subscriptions and
@@ -115,7 +115,7 @@ fn main() -> ExitCode {
 
     match Cli::parse().command {
         Command::Serve(args) => {
-            let config = match Config::from_args(args) {
+            let config = match Config::from_args(*args) {
                 Ok(config) => config,
                 Err(e) => return fail(&e),
             };

@@ -31,6 +31,7 @@ use utoipa::{Modify, OpenApi};
         recommendations::get_recommendations,
         events::post_events,
         merchant::get_metrics,
+        merchant::revoke_customer,
         openapi_json,
     ),
     components(schemas(
@@ -82,8 +83,9 @@ use utoipa::{Modify, OpenApi};
         cadence_contract::SubscriptionCounts,
         cadence_contract::RecommendationMetrics,
         cadence_contract::Engagement,
+        cadence_contract::Revocation,
     )),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &LimitAnswers),
     tags(
         (name = "catalog", description = "Products and their subscription offers"),
         (name = "account", description = "The signed-in customer"),
@@ -94,6 +96,53 @@ use utoipa::{Modify, OpenApi};
     )
 )]
 pub struct ApiDoc;
+
+/// The answers any operation may give because of the server's limits (`Limits`): 429
+/// when a client goes over a rate (not `/health`, which is exempt), 503 when the
+/// database cannot be had in time, 408 when a request takes too long. Added to every
+/// operation here rather than written on each, so a new route cannot forget them.
+struct LimitAnswers;
+
+impl Modify for LimitAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [&mut item.get, &mut item.post];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                };
+                // `/health` is exempt from the rate limit and touches no database.
+                if path == "/api/v1/health" {
+                    continue;
+                }
+                add("429", "Too many requests from this client, customer or origin; retry after Retry-After seconds");
+                add(
+                    "408",
+                    "The request took longer than the server's request timeout",
+                );
+                add(
+                    "503",
+                    "The database is saturated or unreachable; retry after Retry-After seconds",
+                );
+            }
+        }
+    }
+}
 
 /// The `customer_token` scheme (an HS256 JWT minted by the merchant's backend) and the
 /// `merchant_key` scheme (the server's `--merchant-key`, for the merchant's back office).

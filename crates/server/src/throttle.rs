@@ -283,6 +283,6 @@ mod tests {
         let third = throttle.customer_slot("cust_ada");
         assert!(matches!(third.await, Err(ApiError::TooManyRequests { .. })));
         drop(b);
-        throttle.customer_slot("cust_ada").await.unwrap();
+        let _freed = throttle.customer_slot("cust_ada").await.unwrap();
     }
 }

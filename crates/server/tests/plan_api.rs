@@ -139,7 +139,9 @@ async fn a_token_adds_the_owned_machine_with_real_due_dates() {
         .db
         .conn()
         .unwrap()
-        .execute_batch("INSERT INTO customers VALUES ('cust_new', 'New', 'new@example.com')")
+        .execute_batch(
+            "INSERT INTO customers (id, name, email) VALUES ('cust_new', 'New', 'new@example.com')",
+        )
         .unwrap();
     let new = app
         .get_as("/api/v1/products/CAPS-INTENSO", &app.token("cust_new"))
