@@ -13,7 +13,9 @@ use std::time::Duration;
 async fn records_past_their_window_go_and_the_figures_and_audit_trail_stay() {
     let app = TestApp::new();
     // Something in the audit trail, and a stored idempotent answer.
-    let reply = app.change(ADA_SUB, r#"{"action":"set_quantity","quantity":3}"#).await;
+    let reply = app
+        .change(ADA_SUB, r#"{"action":"set_quantity","quantity":3}"#)
+        .await;
     assert_eq!(reply.status.as_u16(), 200, "{}", reply.text());
     let conn = app.state.db.conn().unwrap();
     conn.execute_batch(
@@ -47,7 +49,11 @@ async fn records_past_their_window_go_and_the_figures_and_audit_trail_stay() {
             ui_event_firsts: 1,
         }
     );
-    assert_eq!(app.count("idempotency_keys"), 1, "today's change's key stays");
+    assert_eq!(
+        app.count("idempotency_keys"),
+        1,
+        "today's change's key stays"
+    );
     assert_eq!(app.count("ui_events"), 1);
     assert_eq!(app.count("ui_event_daily"), 1, "the daily counts stay");
     assert_eq!(app.count("subscription_changes"), audit_before);
