@@ -1,10 +1,8 @@
 //! `POST /me/subscriptions/{id}/changes`: every action's happy path, and refusals that
 //! change nothing. Today is 2026-03-15; Ada's subscription delivers 04-02, 04-30, 05-28…
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::{json, Value};
 
 async fn ok(app: &TestApp, body: Value) -> Value {

@@ -1,12 +1,10 @@
 //! The routine plan's data (usage, routines, community, ownership) on the product
 //! endpoint, the plan's `.ics` download, and customers' calendar feeds.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use cadence_server::auth::JwtKeys;
-use common::*;
 use icalendar::{Calendar, Component, DatePerhapsTime};
 use serde_json::{json, Value};
 use std::sync::Arc;

@@ -1,10 +1,8 @@
 //! Concurrent changes on the real multi-threaded runtime and the real pool: one If-Match
 //! wins once, and one Idempotency-Key executes once.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_changes_with_one_if_match_make_one_change() {

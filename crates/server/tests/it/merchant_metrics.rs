@@ -3,11 +3,9 @@
 //! (with `via: cancel_offer`), and click-through/conversion from the widget's events.
 //! Today is 2026-03-15, so the figures cover 2025-04 to 2026-03.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use common::*;
 use serde_json::{json, Value};
 
 const METRICS: &str = "/api/v1/merchant/metrics";

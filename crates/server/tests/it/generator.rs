@@ -2,12 +2,10 @@
 //! output, co-occurrence above the minimum support that matches a recount from the order
 //! lines, and anonymous product pages that show it as "bought together".
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
 use cadence_server::generate::{generate, Params};
 use cadence_server::recommend::cooccurrence::MIN_SUPPORT;
-use common::*;
 use std::collections::HashSet;
 
 fn small(seed: u64) -> Params {

@@ -8,17 +8,15 @@
 //! can still be valid) move the state on and later cases meet cancelled, paused or
 //! freshly created subscriptions. `PROPTEST_CASES=N` runs longer.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use cadence_server::auth::JwtKeys;
 use cadence_server::clock::Clock;
 use cadence_server::openapi::ApiDoc;
-use common::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
@@ -1210,8 +1208,13 @@ fn fuzz(default_cases: u32, strategy: impl Strategy<Value = Case>) {
         .unwrap_or(default_cases);
     let config = Config {
         cases,
-        // Failures are saved to proptest-regressions/fuzz_requests.txt and replayed first.
+        // Failures are saved beside this file, in fuzz_requests.proptest-regressions, and
+        // replayed first. Named explicitly: proptest's default would look for a main.rs
+        // above this file, find this binary's, and use tests/proptest-regressions/ instead.
         source_file: Some(file!()),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
         max_shrink_iters: 512,
         ..Config::default()
     };

@@ -1,10 +1,8 @@
 //! Routing edges (404, 405), CORS, and the OpenAPI document.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use common::*;
 
 #[tokio::test]
 async fn unknown_routes_are_404_problems() {

@@ -1,10 +1,8 @@
 //! The database file across restarts: migrations run once, demo data is inserted once.
 
-mod common;
-
+use crate::common::*;
 use cadence_server::db::{Db, MIGRATIONS};
 use cadence_server::seed;
-use common::*;
 
 /// The names of the migrations from index `first` on, as `Db::open` reports them.
 fn names_from(first: usize) -> Vec<&'static str> {

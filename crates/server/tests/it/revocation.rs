@@ -2,12 +2,10 @@
 //! leaves every other customer signed in, the maximum token lifetime, and the headers
 //! every customer-specific or failed answer carries.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use cadence_server::clock::Clock;
-use common::*;
 
 async fn revoke(app: &TestApp, customer: &str, key: &str) -> Reply {
     app.send(

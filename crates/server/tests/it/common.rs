@@ -1,5 +1,5 @@
 //! Shared test harness: a seeded app on a temporary SQLite file, driven with `oneshot`.
-#![allow(dead_code)] // Each test binary uses a different subset of these helpers.
+#![allow(dead_code)] // Helpers kept for the next test even when no module calls them today.
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};

@@ -1,10 +1,8 @@
 //! `/widget/*` static assets, and the demo storefront on its own origin.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
 
 #[tokio::test]
 async fn widget_files_are_served_cross_origin() {

@@ -2,14 +2,12 @@
 //! pages only; limits and bad input answered with problem+json and nothing stored; each
 //! shopper counted once per recommendation and day; clicks without impressions apart.
 
-mod common;
-
+use crate::common::{TestApp, SHOP_ORIGIN};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Method, Request, StatusCode};
 use cadence_server::limits::Limits;
 use cadence_server::throttle::Throttle;
-use common::{TestApp, SHOP_ORIGIN};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -213,7 +211,7 @@ async fn clicks_without_an_impression_are_counted_apart() {
             Request::get("/api/v1/merchant/metrics")
                 .header(
                     header::AUTHORIZATION,
-                    format!("Bearer {}", common::MERCHANT_KEY),
+                    format!("Bearer {}", crate::common::MERCHANT_KEY),
                 )
                 .body(Body::empty())
                 .unwrap(),

@@ -5,12 +5,10 @@
 //! The model walks dates day by day from the anchor (weekly intervals only) instead of
 //! using `Interval::upcoming` or `Schedule`, so a shared bug cannot hide.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
 use cadence_contract::Date;
 use cadence_server::clock::Clock;
-use common::*;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -372,7 +370,15 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
 
 proptest! {
     // Each case builds a fresh database; 40 cases of up to 25 steps run in a few seconds.
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    // Failures are saved beside this file (changes_model.proptest-regressions), not in the
+    // tests/proptest-regressions/ that proptest's default derives from this binary's main.rs.
+    #![proptest_config(ProptestConfig {
+        cases: 40,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn the_api_agrees_with_a_simple_model(ops in prop::collection::vec(op(), 1..25)) {

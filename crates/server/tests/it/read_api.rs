@@ -1,12 +1,10 @@
 //! Reading the API: health, products, the signed-in account, and token checks.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use cadence_server::auth::JwtKeys;
 use cadence_server::clock::Clock;
-use common::*;
 
 #[tokio::test]
 async fn health_is_ok() {

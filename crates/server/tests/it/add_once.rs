@@ -1,10 +1,8 @@
 //! `add_once` through the changes endpoint: extras on the next delivery, idempotent,
 //! If-Match guarded, moved by skip, shipped by ship_now, refused when not allowed.
 
-mod common;
-
+use crate::common::{fresh_key, TestApp, ADA_SUB};
 use axum::http::StatusCode;
-use common::{fresh_key, TestApp, ADA_SUB};
 
 const FILTER_TWICE: &str = r#"{"action":"add_once","sku":"WATER-FILTER","quantity":2}"#;
 

@@ -1,9 +1,7 @@
 //! `GET /api/v1/recommendations` on the demo seed: reasons, exclusions, auth and input.
 
-mod common;
-
+use crate::common::TestApp;
 use axum::http::StatusCode;
-use common::TestApp;
 use serde_json::Value;
 
 fn reasons(body: &Value) -> Vec<(String, String)> {
@@ -62,7 +60,7 @@ async fn adas_account_is_personal_and_explained() {
     assert_eq!(first["due_on"], "2026-04-04");
     assert_eq!(first["owned_model"], "Barista One");
     assert_eq!(first["actions"][0], "add_to_next_delivery");
-    assert_eq!(first["subscription_id"], common::ADA_SUB);
+    assert_eq!(first["subscription_id"], crate::common::ADA_SUB);
     let got = reasons(&body);
     assert!(
         got.contains(&("MILK-FROTHER".into(), "fits_what_you_own".into())),

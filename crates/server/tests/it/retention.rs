@@ -1,12 +1,10 @@
 //! Retention: idempotency records and raw widget events past their window are deleted,
 //! the daily figures and the audit trail of subscription changes are kept.
 
-mod common;
-
+use crate::common::*;
 use cadence_server::clock::Clock;
 use cadence_server::limits::Limits;
 use cadence_server::retention::{prune, Pruned};
-use common::*;
 use std::time::Duration;
 
 #[tokio::test]

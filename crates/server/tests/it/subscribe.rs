@@ -1,10 +1,8 @@
 //! `POST /api/v1/me/subscriptions`: creation, validation, body errors and idempotency.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use common::*;
 
 #[tokio::test]
 async fn subscribing_creates_and_shows_in_the_account() {

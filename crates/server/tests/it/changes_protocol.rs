@@ -1,10 +1,8 @@
 //! The change endpoint's protocol: If-Match (428/412), 404 for others' subscriptions,
 //! idempotent replay, key reuse, and the history.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 
 const SKIP: &str = r#"{"action":"skip","date":"2026-04-02"}"#;

@@ -2,8 +2,7 @@
 //! use, the precomputed community signal, the OpenAPI document built once, the cap on
 //! subscriptions per customer, ship now once a day, and the demo `/merchant` page's cache.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use cadence_contract::{Interval, COMMUNITY_MIN_OWNERS};
@@ -15,7 +14,6 @@ use cadence_server::openapi::{openapi_bytes, ApiDoc};
 use cadence_server::recommend::cooccurrence::refresh_db;
 use cadence_server::storefront::cache::TtlCache;
 use cadence_server::storefront::{shop_app_with, MerchantAccess, ShopState};
-use common::*;
 use rusqlite::Connection;
 use serde_json::Value;
 use std::sync::Arc;

@@ -1,0 +1,28 @@
+//! The server's integration tests, one binary (one link, one `cargo test` section): one
+//! module per area, `common` the shared harness. The hostile-traffic suite is not here: it
+//! measures a real server's latency, and is its own binary (`tests/hostile.rs`) so that no
+//! test of this binary runs on another thread while it takes its figures.
+
+mod common;
+
+mod add_once;
+mod changes_actions;
+mod changes_concurrency;
+mod changes_model;
+mod changes_protocol;
+mod crash;
+mod database;
+mod events;
+mod fuzz_requests;
+mod generator;
+mod hot_paths;
+mod http_edges;
+mod merchant_metrics;
+mod plan_api;
+mod read_api;
+mod recommendations;
+mod retention;
+mod revocation;
+mod startup;
+mod subscribe;
+mod widget_and_shop;
