@@ -4,6 +4,12 @@
 //! token when there is one, and turns every failure (offline, timeout, non-2xx,
 //! problem+json, a body that is not the JSON we expect) into an [`ApiError`].
 
+// The one module clippy.toml lets reach the network (`fetch`, `sendBeacon`).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "src/api.rs is the widget's only door to the network"
+)]
+
 use crate::json::{Fields, FromJson};
 use cadence_contract::{
     Account, ChangeRecord, Interval, IntervalUnit, NewSubscription, Problem, Product,

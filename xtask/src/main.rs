@@ -18,6 +18,7 @@ mod schemathesis;
 mod server;
 mod setup;
 mod test;
+mod tidy;
 mod unused_exports;
 
 use std::path::{Path, PathBuf};

@@ -36,7 +36,7 @@ impl std::fmt::Display for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
             IpAddr::V6(ip) => write!(f, "{ip}/64"),
-            ip => write!(f, "{ip}"),
+            IpAddr::V4(ip) => write!(f, "{ip}"),
         }
     }
 }

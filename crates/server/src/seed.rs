@@ -347,7 +347,7 @@ fn order(
     customer: &str,
     on: Date,
     subscription: Option<&str>,
-    lines: &[Line],
+    lines: &[Line<'_>],
 ) -> Result<(), ApiError> {
     tx.execute(
         "INSERT INTO orders (id, customer_id, ordered_on, subscription_id) VALUES (?1, ?2, ?3, ?4)",
@@ -424,7 +424,7 @@ fn community(tx: &Transaction<'_>, today: Date) -> Result<(), ApiError> {
 /// minimum support) and capsules with a water filter (2 here + Ada's = 3), so anonymous
 /// product pages show "bought together"; pairs seen fewer times stay hidden.
 fn shared_baskets(tx: &Transaction<'_>, today: Date) -> Result<(), ApiError> {
-    let baskets: &[(u32, i64, &[Line])] = &[
+    let baskets: &[(u32, i64, &[Line<'_>])] = &[
         (
             1,
             40,

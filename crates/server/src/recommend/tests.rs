@@ -163,7 +163,7 @@ fn rank_keeps_six_in_score_order() {
 
 #[test]
 fn fits_rule() {
-    let models: HashSet<String> = ["M1".to_string()].into();
+    let models: HashSet<String> = ["M1".to_owned()].into();
     assert!(fits(&info(&[], true), &models));
     assert!(fits(&info(&["M2", "M1"], true), &models));
     assert!(!fits(&info(&["M2"], true), &models));
