@@ -23,6 +23,12 @@ pub enum ProductKind {
     Unknown,
 }
 
+crate::wire::wire_names!(ProductKind {
+    Durable = "durable",
+    Consumable = "consumable",
+    Accessory = "accessory",
+}, other Unknown = "unknown");
+
 /// What the merchant allows for subscribing to a product.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -80,6 +86,12 @@ pub enum SubscriptionStatus {
     #[serde(other)]
     Unknown,
 }
+
+crate::wire::wire_names!(SubscriptionStatus {
+    Active = "active",
+    Paused = "paused",
+    Cancelled = "cancelled",
+}, other Unknown = "unknown");
 
 /// One of a customer's subscriptions.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

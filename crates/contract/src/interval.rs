@@ -1,4 +1,5 @@
-//! Delivery cadence: how often a subscription ships, and the dates that follows from it.
+//! Delivery intervals: how often a subscription ships, the dates that follow from it, and
+//! the short spelling (`4w`) of URLs and messages.
 //!
 //! Deliveries are computed from a fixed anchor (`anchor + n × interval`) rather than by
 //! adding the interval to the previous delivery, so monthly schedules anchored on the 31st
@@ -15,6 +16,12 @@ pub enum IntervalUnit {
     Week,
     Month,
 }
+
+crate::wire::wire_names!(IntervalUnit {
+    Day = "day",
+    Week = "week",
+    Month = "month",
+});
 
 /// "Every `count` `unit`s", e.g. every 4 weeks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -60,6 +67,35 @@ impl Interval {
             count,
             unit: IntervalUnit::Month,
         }
+    }
+
+    /// The short spelling of URLs and messages: the count and `d`, `w` or `m` (`4w`).
+    pub fn to_short(self) -> String {
+        let unit = match self.unit {
+            IntervalUnit::Day => 'd',
+            IntervalUnit::Week => 'w',
+            IntervalUnit::Month => 'm',
+        };
+        format!("{}{unit}", self.count)
+    }
+
+    /// Reads [`Interval::to_short`]'s spelling strictly: 1 to 4 ASCII digits (no sign, no
+    /// space) and a lowercase `d`, `w` or `m`, and a usable interval (see `validate`).
+    pub fn parse_short(raw: &str) -> Option<Self> {
+        let (&last, digits) = raw.as_bytes().split_last()?;
+        let unit = match last {
+            b'd' => IntervalUnit::Day,
+            b'w' => IntervalUnit::Week,
+            b'm' => IntervalUnit::Month,
+            _ => return None,
+        };
+        if digits.is_empty() || digits.len() > 4 || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let count = digits
+            .iter()
+            .fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+        Interval { count, unit }.validate().ok()
     }
 
     /// A usable interval is between one day and one year.
@@ -143,6 +179,27 @@ mod tests {
     fn upcoming_starts_on_or_after_from() {
         let dates = Interval::weeks(4).upcoming(d("2026-01-01"), d("2026-03-01"), 2);
         assert_eq!(dates, vec![d("2026-03-26"), d("2026-04-23")]);
+    }
+
+    #[test]
+    fn the_short_spelling_parses_strictly() {
+        assert_eq!(Interval::parse_short("4w"), Some(Interval::weeks(4)));
+        assert_eq!(Interval::parse_short("3m"), Some(Interval::months(3)));
+        assert_eq!(Interval::parse_short("10d"), Some(Interval::days(10)));
+        assert_eq!(Interval::parse_short("0366d"), Some(Interval::days(366)));
+        for bad in [
+            "", "w", "4", "0w", "+4w", "4W", "4 w", "13m", "99999d", "9999d", "4wk", "é", "once",
+        ] {
+            assert_eq!(Interval::parse_short(bad), None, "{bad}");
+        }
+        assert_eq!(Interval::weeks(4).to_short(), "4w");
+    }
+
+    proptest! {
+        #[test]
+        fn the_short_spelling_reads_back(iv in interval()) {
+            prop_assert_eq!(Interval::parse_short(&iv.to_short()), Some(iv));
+        }
     }
 
     #[test]

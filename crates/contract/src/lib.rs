@@ -4,8 +4,8 @@
 //! `wasm32-unknown-unknown` (the widget) and natively (the server) and the two cannot drift.
 
 pub mod api;
-pub mod cadence;
 pub mod date;
+pub mod interval;
 pub mod metrics;
 pub mod money;
 pub mod plan;
@@ -13,17 +13,36 @@ pub mod problem;
 pub mod recommend;
 pub mod schedule;
 pub mod selfservice;
+mod wire;
 
-pub use api::*;
-pub use cadence::{Interval, IntervalUnit};
+// What the crate offers, by name: a new public item is exported on purpose, not by a glob.
+pub use api::{
+    Account, Customer, NewSubscription, Product, ProductKind, Subscription, SubscriptionOffer,
+    SubscriptionStatus, MAX_QUANTITY,
+};
 pub use date::Date;
-pub use metrics::*;
+pub use interval::{Interval, IntervalUnit};
+pub use metrics::{
+    ratio, Engagement, MerchantMetrics, RecommendationMetrics, RepurchaseCohort, RepurchaseMetrics,
+    RepurchaseRate, Revocation, SubscriptionCounts, SubscriptionMetrics, SubscriptionMonth,
+    METRICS_MONTHS, REPURCHASE_WINDOWS,
+};
 pub use money::Money;
-pub use plan::*;
+pub use plan::{
+    build_plan, next_due, recommend_interval, CadenceAdvice, CalendarFeed, CommunityChoice,
+    OwnedRoutine, Ownership, PlanChoice, PlanEvent, PlanEventKind, Routine, RoutinePlan,
+    UsageQuestion, COMMUNITY_MIN_OWNERS, MAX_PLAN_MONTHS,
+};
 pub use problem::Problem;
-pub use recommend::*;
+pub use recommend::{
+    ReasonCode, Recommendation, RecommendationAction, Recommendations, UiEvent, UiEventKind,
+    UiEvents, MAX_RECOMMENDATIONS, MAX_UI_EVENTS,
+};
 pub use schedule::{ChangeError, Rules, Schedule};
-pub use selfservice::*;
+pub use selfservice::{
+    CancelReason, ChangeRecord, ChangeRequest, ChangeVia, ExtraItem, SubscriptionChange,
+    SubscriptionSnapshot, SwapOption, UpcomingDelivery,
+};
 
 /// The path prefix every API route lives under; bump only with a new, parallel contract.
 pub const API_PREFIX: &str = "/api/v1";

@@ -1,9 +1,6 @@
 //! Merchant metrics: the body of `GET /api/v1/merchant/metrics` — repurchase at 30/60/90
 //! days by first-order cohort, subscription activity per month, and how recommendations
 //! are clicked and acted on per reason — each block with the definition of its figures.
-//!
-//! Also [`ChangeVia`], the optional `via` a self-service change may carry so the server
-//! can count pauses and skips chosen on the cancel confirmation instead of cancelling.
 
 use crate::{Date, ReasonCode};
 
@@ -158,21 +155,6 @@ pub fn ratio(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-/// Where a self-service change was chosen, when it matters for the merchant's figures.
-/// Sent as an optional `"via"` next to `"action"` in a change body, e.g.
-/// `{"action": "pause_for", "deliveries": 1, "via": "cancel_offer"}`; only a pause or a
-/// skip may carry it. Older clients send nothing and are counted as before.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeVia {
-    /// The "pause instead" offer on the cancel confirmation.
-    CancelOffer,
-    /// A value this client does not know yet.
-    #[serde(other)]
-    Unknown,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,14 +167,6 @@ mod tests {
         assert!(json.get("click_through").is_none());
         let e = Engagement::new(None, 8, 2, 1);
         assert_eq!((e.click_through, e.conversion), (Some(0.25), Some(0.125)));
-    }
-
-    #[test]
-    fn via_wire_names() {
-        let v: ChangeVia = serde_json::from_str("\"cancel_offer\"").unwrap();
-        assert_eq!(v, ChangeVia::CancelOffer);
-        let v: ChangeVia = serde_json::from_str("\"banner\"").unwrap();
-        assert_eq!(v, ChangeVia::Unknown);
     }
 }
 

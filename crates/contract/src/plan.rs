@@ -94,6 +94,11 @@ pub enum PlanEventKind {
     Unknown,
 }
 
+crate::wire::wire_names!(PlanEventKind {
+    Delivery = "delivery",
+    Maintenance = "maintenance",
+}, other Unknown = "unknown");
+
 /// One dated step of a plan.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

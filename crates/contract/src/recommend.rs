@@ -70,43 +70,18 @@ pub struct Recommendation {
     pub subscribe_interval: Option<Interval>,
 }
 
-/// Wire names (the same snake_case serde writes), for what is not serialized with serde:
-/// stored columns, DOM event details, `data-*` attributes. The test below holds them to
-/// serde's spelling.
-impl ReasonCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReasonCode::DueSoon => "due_soon",
-            ReasonCode::FitsWhatYouOwn => "fits_what_you_own",
-            ReasonCode::BoughtTogether => "bought_together",
-            ReasonCode::BetterValue => "better_value",
-            ReasonCode::Unknown => "unknown",
-        }
-    }
-}
+crate::wire::wire_names!(ReasonCode {
+    DueSoon = "due_soon",
+    FitsWhatYouOwn = "fits_what_you_own",
+    BoughtTogether = "bought_together",
+    BetterValue = "better_value",
+}, other Unknown = "unknown");
 
-impl RecommendationAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecommendationAction::AddToNextDelivery => "add_to_next_delivery",
-            RecommendationAction::AddToCart => "add_to_cart",
-            RecommendationAction::Subscribe => "subscribe",
-            RecommendationAction::Unknown => "unknown",
-        }
-    }
-}
-
-impl UiEventKind {
-    /// `Unknown` never leaves a client or passes the server's validation; it reads as
-    /// `action` so the name is always one the `ui_events` table accepts.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UiEventKind::Impression => "impression",
-            UiEventKind::Click => "click",
-            UiEventKind::Action | UiEventKind::Unknown => "action",
-        }
-    }
-}
+crate::wire::wire_names!(RecommendationAction {
+    AddToNextDelivery = "add_to_next_delivery",
+    AddToCart = "add_to_cart",
+    Subscribe = "subscribe",
+}, other Unknown = "unknown");
 
 /// Body of `GET /api/v1/recommendations`: at most [`MAX_RECOMMENDATIONS`], best first.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -128,6 +103,14 @@ pub enum UiEventKind {
     #[serde(other)]
     Unknown,
 }
+
+// `Unknown` never leaves a client or passes the server's validation; it reads as
+// `action` so the name is always one the `ui_events` table accepts.
+crate::wire::wire_names!(UiEventKind {
+    Impression = "impression",
+    Click = "click",
+    Action = "action",
+}, other Unknown = "action");
 
 /// One thing the shopper saw or did with a recommendation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -169,32 +152,5 @@ mod tests {
         assert_eq!(a, RecommendationAction::AddToNextDelivery);
         let k: UiEventKind = serde_json::from_str("\"hover\"").unwrap();
         assert_eq!(k, UiEventKind::Unknown);
-    }
-
-    #[test]
-    fn as_str_is_the_serde_name() {
-        fn json<T: serde::Serialize>(value: &T) -> String {
-            serde_json::to_string(value)
-                .unwrap()
-                .trim_matches('"')
-                .to_owned()
-        }
-        use ReasonCode as R;
-        for r in [
-            R::DueSoon,
-            R::FitsWhatYouOwn,
-            R::BoughtTogether,
-            R::BetterValue,
-        ] {
-            assert_eq!(r.as_str(), json(&r));
-        }
-        use RecommendationAction as A;
-        for a in [A::AddToNextDelivery, A::AddToCart, A::Subscribe] {
-            assert_eq!(a.as_str(), json(&a));
-        }
-        use UiEventKind as K;
-        for k in [K::Impression, K::Click, K::Action] {
-            assert_eq!(k.as_str(), json(&k));
-        }
     }
 }

@@ -1,7 +1,7 @@
 //! Subscription self-service: the changes a subscriber can make, and what they see of them.
 //!
 //! Every change is one `POST /api/v1/me/subscriptions/{id}/changes` with a
-//! [`SubscriptionChange`] body, an `Idempotency-Key` and an `If-Match` (the subscription's
+//! [`ChangeRequest`] body (a [`SubscriptionChange`], and where it was chosen), an `Idempotency-Key` and an `If-Match` (the subscription's
 //! ETag); the answer is the updated [`crate::Subscription`].
 
 use crate::{Date, Interval, Money, SubscriptionStatus};
@@ -84,6 +84,37 @@ pub enum SubscriptionChange {
     },
 }
 
+/// Body of `POST /api/v1/me/subscriptions/{id}/changes`: the change, with an optional
+/// `via` next to its `action` in the same object, e.g.
+/// `{"action": "pause_for", "deliveries": 1, "via": "cancel_offer"}` (flattened, so a body
+/// without `via` is exactly a [`SubscriptionChange`]). A `via` other than `cancel_offer`,
+/// or on a change that is not a pause or a skip, is a 422 at `/via`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangeRequest {
+    #[serde(flatten)]
+    pub change: SubscriptionChange,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<ChangeVia>,
+}
+
+/// Where a self-service change was chosen, when it matters for the merchant's figures.
+/// Sent as [`ChangeRequest::via`]; only a pause or a skip may carry it. Older clients send nothing and are counted as before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeVia {
+    /// The "pause instead" offer on the cancel confirmation.
+    CancelOffer,
+    /// A value this client does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
+crate::wire::wire_names!(ChangeVia {
+    CancelOffer = "cancel_offer",
+}, other Unknown = "unknown");
+
 impl SubscriptionChange {
     /// The change's wire name (`skip`, `pause_for`, …), as recorded in the audit trail.
     pub fn action(&self) -> &'static str {
@@ -119,6 +150,14 @@ pub enum CancelReason {
     #[serde(other)]
     Unknown,
 }
+
+crate::wire::wire_names!(CancelReason {
+    TooMuchProduct = "too_much_product",
+    TooExpensive = "too_expensive",
+    NoLongerNeeded = "no_longer_needed",
+    TryingSomethingElse = "trying_something_else",
+    Other = "other",
+}, other Unknown = "unknown");
 
 /// One upcoming delivery date and whether the subscriber skipped it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -177,4 +216,47 @@ pub struct ChangeRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<SubscriptionSnapshot>,
     pub after: SubscriptionSnapshot,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(json: &str) -> ChangeRequest {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn via_sits_next_to_the_action_and_is_optional() {
+        let text = r#"{"action":"pause_for","deliveries":1,"via":"cancel_offer"}"#;
+        let sent = ChangeRequest {
+            change: SubscriptionChange::PauseFor { deliveries: 1 },
+            via: Some(ChangeVia::CancelOffer),
+        };
+        assert_eq!(serde_json::to_string(&sent).unwrap(), text);
+        assert_eq!(request(text), sent);
+        // Without `via`, the body is the change exactly as before `via` existed.
+        let plain = ChangeRequest {
+            change: SubscriptionChange::Pause,
+            via: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&plain).unwrap(),
+            serde_json::to_string(&SubscriptionChange::Pause).unwrap()
+        );
+        assert_eq!(request(r#"{"action":"pause","via":null}"#), plain);
+        assert_eq!(
+            request(r#"{"via":"banner","action":"pause"}"#).via,
+            Some(ChangeVia::Unknown)
+        );
+    }
+
+    #[test]
+    fn the_change_stays_strict_inside_the_request() {
+        let refused = |json: &str| serde_json::from_str::<ChangeRequest>(json).is_err();
+        assert!(refused(r#"{"action":"skip","date":"2026-01-01","x":1}"#));
+        assert!(refused(r#"{"action":"fly"}"#));
+        assert!(refused(r#"{"via":"cancel_offer"}"#));
+        assert!(refused(r#"{"action":"pause","via":5}"#));
+    }
 }

@@ -22,6 +22,7 @@ pub mod recommend;
 pub mod retention;
 pub mod routes;
 pub mod seed;
+pub mod selfservice;
 pub mod serve;
 pub mod storefront;
 pub mod throttle;

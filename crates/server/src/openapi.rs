@@ -34,56 +34,16 @@ use utoipa::{Modify, OpenApi};
         merchant::revoke_customer,
         openapi_json,
     ),
+    // Every schema a path's body or response reaches is collected from the paths (utoipa
+    // walks them recursively), so a new type cannot be forgotten. Listed here only what no
+    // path reaches: the routine plan the widget computes locally from the contract
+    // (`build_plan`), which other front ends need to compute it the same way.
     components(schemas(
-        cadence_contract::Problem,
-        cadence_contract::problem::FieldError,
-        cadence_contract::Product,
-        cadence_contract::ProductKind,
-        cadence_contract::SubscriptionOffer,
-        cadence_contract::Subscription,
-        cadence_contract::SubscriptionStatus,
-        cadence_contract::Account,
-        cadence_contract::Customer,
-        cadence_contract::NewSubscription,
-        cadence_contract::Interval,
-        cadence_contract::IntervalUnit,
-        cadence_contract::Money,
-        cadence_contract::Date,
-        cadence_contract::SubscriptionChange,
-        cadence_contract::CancelReason,
-        cadence_contract::UpcomingDelivery,
-        cadence_contract::SwapOption,
-        cadence_contract::ChangeRecord,
-        cadence_contract::SubscriptionSnapshot,
-        cadence_contract::UsageQuestion,
-        cadence_contract::Routine,
-        cadence_contract::CommunityChoice,
-        cadence_contract::Ownership,
-        cadence_contract::OwnedRoutine,
+        cadence_contract::RoutinePlan,
         cadence_contract::PlanEvent,
         cadence_contract::PlanEventKind,
         cadence_contract::PlanChoice,
-        cadence_contract::RoutinePlan,
         cadence_contract::CadenceAdvice,
-        cadence_contract::CalendarFeed,
-        cadence_contract::Recommendations,
-        cadence_contract::Recommendation,
-        cadence_contract::ReasonCode,
-        cadence_contract::RecommendationAction,
-        cadence_contract::UiEvents,
-        cadence_contract::UiEvent,
-        cadence_contract::UiEventKind,
-        cadence_contract::ChangeVia,
-        cadence_contract::MerchantMetrics,
-        cadence_contract::RepurchaseMetrics,
-        cadence_contract::RepurchaseCohort,
-        cadence_contract::RepurchaseRate,
-        cadence_contract::SubscriptionMetrics,
-        cadence_contract::SubscriptionMonth,
-        cadence_contract::SubscriptionCounts,
-        cadence_contract::RecommendationMetrics,
-        cadence_contract::Engagement,
-        cadence_contract::Revocation,
     )),
     modifiers(&BearerScheme, &LimitAnswers),
     tags(
@@ -198,4 +158,48 @@ pub async fn openapi_json() -> Response {
         openapi_bytes(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every schema the document has listed (when the list was kept by hand) is still
+    /// there, and nothing else: a schema that drops out, or a new one, shows up here.
+    #[test]
+    fn the_document_lists_every_schema() {
+        let doc = ApiDoc::openapi();
+        let keys: Vec<String> = doc.components.unwrap().schemas.into_keys().collect();
+        let expected = "Account CadenceAdvice CalendarFeed CancelReason ChangeRecord \
+            ChangeRequest ChangeVia CommunityChoice Customer Date Engagement ExtraItem \
+            FieldError Health Interval IntervalUnit MerchantMetrics Money NewSubscription \
+            OwnedRoutine Ownership PlanChoice PlanEvent PlanEventKind Problem Product \
+            ProductKind ReasonCode Recommendation RecommendationAction RecommendationMetrics \
+            Recommendations RepurchaseCohort RepurchaseMetrics RepurchaseRate Revocation \
+            Routine RoutinePlan Subscription SubscriptionChange SubscriptionCounts \
+            SubscriptionMetrics SubscriptionMonth SubscriptionOffer SubscriptionSnapshot \
+            SubscriptionStatus SwapOption UiEvent UiEventKind UiEvents UpcomingDelivery \
+            UsageQuestion";
+        assert_eq!(keys, expected.split_whitespace().collect::<Vec<_>>());
+    }
+
+    /// The change body shows `via` beside the change (flattened), as it travels.
+    #[test]
+    fn the_change_body_shows_via() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let body = &doc["paths"]["/api/v1/me/subscriptions/{id}/changes"]["post"]["requestBody"];
+        assert_eq!(
+            body["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ChangeRequest"
+        );
+        let schema = doc["components"]["schemas"]["ChangeRequest"].to_string();
+        assert!(
+            schema.contains("#/components/schemas/SubscriptionChange"),
+            "{schema}"
+        );
+        assert!(
+            schema.contains("#/components/schemas/ChangeVia"),
+            "{schema}"
+        );
+    }
 }

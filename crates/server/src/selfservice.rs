@@ -1,0 +1,146 @@
+//! Self-service: what one change does to a customer's subscription, inside the caller's
+//! transaction. The rules of the change itself are the contract's (`Schedule::apply`);
+//! this is what the server adds around them: the customer's cap on reactivation, the
+//! extras of `add_once`, the order of `ship_now` (once a day), the swap's discount, and
+//! the audit row. HTTP (the body, `If-Match`, idempotent replay, status) stays in
+//! `routes/changes.rs`.
+
+use crate::db::changes::{self, NewChange};
+use crate::db::{extras, orders, products, subscriptions};
+use crate::error::ApiError;
+use cadence_contract::{ChangeRequest, ChangeVia, Date, Money, Subscription, SubscriptionChange};
+
+/// The server's today and now (RFC 3339), read once per request.
+pub struct At {
+    pub today: Date,
+    pub now: String,
+}
+
+/// Only what the cancel confirmation offers may say it came from there: a pause or a
+/// skip (422 at `/via` for any other change).
+pub fn check_via(request: &ChangeRequest) -> Result<(), ApiError> {
+    use SubscriptionChange as C;
+    match (request.via, &request.change) {
+        (None, _)
+        | (Some(_), C::Pause | C::PauseFor { .. } | C::PauseUntil { .. } | C::Skip { .. }) => {
+            Ok(())
+        }
+        (Some(_), _) => Err(ApiError::field(
+            "/via",
+            "Only a pause or a skip can be chosen on the cancel offer.",
+        )),
+    }
+}
+
+/// Applies `request` to the customer's subscription `id` and returns it as it is after.
+///
+/// `precondition` sees the subscription as it is before (the route checks its `If-Match`
+/// there) and may refuse. A customer holds at most `max_subscriptions`, so reactivating
+/// one more is a 409. Every write (the subscription, its extras, an order, the audit row)
+/// goes through `tx`: a refusal anywhere leaves nothing behind.
+pub fn apply(
+    tx: &rusqlite::Transaction<'_>,
+    customer_id: &str,
+    id: &str,
+    request: &ChangeRequest,
+    at: &At,
+    max_subscriptions: u32,
+    precondition: impl FnOnce(&Subscription) -> Result<(), ApiError>,
+) -> Result<Subscription, ApiError> {
+    let (change, today) = (&request.change, at.today);
+    let row = subscriptions::load(tx, customer_id, id)?
+        .ok_or(ApiError::NotFound("You have no subscription with this id."))?;
+    let before = subscriptions::view(tx, &row, today)?;
+    precondition(&before)?;
+    let rules = subscriptions::rules(&before);
+    let next = row.schedule.apply(change, &rules, today)?;
+    // Reactivating brings a subscription back under the per-customer cap.
+    if *change == SubscriptionChange::Reactivate
+        && subscriptions::count_held(tx, customer_id)? >= max_subscriptions
+    {
+        return Err(ApiError::Conflict(format!(
+            "You already have {max_subscriptions} subscriptions, the most one customer may \
+             hold; cancel one before reactivating this one."
+        )));
+    }
+    if let SubscriptionChange::AddOnce { sku, quantity } = change {
+        let price = add_once_price(tx, &next.sku, sku)?;
+        let date = before
+            .next_delivery
+            .ok_or_else(|| ApiError::Conflict("This subscription has no next delivery.".into()))?;
+        extras::add(tx, &row.id, sku, *quantity, &price, date)?;
+    }
+    // A swap takes the new product's subscribe & save discount, as its swap option
+    // showed; otherwise the locked-in discount stays.
+    let discount = match change {
+        SubscriptionChange::Swap { sku } => {
+            products::discount_percent(tx, sku)?.unwrap_or(row.discount_percent)
+        }
+        _ => row.discount_percent,
+    };
+    if let SubscriptionChange::ShipNow = change {
+        // One extra delivery a day: a repeated press (or a script) must not order again
+        // and again. Checked under the write lock, so two presses at once cannot both pass.
+        if changes::shipped_now_on(tx, &row.id, today)? {
+            return Err(ApiError::Conflict(
+                "Ship now was already used on this subscription today; it can be used \
+                 again tomorrow."
+                    .into(),
+            ));
+        }
+        let unit_price = row.unit_price.discounted(row.discount_percent);
+        let order = orders::insert_delivery(
+            tx,
+            customer_id,
+            &row.id,
+            today,
+            &next.sku,
+            next.quantity,
+            &unit_price,
+        )?;
+        if let Some(date) = before.next_delivery {
+            extras::ship(tx, &row.id, date, &order)?;
+        }
+    }
+    subscriptions::save(tx, &row, &next, discount, today, &at.now)?;
+    // Extras follow the next delivery wherever this change moved it.
+    extras::follow(tx, &row.id, before.next_delivery, next.next_delivery(today))?;
+    let after = subscriptions::find(tx, customer_id, id, today)?
+        .ok_or_else(|| ApiError::Internal("subscription vanished after a change".into()))?;
+    let reason = match change {
+        SubscriptionChange::Cancel {
+            reason: Some(reason),
+        } => Some(reason.as_str()),
+        _ => None,
+    };
+    changes::record_via(
+        tx,
+        &NewChange {
+            subscription_id: &row.id,
+            actor: "customer",
+            action: change.action(),
+            before: Some(&subscriptions::snapshot(&before)),
+            after: &subscriptions::snapshot(&after),
+            reason,
+            at: &at.now,
+        },
+        request.via.map(ChangeVia::as_str),
+    )?;
+    Ok(after)
+}
+
+/// The one-time price of `sku` as an extra for a subscription to `own`: 422 at `/sku`
+/// when it is the subscription's own product, unknown or out of stock.
+fn add_once_price(conn: &rusqlite::Connection, own: &str, sku: &str) -> Result<Money, ApiError> {
+    if sku == own {
+        return Err(ApiError::field(
+            "/sku",
+            "This is the subscription's own product; change the quantity instead.",
+        ));
+    }
+    match products::find(conn, sku)? {
+        Some(p) if p.in_stock => Ok(p.price),
+        Some(_) => Err(ApiError::field("/sku", "This product is out of stock.")),
+        None => Err(ApiError::field("/sku", "No product has this SKU.")),
+    }
+}
