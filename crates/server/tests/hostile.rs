@@ -212,18 +212,17 @@ async fn post_events(from: &str, to: SocketAddr, body: &str) -> u16 {
     }
 }
 
+/// `GET /merchant/metrics` from `from` with `key` as the merchant key.
+async fn metrics_with_key(from: &str, to: SocketAddr, key: &str) -> (u16, String) {
+    let auth = format!("Bearer {key}");
+    let headers = [("Authorization", auth.as_str())];
+    request(from, to, "GET", "/api/v1/merchant/metrics", &headers, "")
+        .await
+        .unwrap()
+}
+
 async fn metrics(to: SocketAddr) -> serde_json::Value {
-    let auth = format!("Bearer {MERCHANT_KEY}");
-    let (status, body) = request(
-        "127.0.0.1",
-        to,
-        "GET",
-        "/api/v1/merchant/metrics",
-        &[("Authorization", &auth)],
-        "",
-    )
-    .await
-    .unwrap();
+    let (status, body) = metrics_with_key("127.0.0.1", to, MERCHANT_KEY).await;
     assert_eq!(status, 200, "{body}");
     serde_json::from_str(&body).unwrap()
 }
@@ -427,18 +426,8 @@ async fn the_server_keeps_serving_under_hostile_traffic() {
     let guess = async move {
         let mut statuses = Vec::new();
         for i in 0..60 {
-            let auth = format!("Bearer wrong-key-{i:04}-0123456789");
-            let reply = request(
-                "127.0.0.7",
-                to,
-                "GET",
-                "/api/v1/merchant/metrics",
-                &[("Authorization", &auth)],
-                "",
-            )
-            .await
-            .unwrap();
-            statuses.push(reply.0);
+            let wrong = format!("wrong-key-{i:04}-0123456789");
+            statuses.push(metrics_with_key("127.0.0.7", to, &wrong).await.0);
         }
         statuses
     };
@@ -447,17 +436,7 @@ async fn the_server_keeps_serving_under_hostile_traffic() {
     assert_eq!(served.failed, 0);
     assert!(statuses[..20].iter().all(|s| *s == 401), "{statuses:?}");
     assert!(statuses[25..].iter().all(|s| *s == 429), "{statuses:?}");
-    let right = format!("Bearer {MERCHANT_KEY}");
-    let from_guesser = request(
-        "127.0.0.7",
-        to,
-        "GET",
-        "/api/v1/merchant/metrics",
-        &[("Authorization", &right)],
-        "",
-    )
-    .await
-    .unwrap();
+    let from_guesser = metrics_with_key("127.0.0.7", to, MERCHANT_KEY).await;
     assert_eq!(
         from_guesser.0, 429,
         "a penalized client is not checked at all"
