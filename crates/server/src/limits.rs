@@ -61,7 +61,7 @@ impl Default for Limits {
             event_batches_per_origin_second: 200,
             auth_failures_per_minute: 30,
             auth_failure_burst: 20,
-            requests_in_flight_per_customer: 4,
+            requests_in_flight_per_customer: 2,
             max_subscriptions_per_customer: 100,
             max_token_lifetime: Duration::from_secs(24 * 3600),
             event_retention: Duration::from_secs(90 * 24 * 3600),

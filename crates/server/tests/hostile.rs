@@ -535,7 +535,7 @@ async fn the_server_keeps_serving_under_hostile_traffic() {
     times.sort();
     let me_p50 = times.get(times.len() / 2).copied().unwrap_or_default();
     let me_line = format!(
-        "  /me with {MAX_SUBSCRIPTIONS} subscriptions: {} answered (p50 {:.2} ms); 429: {} over the address's request rate, {} over the customer's 4 requests in flight",
+        "  /me with {MAX_SUBSCRIPTIONS} subscriptions: {} answered (p50 {:.2} ms); 429: {} over the address's request rate, {} over the customer's requests in flight",
         me_ok.load(Ordering::Relaxed),
         me_p50.as_secs_f64() * 1e3,
         me_rate_limited.load(Ordering::Relaxed),
