@@ -15,7 +15,15 @@ pub fn run(args: &[String]) -> Result {
     };
     setup::for_dist()?;
     dist::run()?;
-    cmd::run(cargo().args(["build", "--release", "--package", "cadence-server"]))?;
+    // The demo shop is the `demo` feature (a default one, named here since the demo needs it).
+    cmd::run(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "cadence-server",
+        "--features",
+        "demo",
+    ]))?;
     let data = crate::local::target_dir().join("demo");
     std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
     let args = [

@@ -46,7 +46,8 @@ fn lighthouse() -> Result<std::path::PathBuf> {
 }
 
 fn run_tests(tests: &std::path::Path) -> Result {
-    cmd::run(cargo().args(["build", "--package", "cadence-server"]))?;
+    // The tests drive the demo shop: the `demo` feature (a default one, named since it is needed).
+    cmd::run(cargo().args(["build", "--package", "cadence-server", "--features", "demo"]))?;
     let data = crate::local::target_dir().join("e2e");
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;

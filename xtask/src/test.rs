@@ -34,6 +34,19 @@ pub fn run(args: &[String]) -> Result {
             "warnings",
         ]))
     })?;
+    // The production server (`--no-default-features`: no demo shop, generator or bench) is
+    // built by no other step, which all need the demo: it must build clean too, and its unit
+    // tests run (one checks that it refuses `--shop-addr`).
+    step("production server (clippy, unit tests)", &mut || {
+        let production = ["-p", "cadence-server", "--no-default-features"];
+        cmd::run(cargo().arg("clippy").args(production).args([
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+        cmd::run(cargo().arg("test").args(production).arg("--lib"))
+    })?;
     step("clippy (wasm32 widget)", &mut || {
         cmd::run(
             cargo()

@@ -29,6 +29,7 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8480")]
     pub api_addr: SocketAddr,
     /// Address of the demo storefront (a separate origin); no storefront when absent.
+    /// Refused by a server built without the demo shop (`--no-default-features`).
     #[arg(long)]
     pub shop_addr: Option<SocketAddr>,
     /// SQLite database file, created and migrated on start.
@@ -154,6 +155,7 @@ impl LimitArgs {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub api_addr: SocketAddr,
+    #[cfg(feature = "demo")]
     pub shop_addr: Option<SocketAddr>,
     pub db: PathBuf,
     pub widget_dir: PathBuf,
@@ -232,10 +234,18 @@ pub enum ConfigError {
     MissingSecret,
     #[error("the merchant key must be at least {MIN_SECRET_LEN} bytes")]
     ShortMerchantKey,
+    /// `--shop-addr` given to a production build, which has no demo shop to serve there.
+    #[cfg(not(feature = "demo"))]
+    #[error("--shop-addr: this server was built without the demo shop (cargo's `demo` feature); build it with default features for the demo, or drop --shop-addr")]
+    NoDemoShop,
 }
 
 impl Config {
     pub fn from_args(args: ServeArgs) -> Result<Config, ConfigError> {
+        #[cfg(not(feature = "demo"))]
+        if args.shop_addr.is_some() {
+            return Err(ConfigError::NoDemoShop);
+        }
         let mut allowed_origins = Vec::new();
         for raw in args
             .allow_origins
@@ -270,6 +280,7 @@ impl Config {
         };
         Ok(Config {
             api_addr: args.api_addr,
+            #[cfg(feature = "demo")]
             shop_addr: args.shop_addr,
             db: args.db,
             widget_dir: args.widget_dir,
@@ -372,6 +383,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "demo")]
     fn a_missing_secret_fails_closed_unless_demo_mode_is_asked_for() {
         assert_eq!(parse(&[]).unwrap_err(), ConfigError::MissingSecret);
         assert_eq!(
@@ -400,6 +412,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "demo")]
     fn merchant_key_is_configured_demo_in_demo_mode_or_off() {
         assert_eq!(parse(&[S]).unwrap().merchant_key, MerchantKeySetting::Off);
         assert_eq!(
@@ -424,6 +437,16 @@ mod tests {
             parse(&[S, "--merchant-key", "short"]).unwrap_err(),
             ConfigError::ShortMerchantKey
         );
+    }
+
+    #[test]
+    #[cfg(not(feature = "demo"))]
+    fn a_production_build_refuses_the_demo_shop() {
+        assert_eq!(
+            parse(&[S, "--shop-addr", "127.0.0.1:0"]).unwrap_err(),
+            ConfigError::NoDemoShop
+        );
+        assert!(parse(&[S]).is_ok());
     }
 
     #[test]

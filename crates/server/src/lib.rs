@@ -1,9 +1,9 @@
 //! The Cadence reference API server: the `/api/v1` JSON API over SQLite, the widget's
-//! static files, and a demo storefront on its own origin.
+//! static files, and (with the `demo` feature, on by default) a demo storefront on its own
+//! origin, the data generator and the recommendations load bench.
 
 pub mod app;
 pub mod auth;
-pub mod bench;
 pub mod calendar;
 pub mod client;
 pub mod clock;
@@ -12,8 +12,6 @@ pub mod connections;
 pub mod db;
 pub mod error;
 pub mod extract;
-pub mod generate;
-pub mod html;
 pub mod limits;
 pub mod merchant_key;
 pub mod metrics;
@@ -24,7 +22,17 @@ pub mod routes;
 pub mod seed;
 pub mod selfservice;
 pub mod serve;
-pub mod storefront;
 pub mod throttle;
+
+// Left out of a production build (`--no-default-features`): the demo shop and its HTML
+// escaping, the data generator behind `seed`, and `bench-recommendations`.
+#[cfg(feature = "demo")]
+pub mod bench;
+#[cfg(feature = "demo")]
+pub mod generate;
+#[cfg(feature = "demo")]
+pub mod html;
+#[cfg(feature = "demo")]
+pub mod storefront;
 
 pub use app::{app, AppState};

@@ -1,12 +1,15 @@
 //! The `cadence-server` command line: `serve` the API, widget and demo shop,
 //! `mint-token` for a customer (what a merchant's backend does, for trying the API),
-//! `seed` a database with generated data, and `bench-recommendations` on it.
+//! `seed` a database with generated data, and `bench-recommendations` on it. The demo shop,
+//! `seed` and `bench-recommendations` come with the `demo` feature (on by default); a
+//! production build (`--no-default-features`) serves the API and the widget only.
 
 use cadence_server::auth::{JwtKeys, TokenRules};
 use cadence_server::clock::Clock;
 use cadence_server::config::{Config, Secret, ServeArgs};
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
+#[cfg(feature = "demo")]
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,7 +17,7 @@ use std::process::ExitCode;
 #[command(
     name = "cadence-server",
     version,
-    about = "The Cadence reference API server, widget host and demo storefront"
+    about = "The Cadence reference API server and widget host (a demo build: also the demo storefront, seed and bench)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -27,14 +30,17 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Print a customer token (HS256 JWT) signed with the shared secret.
     MintToken(MintArgs),
+    #[cfg(feature = "demo")]
     /// Fill a database with a generated catalog, customers, orders, subscriptions and
     /// recommendation events (the same --seed gives the same data), for measuring.
     Seed(SeedArgs),
+    #[cfg(feature = "demo")]
     /// Time GET /api/v1/recommendations through the real router, for random products
     /// (anonymous) and random customers, and one co-occurrence rebuild.
     BenchRecommendations(BenchArgs),
 }
 
+#[cfg(feature = "demo")]
 #[derive(clap::Args)]
 struct SeedArgs {
     /// SQLite database file, created and migrated if needed.
@@ -60,6 +66,7 @@ struct SeedArgs {
     with_demo_data: bool,
 }
 
+#[cfg(feature = "demo")]
 #[derive(clap::Args)]
 struct BenchArgs {
     /// SQLite database file (e.g. made with `seed`).
@@ -151,10 +158,12 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        #[cfg(feature = "demo")]
         Command::Seed(args) => match seed(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),
         },
+        #[cfg(feature = "demo")]
         Command::BenchRecommendations(args) => match bench(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),
@@ -162,6 +171,7 @@ fn main() -> ExitCode {
     }
 }
 
+#[cfg(feature = "demo")]
 fn seed(args: SeedArgs) -> Result<(), Box<dyn std::error::Error>> {
     use cadence_server::generate::{generate, Params};
     let scaled = Params::at_scale(args.scale, args.seed);
@@ -202,6 +212,7 @@ fn seed(args: SeedArgs) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+#[cfg(feature = "demo")]
 fn bench(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     use cadence_server::bench::{self, Kind};
     // Any secret works (the bench mints and checks its own tokens): demo when none.

@@ -8,8 +8,10 @@ use crate::config::{origin_of, Config, MerchantKeySetting, Secret};
 use crate::db::Db;
 use crate::merchant_key::MerchantKey;
 use crate::seed;
+#[cfg(feature = "demo")]
 use crate::storefront::{shop_app, MerchantAccess, ShopState};
 use axum::http::HeaderValue;
+#[cfg(feature = "demo")]
 use std::future::IntoFuture;
 use std::io::Write;
 use std::sync::Arc;
@@ -73,10 +75,14 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
             .map_err(|source| ServeError::Bind { addr, source })
     };
     let api_listener = bind(config.api_addr).await?;
+    #[cfg(feature = "demo")]
     let shop_listener = match config.shop_addr {
         Some(addr) => Some(bind(addr).await?),
         None => None,
     };
+    // A production build has no demo shop (`Config` refused `--shop-addr`).
+    #[cfg(not(feature = "demo"))]
+    let shop_listener: Option<TcpListener> = None;
     let api_origin = origin_of(api_listener.local_addr()?);
     let shop_origin = shop_listener
         .as_ref()
@@ -113,6 +119,7 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         limits: Arc::new(config.limits.clone()),
         throttle: Arc::new(crate::throttle::Throttle::new(&config.limits)),
     };
+    #[cfg(feature = "demo")]
     let merchant = config.merchant_key.key().map(|key| MerchantAccess {
         key: key.to_owned(),
         api: app(state.clone()),
@@ -157,27 +164,28 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = stop_tx.send(true);
     });
-    let stopped = |mut rx: watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-    };
 
     crate::retention::spawn(state.clone());
     let limits = state.limits.clone();
     let api = crate::connections::serve(api_listener, app(state), limits, stop_rx.clone());
-    match shop_listener {
-        Some(listener) => {
-            let shop = shop_app(ShopState {
-                db,
-                keys,
-                clock,
-                api_url,
-                merchant,
-            });
-            let shop = axum::serve(listener, shop).with_graceful_shutdown(stopped(stop_rx));
-            tokio::try_join!(api, shop.into_future())?;
-        }
-        None => api.await?,
+    #[cfg(feature = "demo")]
+    if let Some(listener) = shop_listener {
+        let shop = shop_app(ShopState {
+            db,
+            keys,
+            clock,
+            api_url,
+            merchant,
+        });
+        let stopped = async move {
+            let mut rx = stop_rx;
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let shop = axum::serve(listener, shop).with_graceful_shutdown(stopped);
+        tokio::try_join!(api, shop.into_future())?;
+        return Ok(());
     }
+    api.await?;
     Ok(())
 }
 
