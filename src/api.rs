@@ -12,7 +12,7 @@
 
 use crate::json::{Fields, FromJson};
 use cadence_contract::{
-    Account, ChangeRecord, Interval, IntervalUnit, NewSubscription, Problem, Product,
+    Account, ChangeRecord, ChangeRequest, ChangeVia, Interval, NewSubscription, Problem, Product,
     Recommendations, Subscription, SubscriptionChange, UiEvent,
 };
 use wasm_bindgen::{JsCast, JsValue};
@@ -105,10 +105,10 @@ impl Api {
         idempotency_key: &str,
     ) -> Result<Subscription, ApiError> {
         let path = format!("/me/subscriptions/{}/changes", encode(&subscription.id));
-        let mut body = to_json(change)?;
-        if via_cancel_offer {
-            body = with_cancel_offer(body);
-        }
+        let body = to_json(&ChangeRequest {
+            change: change.clone(),
+            via: via_cancel_offer.then_some(ChangeVia::CancelOffer),
+        })?;
         let if_match = subscription.etag();
         self.send_json(&path, body, idempotency_key, Some(&if_match))
             .await
@@ -151,17 +151,7 @@ impl Api {
     /// Where the `.ics` file of a product's plan downloads from (a link the shopper
     /// follows, so no fetch here). `interval: None` is a one-time purchase.
     pub fn plan_ics_url(&self, sku: &str, interval: Option<Interval>, quantity: u32) -> String {
-        let interval = match interval {
-            None => "once".to_owned(),
-            Some(i) => {
-                let unit = match i.unit {
-                    IntervalUnit::Day => 'd',
-                    IntervalUnit::Week => 'w',
-                    IntervalUnit::Month => 'm',
-                };
-                format!("{}{unit}", i.count)
-            }
-        };
+        let interval = interval.map_or_else(|| "once".to_owned(), Interval::to_short);
         self.url(&format!(
             "/products/{}/plan.ics?interval={interval}&quantity={quantity}",
             encode(sku)
@@ -244,19 +234,6 @@ impl Api {
     async fn get<T: FromJson>(&self, path: &str) -> Result<T, ApiError> {
         decode(self.fetch("GET", path, &self.headers()?, None).await?).await
     }
-}
-
-/// Marks a change's JSON object as chosen on the cancel confirmation's offer (`"via":
-/// "cancel_offer"`), so the merchant's figures can count pauses chosen instead of cancel.
-/// A change always serializes to an object (`{"action":…}`).
-pub fn with_cancel_offer(mut json: String) -> String {
-    if json.ends_with('}') {
-        json.pop();
-        let empty = json.ends_with('{');
-        json.push_str(if empty { "" } else { "," });
-        json.push_str("\"via\":\"cancel_offer\"}");
-    }
-    json
 }
 
 /// The `UiEvents` body built as a JS object and stringified by the browser: the same JSON
@@ -358,19 +335,5 @@ mod tests {
             e.as_object_mut().unwrap().retain(|_, v| !v.is_null());
         }
         assert_eq!(ours, theirs);
-    }
-}
-
-#[cfg(test)]
-mod body_tests {
-    use super::with_cancel_offer;
-
-    #[test]
-    fn the_cancel_offer_mark_joins_the_change_object() {
-        assert_eq!(
-            with_cancel_offer(r#"{"action":"pause_for","deliveries":1}"#.into()),
-            r#"{"action":"pause_for","deliveries":1,"via":"cancel_offer"}"#
-        );
-        assert_eq!(with_cancel_offer("{}".into()), r#"{"via":"cancel_offer"}"#);
     }
 }

@@ -2,9 +2,9 @@
 
 use crate::api::Api;
 use crate::config::{Config, RawConfig, View};
+use crate::data::Data;
 use crate::events;
 use crate::i18n::{t, Key};
-use crate::load::Loader;
 use crate::views::notice::Notice;
 use leptos::prelude::*;
 use web_sys::HtmlElement;
@@ -29,7 +29,7 @@ pub fn App(host: HtmlElement, raw: RawConfig) -> impl IntoView {
             .into_any();
         }
     };
-    let loader = Loader {
+    let data = Data {
         api: Api::new(config.api.clone(), config.customer_token.clone()),
         host,
     };
@@ -37,18 +37,18 @@ pub fn App(host: HtmlElement, raw: RawConfig) -> impl IntoView {
         #[cfg(feature = "product-view")]
         View::Product { sku } => {
             use crate::views::product::ProductView;
-            view! { <ProductView config=config.clone() loader=loader sku=sku /> }.into_any()
+            view! { <ProductView config=config.clone() data=data sku=sku /> }.into_any()
         }
         #[cfg(feature = "account-view")]
         View::Account => {
             use crate::views::account::AccountView;
-            view! { <AccountView config=config.clone() loader=loader /> }.into_any()
+            view! { <AccountView config=config.clone() data=data /> }.into_any()
         }
         // A module built without this view: the loader picks modules by the `view`
         // attribute, so only a loader/module mismatch (a stale cache) gets here.
         #[allow(unreachable_patterns)]
         _ => {
-            drop(loader);
+            drop(data);
             view! { <Notice locale=config.locale message=t(config.locale, Key::ErrorSetup) retry=None /> }
                 .into_any()
         }

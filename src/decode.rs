@@ -15,39 +15,27 @@ use cadence_contract::{
 };
 use wasm_bindgen::JsValue;
 
-/// A unit-variant enum read from its snake_case name. With `else`, a name this widget
-/// does not know reads as that variant (the contract's `#[serde(other)]`).
+/// A unit-variant enum read by its wire name, from the contract's one table of names
+/// (`wire_names!`). With `else`, a name this widget does not know reads as that variant
+/// (the contract's `#[serde(other)]`).
 macro_rules! enum_from_json {
-    ($t:ident { $($name:literal => $variant:ident),* $(,)? } $(else $other:ident)?) => {
+    ($t:ident $(else $other:ident)?) => {
         impl FromJson for $t {
             fn from_json(value: &JsValue) -> Result<Self, JsonError> {
                 let name = String::from_json(value)?;
-                Ok(match name.as_str() {
-                    $($name => $t::$variant,)*
-                    $(_ => $t::$other,)?
-                    #[allow(unreachable_patterns)]
-                    _ => return Err(JsonError::expected(concat!("one of" $(, " ", $name)*))),
-                })
+                $t::from_wire(&name)
+                    $(.or(Some($t::$other)))?
+                    .ok_or_else(|| JsonError::expected($t::ONE_OF))
             }
         }
     };
 }
 
-enum_from_json!(ProductKind {
-    "durable" => Durable, "consumable" => Consumable, "accessory" => Accessory,
-} else Unknown);
-enum_from_json!(SubscriptionStatus {
-    "active" => Active, "paused" => Paused, "cancelled" => Cancelled,
-} else Unknown);
-enum_from_json!(IntervalUnit { "day" => Day, "week" => Week, "month" => Month });
-enum_from_json!(ReasonCode {
-    "due_soon" => DueSoon, "fits_what_you_own" => FitsWhatYouOwn,
-    "bought_together" => BoughtTogether, "better_value" => BetterValue,
-} else Unknown);
-enum_from_json!(RecommendationAction {
-    "add_to_next_delivery" => AddToNextDelivery, "add_to_cart" => AddToCart,
-    "subscribe" => Subscribe,
-} else Unknown);
+enum_from_json!(ProductKind else Unknown);
+enum_from_json!(SubscriptionStatus else Unknown);
+enum_from_json!(IntervalUnit);
+enum_from_json!(ReasonCode else Unknown);
+enum_from_json!(RecommendationAction else Unknown);
 
 impl FromJson for Date {
     fn from_json(value: &JsValue) -> Result<Self, JsonError> {

@@ -36,3 +36,28 @@ pub fn emit_error(host: &HtmlElement, code: &str, message: &str) {
         detail(&[("code", code.into()), ("message", message.into())]),
     );
 }
+
+/// `cadence:add-to-cart`: hands a purchase to the shop's own cart. `plan` is
+/// `"one_time"` or the chosen interval (`{"count": 4, "unit": "week"}`); `source` names
+/// where it was chosen when it was not the purchase options (`"recommendation"`).
+pub fn emit_add_to_cart(
+    host: &HtmlElement,
+    sku: &str,
+    quantity: u32,
+    plan: Option<cadence_contract::Interval>,
+    source: Option<&str>,
+) {
+    let plan = match plan {
+        Some(interval) => crate::json::to_js(&interval),
+        None => JsValue::from_str("one_time"),
+    };
+    let mut pairs = vec![
+        ("sku", sku.into()),
+        ("quantity", quantity.into()),
+        ("plan", plan),
+    ];
+    if let Some(source) = source {
+        pairs.push(("source", source.into()));
+    }
+    emit(host, "add-to-cart", detail(&pairs));
+}

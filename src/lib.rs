@@ -8,12 +8,14 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod data;
 pub mod decode;
 pub mod events;
+pub mod fetched;
 pub mod format;
 pub mod i18n;
+pub mod id;
 pub mod json;
-pub mod load;
 pub mod panic;
 pub mod selfservice;
 pub mod telemetry;

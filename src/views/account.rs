@@ -4,15 +4,15 @@ use super::notice::{Notice, Skeleton};
 use super::recommendations::Recommendations;
 use super::subscription::{Card, SubscriptionCard};
 use crate::config::Config;
+use crate::data::Data;
+use crate::data::RecoContext;
 use crate::i18n::{t, AccountKey};
-use crate::load::Loader;
-use crate::load::RecoContext;
 use cadence_contract::Account;
 use leptos::prelude::*;
 
 #[component]
-pub fn AccountView(config: Config, loader: Loader) -> impl IntoView {
-    let account = loader.account();
+pub fn AccountView(config: Config, data: Data) -> impl IntoView {
+    let account = data.account();
     let locale = config.locale;
     let retry = Callback::new(move |_| account.reload());
     move || {
@@ -21,18 +21,18 @@ pub fn AccountView(config: Config, loader: Loader) -> impl IntoView {
         Some(Err(error)) => {
             view! { <Notice locale=locale message=t(locale, super::error_key(&error)) retry=Some(retry) /> }.into_any()
         }
-        Some(Ok(account)) => subscriptions(&config, &loader, account).into_any(),
+        Some(Ok(account)) => subscriptions(&config, &data, account).into_any(),
     }
     }
 }
 
-fn subscriptions(config: &Config, loader: &Loader, account: Account) -> impl IntoView {
+fn subscriptions(config: &Config, data: &Data, account: Account) -> impl IntoView {
     let locale = config.locale;
     let empty = account.subscriptions.is_empty();
     let cards: Vec<Card> = account
         .subscriptions
         .into_iter()
-        .map(|s| Card::new(config, loader.clone(), s))
+        .map(|s| Card::new(config, data.clone(), s))
         .collect();
     let items = cards
         .iter()
@@ -44,7 +44,7 @@ fn subscriptions(config: &Config, loader: &Loader, account: Account) -> impl Int
             <h2 class="cad-title" id="cad-account-title">{t(locale, AccountKey::YourSubscriptions)}</h2>
             {empty.then(|| view! { <p class="cad-muted">{t(locale, AccountKey::NoSubscriptions)}</p> })}
             <ul class="cad-subscriptions">{items}</ul>
-            <Recommendations config=config.clone() loader=loader.clone() context=RecoContext::Account cards=cards />
+            <Recommendations config=config.clone() data=data.clone() context=RecoContext::Account cards=cards />
         </section>
     }
 }

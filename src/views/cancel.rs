@@ -37,18 +37,23 @@ pub fn CancelPanel(card: Card) -> impl IntoView {
             }
         }
     });
+    // The option values are the reasons' wire names (the contract's table), read back
+    // with `from_wire`; "" (no reason) reads as none.
     let reasons = [
-        ("too_much_product", AccountKey::ReasonTooMuch),
-        ("too_expensive", AccountKey::ReasonTooExpensive),
-        ("no_longer_needed", AccountKey::ReasonNotNeeded),
-        ("trying_something_else", AccountKey::ReasonSomethingElse),
-        ("other", AccountKey::ReasonOther),
+        (CancelReason::TooMuchProduct, AccountKey::ReasonTooMuch),
+        (CancelReason::TooExpensive, AccountKey::ReasonTooExpensive),
+        (CancelReason::NoLongerNeeded, AccountKey::ReasonNotNeeded),
+        (
+            CancelReason::TryingSomethingElse,
+            AccountKey::ReasonSomethingElse,
+        ),
+        (CancelReason::Other, AccountKey::ReasonOther),
     ];
     let confirm = move |_| {
         let reason = reason_select
             .get()
             .map(|el| el.value())
-            .and_then(|v| parse_reason(&v));
+            .and_then(|v| CancelReason::from_wire(&v));
         open.set(false);
         act.run(SubscriptionChange::Cancel { reason });
     };
@@ -58,7 +63,7 @@ pub fn CancelPanel(card: Card) -> impl IntoView {
             .run(SubscriptionChange::PauseFor { deliveries: 1 });
     };
     view! {
-        <button type="button" class="cad-button cad-danger-link" data-cadence="cancel" node_ref=opener
+        <button type="button" class="cad-button cad-danger-link" part="button" data-cadence="cancel" node_ref=opener
             aria-expanded=move || open.get().to_string() aria-controls=controls
             on:click=move |_| open.update(|o| *o = !*o)>
             {t(locale, AccountKey::Cancel)}
@@ -72,17 +77,17 @@ pub fn CancelPanel(card: Card) -> impl IntoView {
             <label class="cad-label" for=format!("cad-reason-{id}")>{t(locale, AccountKey::CancelReason)}</label>
             <select id=format!("cad-reason-{id}") data-cadence="cancel-reason" node_ref=reason_select>
                 <option value="" selected=true>{t(locale, AccountKey::ReasonNone)}</option>
-                {reasons.map(|(value, key)| view! { <option value=value>{t(locale, key)}</option> }).collect_view()}
+                {reasons.map(|(reason, key)| view! { <option value=reason.as_str()>{t(locale, key)}</option> }).collect_view()}
             </select>
             <div class="cad-actions">
-                <button type="button" class="cad-button cad-danger" data-cadence="confirm-cancel"
+                <button type="button" class="cad-button cad-danger" part="button" data-cadence="confirm-cancel"
                     aria-disabled=move || busy.get().to_string() on:click=confirm>
                     {t(locale, AccountKey::ConfirmCancel)}
                 </button>
-                <button type="button" class="cad-button cad-secondary" data-cadence="keep" on:click=move |_| close()>
+                <button type="button" class="cad-button cad-secondary" part="button" data-cadence="keep" on:click=move |_| close()>
                     {t(locale, AccountKey::KeepSubscription)}
                 </button>
-                <button type="button" class="cad-link" data-cadence="pause-instead"
+                <button type="button" class="cad-link" part="button" data-cadence="pause-instead"
                     hidden=move || sub.with(|s| s.status != cadence_contract::SubscriptionStatus::Active)
                     on:click=pause_instead>
                     {t(locale, AccountKey::PauseInstead)}
@@ -90,15 +95,4 @@ pub fn CancelPanel(card: Card) -> impl IntoView {
             </div>
         </div>
     }
-}
-
-fn parse_reason(value: &str) -> Option<CancelReason> {
-    Some(match value {
-        "too_much_product" => CancelReason::TooMuchProduct,
-        "too_expensive" => CancelReason::TooExpensive,
-        "no_longer_needed" => CancelReason::NoLongerNeeded,
-        "trying_something_else" => CancelReason::TryingSomethingElse,
-        "other" => CancelReason::Other,
-        _ => return None,
-    })
 }

@@ -48,7 +48,7 @@ pub fn Upcoming(card: Card) -> impl IntoView {
                                             {tf(locale, AccountKey::ExtraItem, &[("name", &x.name), ("count", &x.quantity.to_string())])}
                                         </span>
                                     }).collect_view()}
-                                <button type="button" class="cad-link" aria-label=label
+                                <button type="button" class="cad-link" part="button" aria-label=label
                                     aria-disabled=move || busy.get().to_string()
                                     on:click=move |_| {
                                         let Some(date) = untrack(date) else { return };
@@ -100,11 +100,11 @@ pub fn Adjust(card: Card) -> impl IntoView {
         <div class="cad-adjust">
             <div class="cad-field" role="group" aria-label=t(locale, Key::Quantity)>
                 <span class="cad-label" aria-hidden="true">{t(locale, Key::Quantity)}</span>
-                <button type="button" class="cad-icon-button" data-cadence="quantity-down"
+                <button type="button" class="cad-icon-button" part="button" data-cadence="quantity-down"
                     aria-label=t(locale, AccountKey::DecreaseQuantity) aria-disabled=aria_busy
                     on:click=move |_| { if quantity() > 1 { set_quantity(quantity() - 1) } }>"−"</button>
                 <output class="cad-quantity" aria-live="off">{quantity}</output>
-                <button type="button" class="cad-icon-button" data-cadence="quantity-up"
+                <button type="button" class="cad-icon-button" part="button" data-cadence="quantity-up"
                     aria-label=t(locale, AccountKey::IncreaseQuantity) aria-disabled=aria_busy
                     on:click=move |_| { if quantity() < MAX_QUANTITY { set_quantity(quantity() + 1) } }>"+"</button>
             </div>
@@ -122,7 +122,7 @@ pub fn Adjust(card: Card) -> impl IntoView {
                         <option value=i.to_string()>{format::interval(locale, interval)}</option>
                     }).collect_view()}
                 </select>
-                <button type="submit" class="cad-button cad-secondary" aria-disabled=aria_busy>{t(locale, AccountKey::ApplyFrequency)}</button>
+                <button type="submit" class="cad-button cad-secondary" part="button" aria-disabled=aria_busy>{t(locale, AccountKey::ApplyFrequency)}</button>
             </form>
             <form class="cad-field" hidden=move || sub.with(|s| s.swap_options.is_empty()) on:submit=move |ev| {
                 ev.prevent_default();
@@ -138,7 +138,7 @@ pub fn Adjust(card: Card) -> impl IntoView {
                         view! { <option value=o.sku>{format!("{} · {price}", o.name)}</option> }
                     }).collect_view()}
                 </select>
-                <button type="submit" class="cad-button cad-secondary" aria-disabled=aria_busy>{t(locale, AccountKey::ApplySwap)}</button>
+                <button type="submit" class="cad-button cad-secondary" part="button" aria-disabled=aria_busy>{t(locale, AccountKey::ApplySwap)}</button>
             </form>
             <form class="cad-field" hidden=move || sub.with(|s| s.status != SubscriptionStatus::Active) on:submit=move |ev| {
                 ev.prevent_default();
@@ -149,7 +149,7 @@ pub fn Adjust(card: Card) -> impl IntoView {
                 <label class="cad-label" for=format!("cad-reschedule-{id}")>{t(locale, AccountKey::NewDate)}</label>
                 <input type="date" id=format!("cad-reschedule-{id}") data-cadence="reschedule-date" required=true
                     min=tomorrow max=latest on:input=move |ev| reschedule_to.set(event_target_value(&ev)) />
-                <button type="submit" class="cad-button cad-secondary" aria-disabled=aria_busy>{t(locale, AccountKey::ConfirmReschedule)}</button>
+                <button type="submit" class="cad-button cad-secondary" part="button" aria-disabled=aria_busy>{t(locale, AccountKey::ConfirmReschedule)}</button>
             </form>
         </div>
     }
@@ -221,11 +221,11 @@ pub fn PausePanel(card: Card) -> impl IntoView {
         }
     };
     view! {
-        <button type="button" class="cad-button" data-cadence="resume" hidden=move || !paused.get()
+        <button type="button" class="cad-button" part="button" data-cadence="resume" hidden=move || !paused.get()
             aria-disabled=move || busy.get().to_string() on:click=move |_| act.run(SubscriptionChange::Resume)>
             {t(locale, AccountKey::Resume)}
         </button>
-        <button type="button" class="cad-button cad-secondary" data-cadence="pause" hidden=move || paused.get()
+        <button type="button" class="cad-button cad-secondary" part="button" data-cadence="pause" hidden=move || paused.get()
             aria-expanded=move || open.get().to_string() aria-controls=controls
             on:click=move |_| open.update(|o| *o = !*o)>
             {t(locale, AccountKey::Pause)}
@@ -241,7 +241,7 @@ pub fn PausePanel(card: Card) -> impl IntoView {
                         on:input=move |ev| until.set(event_target_value(&ev)) />
                 </label>
             </fieldset>
-            <button type="submit" class="cad-button" data-cadence="confirm-pause" aria-disabled=move || busy.get().to_string()>
+            <button type="submit" class="cad-button" part="button" data-cadence="confirm-pause" aria-disabled=move || busy.get().to_string()>
                 {t(locale, AccountKey::ConfirmPause)}
             </button>
         </form>

@@ -2,14 +2,14 @@
 //! and reloaded after each change they make.
 
 use super::subscription::{status_label, Card};
+use crate::data::Data;
 use crate::format;
 use crate::i18n::{t, AccountKey, Key, Locale};
-use crate::load::Loader;
 use cadence_contract::{ChangeRecord, SubscriptionSnapshot};
 use leptos::prelude::*;
 
 #[component]
-pub fn History(card: Card, loader: StoredValue<Loader, LocalStorage>) -> impl IntoView {
+pub fn History(card: Card, data: StoredValue<Data, LocalStorage>) -> impl IntoView {
     let Card { sub, locale, .. } = card;
     let open = RwSignal::new(false);
     let id = sub.with_untracked(|s| s.id.clone());
@@ -24,7 +24,7 @@ pub fn History(card: Card, loader: StoredValue<Loader, LocalStorage>) -> impl In
             {move || {
                 let _ = version.get();
                 open.get().then(|| {
-                    let records = loader.with_value(|l| l.history(id.clone()));
+                    let records = data.with_value(|l| l.history(id.clone()));
                     move || match records.get() {
                         None => view! { <p class="cad-muted">{t(locale, Key::Loading)}</p> }.into_any(),
                         Some(Err(error)) => view! { <p>{t(locale, super::error_key(&error))}</p> }.into_any(),

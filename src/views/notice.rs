@@ -18,7 +18,7 @@ pub fn Skeleton(locale: Locale, lines: usize) -> impl IntoView {
 #[component]
 pub fn Notice(locale: Locale, message: &'static str, retry: Option<Callback<()>>) -> impl IntoView {
     view! {
-        <div class="cad-notice" role="alert">
+        <div class="cad-notice" part="error" role="alert">
             <p class="cad-notice-title">{t(locale, Key::ErrorTitle)}</p>
             <p>{message}</p>
             {retry.map(|retry| view! {

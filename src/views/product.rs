@@ -4,16 +4,16 @@ use super::notice::{Notice, Skeleton};
 use super::purchase::PurchaseOptions;
 use super::recommendations::Recommendations;
 use crate::config::Config;
+use crate::data::Data;
+use crate::data::RecoContext;
 use crate::format;
 use crate::i18n::{t, tf, Locale, ProductKey};
-use crate::load::Loader;
-use crate::load::RecoContext;
 use cadence_contract::{Product, ProductKind};
 use leptos::prelude::*;
 
 #[component]
-pub fn ProductView(config: Config, loader: Loader, sku: String) -> impl IntoView {
-    let product = loader.product(sku);
+pub fn ProductView(config: Config, data: Data, sku: String) -> impl IntoView {
+    let product = data.product(sku);
     let locale = config.locale;
     let retry = Callback::new(move |_| product.reload());
     move || {
@@ -22,7 +22,7 @@ pub fn ProductView(config: Config, loader: Loader, sku: String) -> impl IntoView
         Some(Err(error)) => {
             view! { <Notice locale=locale message=t(locale, super::error_key(&error)) retry=Some(retry) /> }.into_any()
         }
-        Some(Ok(p)) => product_card(&config, loader.clone(), p).into_any(),
+        Some(Ok(p)) => product_card(&config, data.clone(), p).into_any(),
     }
     }
 }
@@ -36,7 +36,7 @@ fn kind_label(locale: Locale, kind: ProductKind) -> Option<&'static str> {
     }
 }
 
-fn product_card(config: &Config, loader: Loader, p: Product) -> impl IntoView {
+fn product_card(config: &Config, data: Data, p: Product) -> impl IntoView {
     let locale = config.locale;
     let pack = p.units_per_pack.map(|n| {
         tf(
@@ -54,8 +54,8 @@ fn product_card(config: &Config, loader: Loader, p: Product) -> impl IntoView {
             {if in_stock {
                 let context = RecoContext::Product(p.sku.clone());
                 view! {
-                    <PurchaseOptions config=config.clone() loader=loader.clone() product=p />
-                    <Recommendations config=config.clone() loader=loader context=context />
+                    <PurchaseOptions config=config.clone() data=data.clone() product=p />
+                    <Recommendations config=config.clone() data=data context=context />
                 }.into_any()
             } else {
                 view! {

@@ -5,23 +5,23 @@
 
 use super::plan::PlanPreview;
 use crate::config::Config;
+use crate::data::Data;
 use crate::events;
 use crate::format;
 use crate::i18n::{t, tf, Key, ProductKey};
-use crate::load::{idempotency_key, Loader};
+use crate::id::idempotency_key;
 use cadence_contract::{
     recommend_interval, Money, NewSubscription, PlanChoice, Product, MAX_QUANTITY,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsValue;
 
 #[component]
-pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl IntoView {
+pub fn PurchaseOptions(config: Config, data: Data, product: Product) -> impl IntoView {
     let locale = config.locale;
     let tag = StoredValue::new(config.locale_tag.clone());
     let signed_in = config.customer_token.is_some();
-    let loader = StoredValue::new_local(loader);
+    let data = StoredValue::new_local(data);
     let offer = product.subscription.clone();
     let subscribe = RwSignal::new(offer.is_some());
     // One closure (it is `Copy`) for every "only with subscribe & save" attribute: Leptos
@@ -126,11 +126,11 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
         let sku = product.sku.clone();
         Signal::derive(move || {
             let c = choice.get();
-            loader.with_value(|l| l.api.plan_ics_url(&sku, c.interval, c.quantity))
+            data.with_value(|l| l.api.plan_ics_url(&sku, c.interval, c.quantity))
         })
     };
     let feed = if signed_in {
-        Some(loader.with_value(|l| l.calendar_feed()))
+        Some(data.with_value(|l| l.calendar_feed()))
     } else {
         None
     };
@@ -194,9 +194,9 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                     quantity: qty,
                     interval,
                 };
-                let (loader, key) = (loader.get_value(), intent.get_value());
+                let (data, key) = (data.get_value(), intent.get_value());
                 spawn_local(async move {
-                    match loader.subscribe(&new, &key).await {
+                    match data.subscribe(&new, &key).await {
                         Ok(created) => {
                             intent.set_value(idempotency_key()); // the next subscribe is a new intent
                             let date = created
@@ -218,20 +218,9 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                 });
             }
             (plan, _) => {
-                let plan_value = match plan {
-                    Some(interval) => crate::json::to_js(&interval),
-                    None => JsValue::from_str("one_time"),
-                };
-                let host = loader.with_value(|l| l.host.clone());
-                events::emit(
-                    &host,
-                    "add-to-cart",
-                    events::detail(&[
-                        ("sku", sku_for_submit.as_str().into()),
-                        ("quantity", qty.into()),
-                        ("plan", plan_value),
-                    ]),
-                );
+                data.with_value(|d| {
+                    events::emit_add_to_cart(&d.host, &sku_for_submit, qty, plan, None)
+                });
                 said.set(t(locale, Key::AddedToCart).to_owned());
             }
         }
@@ -319,11 +308,11 @@ pub fn PurchaseOptions(config: Config, loader: Loader, product: Product) -> impl
                 " " <span class="cad-muted" hidden=buying_once>{t(locale, Key::PerDelivery)}</span></p>
             <p class="cad-saving" hidden=buying_once data-cadence="saving">{saving}</p>
             <p class="cad-muted" hidden=buying_once data-cadence="terms">{terms}" "{t(locale, ProductKey::Terms)}</p>
-            <button type="submit" class="cad-button" data-cadence="purchase-submit" aria-disabled=move || busy.get().to_string()>
+            <button type="submit" class="cad-button" part="button" data-cadence="purchase-submit" aria-disabled=move || busy.get().to_string()>
                 {move || t(locale, if subscribe.get() && signed_in { Key::Subscribe } else { Key::AddToCart })}
             </button>
             <p class="cad-live" role="status" data-cadence="announce">{move || said.get()}</p>
-            <p class="cad-error" role="alert" data-cadence="alert">{move || alarm.get()}</p>
+            <p class="cad-error" part="error" role="alert" data-cadence="alert">{move || alarm.get()}</p>
             <PlanPreview locale=locale tag=tag product=stored_product choice=choice ics_url=ics_url />
             {feed.map(|feed| view! {
                 {move || feed.get().map(|url| view! {

@@ -5,10 +5,10 @@
 
 use super::subscription::Card;
 use crate::config::Config;
+use crate::data::{Data, RecoContext as Context};
 use crate::events;
 use crate::format;
 use crate::i18n::{t, tf, Key, Locale};
-use crate::load::{Loader, RecoContext as Context};
 use cadence_contract::{
     ReasonCode, Recommendation, RecommendationAction, SubscriptionChange, UiEventKind,
 };
@@ -18,7 +18,7 @@ use leptos::task::spawn_local;
 #[component]
 pub fn Recommendations(
     config: Config,
-    loader: Loader,
+    data: Data,
     context: Context,
     /// The account's subscription cards, for "add to next delivery".
     #[prop(optional)]
@@ -27,8 +27,8 @@ pub fn Recommendations(
     let locale = config.locale;
     let tag = StoredValue::new(config.locale_tag.clone());
     let signed_in = config.customer_token.is_some();
-    let list = loader.recommendations(context.clone());
-    let loader = StoredValue::new_local(loader);
+    let list = data.recommendations(context.clone());
+    let data = StoredValue::new_local(data);
     let context = StoredValue::new(context);
     let said = RwSignal::new(String::new());
     let title = if signed_in {
@@ -49,7 +49,7 @@ pub fn Recommendations(
             let ctx = context.get_value();
             shown.with_value(|items| {
                 for item in items {
-                    loader.with_value(|l| l.track(UiEventKind::Impression, item, None, &ctx));
+                    data.with_value(|l| l.track(UiEventKind::Impression, item, None, &ctx));
                 }
             });
         };
@@ -95,9 +95,9 @@ pub fn Recommendations(
                     }
                     let item = item.get_value();
                     let ctx = context.get_value();
-                    loader.with_value(|l| l.track(UiEventKind::Click, &item, Some(action), &ctx));
-                    run_action(action, &item, card, loader, said, locale);
-                    loader.with_value(|l| l.track(UiEventKind::Action, &item, Some(action), &ctx));
+                    data.with_value(|l| l.track(UiEventKind::Click, &item, Some(action), &ctx));
+                    run_action(action, &item, card, data, said, locale);
+                    data.with_value(|l| l.track(UiEventKind::Action, &item, Some(action), &ctx));
                 };
                 view! {
                     // One reactive class switches between the action and "in your next
@@ -112,7 +112,7 @@ pub fn Recommendations(
                             <p class="cad-muted cad-reco-added" data-cadence="reco-added">
                                 {t(locale, Key::InNextDelivery)}
                             </p>
-                            <button type="button" class="cad-button cad-secondary" data-cadence="reco-action"
+                            <button type="button" class="cad-button cad-secondary" part="button" data-cadence="reco-action"
                                 data-action=a.as_str() on:click=on_click>
                                 {t(locale, action_label(a))}
                             </button>
@@ -148,7 +148,7 @@ fn run_action(
     action: RecommendationAction,
     item: &Recommendation,
     card: Option<Card>,
-    loader: StoredValue<Loader, LocalStorage>,
+    data: StoredValue<Data, LocalStorage>,
     said: RwSignal<String>,
     locale: Locale,
 ) {
@@ -163,12 +163,12 @@ fn run_action(
             }
         }
         RecommendationAction::Subscribe => {
-            let (loader, sku) = (loader.get_value(), item.sku.clone());
+            let (data, sku) = (data.get_value(), item.sku.clone());
             let Some(interval) = item.subscribe_interval else {
                 return; // never offered without one (see the action filter above)
             };
             spawn_local(async move {
-                let text = match loader.subscribe_at(&sku, interval).await {
+                let text = match data.subscribe_at(&sku, interval).await {
                     Ok(_) => t(locale, Key::RecoSubscribed),
                     Err(_) => t(locale, Key::SubscribeFailed),
                 };
@@ -176,17 +176,8 @@ fn run_action(
             });
         }
         RecommendationAction::AddToCart | RecommendationAction::Unknown => {
-            loader.with_value(|l| {
-                events::emit(
-                    &l.host,
-                    "add-to-cart",
-                    events::detail(&[
-                        ("sku", item.sku.as_str().into()),
-                        ("quantity", 1u32.into()),
-                        ("plan", "one_time".into()),
-                        ("source", "recommendation".into()),
-                    ]),
-                )
+            data.with_value(|l| {
+                events::emit_add_to_cart(&l.host, &item.sku, 1, None, Some("recommendation"))
             });
             said.set(t(locale, Key::AddedToCart).to_owned());
         }
@@ -230,7 +221,7 @@ fn reason_text(locale: Locale, tag: &str, item: &Recommendation) -> String {
             ),
             None => t(locale, Key::ReasonGeneric).to_owned(),
         },
-        _ => t(locale, Key::ReasonGeneric).to_owned(),
+        ReasonCode::Unknown => t(locale, Key::ReasonGeneric).to_owned(),
     }
 }
 

@@ -6,9 +6,9 @@ use super::controls::{Adjust, PausePanel, Upcoming};
 use super::history::History;
 use crate::api::ApiError;
 use crate::config::Config;
+use crate::data::Data;
 use crate::format;
 use crate::i18n::{t, tf, AccountKey, Key, Locale};
-use crate::load::Loader;
 use crate::selfservice::predict;
 use cadence_contract::{Subscription, SubscriptionChange, SubscriptionStatus};
 use leptos::prelude::*;
@@ -27,17 +27,17 @@ pub struct Card {
     pub alarm: RwSignal<String>,
     pub locale: Locale,
     pub tag: StoredValue<String>,
-    pub loader: StoredValue<Loader, LocalStorage>,
+    pub data: StoredValue<Data, LocalStorage>,
 }
 
 impl Card {
     /// The state of one subscription card and its change pipeline: optimistic update,
     /// server call, then the server's answer — or a visible rollback with the reason.
     /// Built by the account view so other parts (recommendations) can act on a card too.
-    pub fn new(config: &Config, loader: Loader, initial: Subscription) -> Card {
+    pub fn new(config: &Config, data: Data, initial: Subscription) -> Card {
         let locale = config.locale;
         let tag = StoredValue::new(config.locale_tag.clone());
-        let loader = StoredValue::new_local(loader);
+        let data = StoredValue::new_local(data);
         let sub = RwSignal::new(initial);
         let busy = RwSignal::new(false);
         let said = RwSignal::new(String::new());
@@ -51,9 +51,9 @@ impl Card {
             busy.set(true);
             alarm.set(String::new());
             said.set(t(locale, AccountKey::Saving).to_owned());
-            let loader = loader.get_value();
+            let data = data.get_value();
             spawn_local(async move {
-                let result = loader.change(&before, &change, via_offer).await;
+                let result = data.change(&before, &change, via_offer).await;
                 let tag = tag.get_value();
                 match result {
                     Ok(updated) => {
@@ -93,7 +93,7 @@ impl Card {
             alarm,
             locale,
             tag,
-            loader,
+            data,
         }
     }
 
@@ -111,7 +111,7 @@ pub fn SubscriptionCard(card: Card) -> impl IntoView {
         said,
         alarm,
         locale,
-        loader,
+        data,
         ..
     } = card;
     let status = Memo::new(move |_| sub.with(|s| s.status));
@@ -135,7 +135,7 @@ pub fn SubscriptionCard(card: Card) -> impl IntoView {
                 <Adjust card=card />
                 <div class="cad-actions">
                     <PausePanel card=card />
-                    <button type="button" class="cad-button cad-secondary" data-cadence="ship-now"
+                    <button type="button" class="cad-button cad-secondary" part="button" data-cadence="ship-now"
                         aria-disabled=move || busy.get().to_string()
                         hidden=move || status.get() != SubscriptionStatus::Active
                         on:click=move |_| act.run(SubscriptionChange::ShipNow)>
@@ -145,8 +145,8 @@ pub fn SubscriptionCard(card: Card) -> impl IntoView {
                 </div>
             })}
             <p class="cad-live" role="status" data-cadence="announce">{move || said.get()}</p>
-            <p class="cad-error" role="alert" data-cadence="alert">{move || alarm.get()}</p>
-            <History card=card loader=loader />
+            <p class="cad-error" part="error" role="alert" data-cadence="alert">{move || alarm.get()}</p>
+            <History card=card data=data />
         </li>
     }
 }
@@ -214,7 +214,7 @@ fn StatusNote(card: Card) -> impl IntoView {
                     <div class="cad-note">
                         <p>{on}" "{until}</p>
                         {can.then(|| view! {
-                            <button type="button" class="cad-button" data-cadence="reactivate"
+                            <button type="button" class="cad-button" part="button" data-cadence="reactivate"
                                 aria-disabled=move || busy.get().to_string()
                                 on:click=move |_| act.run(SubscriptionChange::Reactivate)>
                                 {t(locale, AccountKey::Reactivate)}
