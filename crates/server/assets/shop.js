@@ -4,11 +4,11 @@
 'use strict';
 
 (function () {
-  // DOM events have no wildcard listener, so the shop names the ones it cares about.
+  // DOM events have no wildcard listener, so the shop names them: exactly the events
+  // the widget emits (README.md's event table). A pause, skip or cancel is one
+  // `subscription-changed` whose `detail.action` says which.
   var EVENTS = [
-    'ready', 'error', 'add-to-cart', 'subscribed', 'subscription-changed',
-    'subscription-paused', 'subscription-resumed', 'subscription-skipped',
-    'subscription-cancelled', 'recommendation-shown', 'recommendation-clicked',
+    'error', 'add-to-cart', 'subscribed', 'subscription-changed', 'recommendation',
   ];
   var cart = 0;
 
