@@ -6,8 +6,7 @@
 use crate::app::{app, AppState};
 use crate::auth::JwtKeys;
 use crate::clock::Clock;
-use crate::db::Db;
-use crate::error::ApiError;
+use crate::db::{Db, StoreError};
 use crate::generate::rng::Rng;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -17,6 +16,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
+
+/// Why a bench could not run (the requests' own failures are counted, not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the database has no products or customers")]
+    Empty,
+}
 
 /// Which kind of request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,7 +91,7 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-fn ids(db: &Db, sql: &str) -> Result<Vec<String>, ApiError> {
+fn ids(db: &Db, sql: &str) -> Result<Vec<String>, StoreError> {
     let conn = db.conn()?;
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([], |row| row.get(0))?;
@@ -115,7 +123,7 @@ pub async fn run(
     requests: usize,
     concurrency: usize,
     seed: u64,
-) -> Result<Stats, ApiError> {
+) -> Result<Stats, BenchError> {
     let clock = Clock::System;
     let router = app(AppState {
         db: db.clone(),
@@ -133,9 +141,7 @@ pub async fn run(
         Kind::Account => ids(db, "SELECT id FROM customers ORDER BY id")?,
     };
     if pool.is_empty() {
-        return Err(ApiError::BadRequest(
-            "the database has no products or customers",
-        ));
+        return Err(BenchError::Empty);
     }
     let mut rng = Rng::new(seed);
     let requests_for = |rng: &mut Rng, n: usize| -> Vec<Request<Body>> {
@@ -180,7 +186,7 @@ pub async fn run(
     }
     let mut samples = Vec::with_capacity(requests);
     for task in tasks {
-        samples.extend(task.await?);
+        samples.extend(task.await.map_err(StoreError::from)?);
     }
     let ok: Vec<_> = samples.iter().filter(|s| s.1).collect();
     let mut latencies: Vec<Duration> = samples.iter().map(|s| s.0).collect();
@@ -220,7 +226,7 @@ impl fmt::Display for RefreshTiming {
 }
 
 /// Rebuilds the co-occurrence table once, as the server does, timing each step.
-pub async fn time_refresh(db: &Db) -> Result<RefreshTiming, ApiError> {
+pub async fn time_refresh(db: &Db) -> Result<RefreshTiming, StoreError> {
     use crate::recommend::cooccurrence::{compute, replace};
     let started = Instant::now();
     let pairs = db.read(compute).await?;

@@ -4,6 +4,7 @@
 //! used to reflect attacker-chosen text. Internal failures are logged with their cause and
 //! answered with a generic 500.
 
+use crate::db::StoreError;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -312,35 +313,81 @@ impl From<PathRejection> for ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        // Busy or locked past `busy_timeout`: another process holds the write lock for
-        // longer than a request can wait. Retryable, so a 503, not a 500.
-        match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                ApiError::Unavailable(format!("sqlite: {e}"))
+/// The one place storage failures become HTTP answers.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            // The pool had no connection free in time (or could open none), or SQLite stayed
+            // busy or locked past `busy_timeout`: the database is saturated or unreachable, a
+            // 503 to retry (with Retry-After), not a bug.
+            StoreError::Unavailable(_) | StoreError::Busy(_) => {
+                ApiError::Unavailable(e.to_string())
             }
-            _ => ApiError::Internal(format!("sqlite: {e}")),
+            StoreError::Sqlite(_) | StoreError::Json(_) | StoreError::Task(_) => {
+                ApiError::Internal(e.to_string())
+            }
+            StoreError::Corrupt(why) => ApiError::Internal(why),
+            StoreError::Invalid { pointer, detail } => ApiError::field(pointer, detail),
+            StoreError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
         }
     }
 }
 
-impl From<r2d2::Error> for ApiError {
-    /// r2d2 fails only when no connection came free within the pool's timeout (or none
-    /// could be opened): the database is saturated or unreachable, a 503 to retry, not a bug.
-    fn from(e: r2d2::Error) -> Self {
-        ApiError::Unavailable(format!("connection pool: {e}"))
-    }
-}
-
-impl From<tokio::task::JoinError> for ApiError {
-    fn from(e: tokio::task::JoinError) -> Self {
-        ApiError::Internal(format!("blocking task: {e}"))
+/// SQL a route runs itself, inside `Db::write`: as the storage layer's own.
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::from(e).into()
     }
 }
 
 impl From<serde_json::Error> for ApiError {
     fn from(e: serde_json::Error) -> Self {
         ApiError::Internal(format!("json: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: std::os::raw::c_int) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    /// The storage layer's failures keep the answers they had when it returned `ApiError`.
+    #[test]
+    fn store_errors_map_to_the_same_answers() {
+        let answer = |e: StoreError| ApiError::from(e).into_response();
+        for busy in [rusqlite::ffi::SQLITE_BUSY, rusqlite::ffi::SQLITE_LOCKED] {
+            let response = answer(sqlite(busy).into());
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        }
+        let other = answer(sqlite(rusqlite::ffi::SQLITE_CONSTRAINT).into());
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(other.headers().get(header::RETRY_AFTER).is_none());
+
+        // A pool whose one connection is taken: the wait times out.
+        let pool = r2d2::Pool::builder()
+            .max_size(1)
+            .connection_timeout(std::time::Duration::from_millis(10))
+            .build(r2d2_sqlite::SqliteConnectionManager::memory())
+            .unwrap();
+        let _held = pool.get().unwrap();
+        let saturated = answer(pool.get().unwrap_err().into());
+        assert_eq!(saturated.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(saturated.headers()[header::RETRY_AFTER], "2");
+
+        let corrupt = answer(StoreError::Corrupt("bad date".into()));
+        assert_eq!(corrupt.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let invalid = ApiError::from(StoreError::Invalid {
+            pointer: "/quantity",
+            detail: "too many".into(),
+        })
+        .to_problem();
+        assert_eq!(invalid.status, 422);
+        assert_eq!(invalid.errors[0].pointer, "/quantity");
+        let reused = ApiError::from(StoreError::IdempotencyKeyReused).to_problem();
+        assert_eq!(reused.kind, types::IDEMPOTENCY_KEY_REUSED);
     }
 }

@@ -234,7 +234,7 @@ fn bench(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
             .await?;
             println!("{stats}");
         }
-        Ok::<_, cadence_server::error::ApiError>(())
+        Ok::<_, cadence_server::bench::BenchError>(())
     })?;
     Ok(())
 }

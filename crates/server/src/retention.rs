@@ -7,7 +7,7 @@
 use crate::app::AppState;
 use crate::clock::Clock;
 use crate::db::Db;
-use crate::error::ApiError;
+use crate::db::StoreError;
 use crate::limits::Limits;
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ fn before(clock: Clock, age: Duration) -> String {
 }
 
 /// Deletes everything past its retention, in small transactions.
-pub async fn prune(db: &Db, limits: &Limits, clock: Clock) -> Result<Pruned, ApiError> {
+pub async fn prune(db: &Db, limits: &Limits, clock: Clock) -> Result<Pruned, StoreError> {
     let keys_before = before(clock, limits.idempotency_retention);
     let events_before = before(clock, limits.event_retention);
     let firsts_before = clock
@@ -65,12 +65,12 @@ pub async fn prune(db: &Db, limits: &Limits, clock: Clock) -> Result<Pruned, Api
     })
 }
 
-async fn in_batches(db: &Db, sql: &'static str, cutoff: String) -> Result<usize, ApiError> {
+async fn in_batches(db: &Db, sql: &'static str, cutoff: String) -> Result<usize, StoreError> {
     let mut total = 0;
     loop {
         let cutoff = cutoff.clone();
         let deleted = db
-            .write(move |tx| {
+            .write(move |tx| -> Result<usize, StoreError> {
                 Ok(tx
                     .prepare_cached(sql)?
                     .execute(rusqlite::params![cutoff, BATCH])?)

@@ -7,7 +7,7 @@
 use crate::clock::Clock;
 use crate::db::changes::{self, NewChange};
 use crate::db::subscriptions::{self, NewRow};
-use crate::error::ApiError;
+use crate::db::StoreError;
 use cadence_contract::{Date, Interval};
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 const SEEDED_KEY: &str = "demo_seeded_on";
 
 /// Inserts the demo data unless it was inserted before; returns whether it did.
-pub fn seed_on_first_start(conn: &mut Connection, clock: Clock) -> Result<bool, ApiError> {
+pub fn seed_on_first_start(conn: &mut Connection, clock: Clock) -> Result<bool, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let seeded: i64 = tx.query_row(
         "SELECT count(*) FROM meta WHERE key = ?1",
@@ -147,7 +147,7 @@ const PRODUCTS: &[SeedProduct] = &[
     },
 ];
 
-fn catalog(tx: &Transaction<'_>) -> Result<(), ApiError> {
+fn catalog(tx: &Transaction<'_>) -> Result<(), StoreError> {
     use crate::db::products::unit_to_sql;
     for p in PRODUCTS {
         tx.execute(
@@ -219,7 +219,7 @@ fn days_ago(today: Date, days: i64) -> Date {
         .expect("demo dates lie well within years 1..=9999")
 }
 
-fn customers(tx: &Transaction<'_>, clock: Clock) -> Result<(), ApiError> {
+fn customers(tx: &Transaction<'_>, clock: Clock) -> Result<(), StoreError> {
     let today = clock.today();
     for (id, name, email, bought_days_ago) in [
         ("cust_ada", "Ada Lovelace", "ada@example.com", 400),
@@ -281,7 +281,7 @@ fn customers(tx: &Transaction<'_>, clock: Clock) -> Result<(), ApiError> {
         },
     )?;
     let after = subscriptions::find(tx, "cust_ada", sub_id, today)?
-        .ok_or_else(|| ApiError::Internal("demo subscription vanished after insert".into()))?;
+        .ok_or_else(|| StoreError::Corrupt("demo subscription vanished after insert".into()))?;
     changes::record(
         tx,
         &NewChange {
@@ -348,7 +348,7 @@ fn order(
     on: Date,
     subscription: Option<&str>,
     lines: &[Line<'_>],
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO orders (id, customer_id, ordered_on, subscription_id) VALUES (?1, ?2, ?3, ?4)",
         params![id, customer, on.to_string(), subscription],
@@ -383,7 +383,7 @@ const DEMO_OWNERS: &[(u32, &str, u16, i64)] = &[
     (8, "CAPS-LUNGO", 4, 25),
 ];
 
-fn community(tx: &Transaction<'_>, today: Date) -> Result<(), ApiError> {
+fn community(tx: &Transaction<'_>, today: Date) -> Result<(), StoreError> {
     for n in 1..=8 {
         let id = format!("cust_owner_{n}");
         tx.execute(
@@ -423,7 +423,7 @@ fn community(tx: &Transaction<'_>, today: Date) -> Result<(), ApiError> {
 /// Demo owners' one-time orders: capsules with a descaling kit (3 orders, exactly the
 /// minimum support) and capsules with a water filter (2 here + Ada's = 3), so anonymous
 /// product pages show "bought together"; pairs seen fewer times stay hidden.
-fn shared_baskets(tx: &Transaction<'_>, today: Date) -> Result<(), ApiError> {
+fn shared_baskets(tx: &Transaction<'_>, today: Date) -> Result<(), StoreError> {
     let baskets: &[(u32, i64, &[Line<'_>])] = &[
         (
             1,

@@ -23,7 +23,7 @@ pub enum ServeError {
     #[error(transparent)]
     Open(#[from] crate::db::OpenError),
     #[error("could not insert the demo data: {0}")]
-    Seed(crate::error::ApiError),
+    Seed(crate::db::StoreError),
     #[error("could not listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,

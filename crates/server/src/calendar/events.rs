@@ -3,7 +3,7 @@
 
 use super::ics::{ics_date, Event};
 use crate::db;
-use crate::error::ApiError;
+use crate::db::StoreError;
 use cadence_contract::{
     build_plan, Date, PlanChoice, PlanEvent, PlanEventKind, Product, RoutinePlan,
     SubscriptionStatus,
@@ -60,7 +60,7 @@ pub fn feed_events(
     customer: &str,
     today: Date,
     domain: &str,
-) -> Result<Vec<Event>, ApiError> {
+) -> Result<Vec<Event>, StoreError> {
     let mut events = Vec::new();
     for sub in db::subscriptions::list_for(conn, customer, today)? {
         if !matches!(

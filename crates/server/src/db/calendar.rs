@@ -1,10 +1,10 @@
 //! Calendar feed ids, stored so a feed request finds its customer with one lookup.
 
-use crate::error::ApiError;
+use super::StoreError;
 use rusqlite::{Connection, OptionalExtension};
 
 /// Records `feed_id` as the customer's feed (replacing one made under an older secret).
-pub fn save_feed(conn: &Connection, feed_id: &str, customer: &str) -> Result<(), ApiError> {
+pub fn save_feed(conn: &Connection, feed_id: &str, customer: &str) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO calendar_feeds (feed_id, customer_id) VALUES (?1, ?2)
          ON CONFLICT (customer_id) DO UPDATE SET feed_id = excluded.feed_id",
@@ -14,7 +14,10 @@ pub fn save_feed(conn: &Connection, feed_id: &str, customer: &str) -> Result<(),
 }
 
 /// The customer whose feed this is, if any, with the customer's feed generation.
-pub fn feed_customer(conn: &Connection, feed_id: &str) -> Result<Option<(String, i64)>, ApiError> {
+pub fn feed_customer(
+    conn: &Connection,
+    feed_id: &str,
+) -> Result<Option<(String, i64)>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT f.customer_id, c.feed_generation

@@ -1,6 +1,6 @@
 //! The append-only audit trail of subscription changes (`subscription_changes`).
 
-use crate::error::ApiError;
+use super::StoreError;
 use cadence_contract::{ChangeRecord, Date, SubscriptionSnapshot};
 use rusqlite::{params, Connection};
 
@@ -18,7 +18,7 @@ pub struct NewChange<'a> {
     pub at: &'a str,
 }
 
-pub fn record(conn: &Connection, change: &NewChange<'_>) -> Result<(), ApiError> {
+pub fn record(conn: &Connection, change: &NewChange<'_>) -> Result<(), StoreError> {
     record_via(conn, change, None)
 }
 
@@ -27,7 +27,7 @@ pub fn record_via(
     conn: &Connection,
     change: &NewChange<'_>,
     via: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let before = change.before.map(serde_json::to_string).transpose()?;
     let after = serde_json::to_string(change.after)?;
     conn.prepare_cached(
@@ -52,10 +52,14 @@ pub fn record_via(
 /// the record of which of a subscription's orders were ship-now ones (scheduled deliveries
 /// are orders of the same subscription too). `at` is an RFC 3339 UTC timestamp, so the
 /// day's rows are those between the day and the next, as text.
-pub fn shipped_now_on(conn: &Connection, subscription: &str, day: Date) -> Result<bool, ApiError> {
+pub fn shipped_now_on(
+    conn: &Connection,
+    subscription: &str,
+    day: Date,
+) -> Result<bool, StoreError> {
     let next = day
         .add_days(1)
-        .ok_or_else(|| ApiError::Internal("a date beyond year 9999".into()))?;
+        .ok_or_else(|| StoreError::Corrupt("a date beyond year 9999".into()))?;
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM subscription_changes
@@ -76,13 +80,25 @@ fn actor(stored: &str) -> String {
     }
 }
 
-/// The latest `limit` changes of a subscription, newest first. Older rows stored whole
-/// `Subscription`s as JSON; they read as snapshots since the extra fields are ignored.
+/// [`latest`] with the API's error, for the one caller that needs it: the history route
+/// (routes/changes.rs) refuses with an `ApiError` inside the same read and ends with this
+/// call, so the read's error type must be the API's. Remove it once that route ends with
+/// `Ok(changes::latest(conn, &id, HISTORY_LIMIT)?)`.
 pub fn recent(
     conn: &Connection,
     subscription_id: &str,
     limit: u32,
-) -> Result<Vec<ChangeRecord>, ApiError> {
+) -> Result<Vec<ChangeRecord>, crate::error::ApiError> {
+    Ok(latest(conn, subscription_id, limit)?)
+}
+
+/// The latest `limit` changes of a subscription, newest first. Older rows stored whole
+/// `Subscription`s as JSON; they read as snapshots since the extra fields are ignored.
+pub fn latest(
+    conn: &Connection,
+    subscription_id: &str,
+    limit: u32,
+) -> Result<Vec<ChangeRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT at, actor, action, before_json, after_json FROM subscription_changes
          WHERE subscription_id = ?1 AND after_json IS NOT NULL ORDER BY id DESC LIMIT ?2",
@@ -111,7 +127,7 @@ pub fn recent(
 }
 
 /// How many audit rows a subscription has (one per version, for consistency checks).
-pub fn count(conn: &Connection, subscription_id: &str) -> Result<i64, ApiError> {
+pub fn count(conn: &Connection, subscription_id: &str) -> Result<i64, StoreError> {
     Ok(conn
         .prepare_cached("SELECT count(*) FROM subscription_changes WHERE subscription_id = ?1")?
         .query_row([subscription_id], |row| row.get(0))?)

@@ -1,11 +1,11 @@
 //! Customer queries.
 
-use crate::error::ApiError;
+use super::StoreError;
 use cadence_contract::Customer;
 use rusqlite::{Connection, OptionalExtension};
 
 /// The customer's display name, if the customer exists.
-pub fn name(conn: &Connection, id: &str) -> Result<Option<String>, ApiError> {
+pub fn name(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT name FROM customers WHERE id = ?1")?
         .query_row([id], |row| row.get(0))
@@ -20,7 +20,7 @@ pub struct AuthRecord {
     pub feed_generation: i64,
 }
 
-pub fn auth_record(conn: &Connection, id: &str) -> Result<Option<AuthRecord>, ApiError> {
+pub fn auth_record(conn: &Connection, id: &str) -> Result<Option<AuthRecord>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT name, tokens_revoked_at, feed_generation FROM customers WHERE id = ?1",
@@ -38,7 +38,7 @@ pub fn auth_record(conn: &Connection, id: &str) -> Result<Option<AuthRecord>, Ap
 /// Revokes every token issued to `id` up to `now` and retires its calendar feed (a new
 /// feed id is made on the next `GET /me/calendar`). `false` when no such customer.
 /// Nobody else's tokens or feeds change.
-pub fn revoke_access(conn: &Connection, id: &str, now: i64) -> Result<bool, ApiError> {
+pub fn revoke_access(conn: &Connection, id: &str, now: i64) -> Result<bool, StoreError> {
     let changed = conn
         .prepare_cached(
             "UPDATE customers SET tokens_revoked_at = ?2, feed_generation = feed_generation + 1
@@ -51,7 +51,7 @@ pub fn revoke_access(conn: &Connection, id: &str, now: i64) -> Result<bool, ApiE
 }
 
 /// Every customer, by name (the demo shop's account picker).
-pub fn list(conn: &Connection) -> Result<Vec<Customer>, ApiError> {
+pub fn list(conn: &Connection) -> Result<Vec<Customer>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT id, name FROM customers ORDER BY name")?;
     let rows = stmt.query_map([], |row| {
         Ok(Customer {

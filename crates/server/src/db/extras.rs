@@ -1,7 +1,7 @@
 //! One-time additions to a subscription's next delivery (`add_once`), stored against the
 //! delivery date they ride with.
 
-use crate::error::ApiError;
+use super::StoreError;
 use cadence_contract::{Date, ExtraItem, Money, MAX_QUANTITY};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -12,7 +12,7 @@ pub const ON_SQL: &str = "SELECT e.sku, p.name, e.quantity, e.unit_price_minor, 
      WHERE e.subscription_id = ?1 AND e.ships_on = ?2 ORDER BY e.sku";
 
 /// The extras riding with the delivery on `date`.
-pub fn on(conn: &Connection, subscription: &str, date: Date) -> Result<Vec<ExtraItem>, ApiError> {
+pub fn on(conn: &Connection, subscription: &str, date: Date) -> Result<Vec<ExtraItem>, StoreError> {
     let mut stmt = conn.prepare_cached(ON_SQL)?;
     let rows = stmt.query_map(params![subscription, date.to_string()], |row| {
         Ok(ExtraItem {
@@ -34,7 +34,7 @@ pub fn add(
     quantity: u32,
     price: &Money,
     date: Date,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let date = date.to_string();
     let already: u32 = conn
         .prepare_cached(
@@ -46,10 +46,12 @@ pub fn add(
         .unwrap_or(0);
     let total = already + quantity;
     if total > MAX_QUANTITY {
-        return Err(ApiError::field(
-            "/quantity",
-            format!("The next delivery would hold {total}; at most {MAX_QUANTITY} of one product."),
-        ));
+        return Err(StoreError::Invalid {
+            pointer: "/quantity",
+            detail: format!(
+                "The next delivery would hold {total}; at most {MAX_QUANTITY} of one product."
+            ),
+        });
     }
     conn.prepare_cached(
         "INSERT OR REPLACE INTO subscription_extras
@@ -74,7 +76,7 @@ pub fn follow(
     subscription: &str,
     from: Option<Date>,
     to: Option<Date>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let from = from.map(|d| d.to_string());
     match to {
         Some(to) => {
@@ -103,7 +105,7 @@ pub fn ship(
     subscription: &str,
     date: Date,
     order_id: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO order_lines (order_id, sku, quantity, unit_price_minor, currency)
          SELECT ?3, sku, quantity, unit_price_minor, currency FROM subscription_extras

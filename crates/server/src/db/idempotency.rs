@@ -5,7 +5,7 @@
 //! Refused requests (4xx) are not stored: fixing the body and retrying with the same key
 //! works.
 
-use crate::error::ApiError;
+use super::StoreError;
 use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
@@ -16,7 +16,7 @@ pub fn request_hash(
     method: &str,
     path: &str,
     body: &impl serde::Serialize,
-) -> Result<String, ApiError> {
+) -> Result<String, StoreError> {
     let canonical = serde_json::to_string(body)?;
     let digest = Sha256::digest(format!("{method} {path}\n{canonical}"));
     Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
@@ -29,9 +29,11 @@ pub fn replay(
     customer: &str,
     key: &str,
     request_hash: &str,
-) -> Result<Option<StoredResponse>, ApiError> {
+) -> Result<Option<StoredResponse>, StoreError> {
     match find(conn, customer, key)? {
-        Some(stored) if stored.request_hash != request_hash => Err(ApiError::IdempotencyKeyReused),
+        Some(stored) if stored.request_hash != request_hash => {
+            Err(StoreError::IdempotencyKeyReused)
+        }
         found => Ok(found),
     }
 }
@@ -47,7 +49,7 @@ pub fn find(
     conn: &Connection,
     customer: &str,
     key: &str,
-) -> Result<Option<StoredResponse>, ApiError> {
+) -> Result<Option<StoredResponse>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT request_hash, response_status, response_body
@@ -69,7 +71,7 @@ pub fn store(
     key: &str,
     response: &StoredResponse,
     created_at: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO idempotency_keys
            (customer_id, key, request_hash, response_status, response_body, created_at)

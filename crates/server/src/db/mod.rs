@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod changes;
 pub mod customers;
+mod error;
 pub mod extras;
 pub mod idempotency;
 mod migrate;
@@ -12,9 +13,9 @@ pub mod plan;
 pub mod products;
 pub mod subscriptions;
 
+pub use error::StoreError;
 pub use migrate::{migrate, MIGRATIONS};
 
-use crate::error::ApiError;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
@@ -75,26 +76,33 @@ impl Db {
     }
 
     /// Runs read-only `work` on a pooled connection, on the blocking thread pool.
-    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
+    ///
+    /// `work` fails with any error a `StoreError` converts into: storage code uses
+    /// `StoreError` itself, and a route may refuse from inside (a validation error, a 409)
+    /// with its `ApiError`.
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = pool.get()?;
+            let conn = pool.get().map_err(StoreError::from)?;
             work(&conn)
         })
-        .await?
+        .await
+        .map_err(StoreError::from)?
     }
 
     /// Runs `work` inside one `BEGIN IMMEDIATE` transaction: it takes the write lock up
     /// front, so read-then-write logic cannot be overtaken by another writer. The
-    /// transaction commits only if `work` returns `Ok`.
-    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// transaction commits only if `work` returns `Ok`. `work` fails as in [`Db::read`].
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
         let pool = self.pool.clone();
         let writer = self.writer.clone();
@@ -104,13 +112,16 @@ impl Db {
             let _turn = writer
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let mut conn = pool.get()?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut conn = pool.get().map_err(StoreError::from)?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::from)?;
             let value = work(&tx)?;
-            tx.commit()?;
+            tx.commit().map_err(StoreError::from)?;
             Ok(value)
         })
-        .await?
+        .await
+        .map_err(StoreError::from)?
     }
 
     /// A pooled connection for synchronous callers (start-up, tests).

@@ -1,6 +1,6 @@
 //! Orders placed by the subscription machinery (ship now).
 
-use crate::error::ApiError;
+use super::StoreError;
 use cadence_contract::{Date, Money};
 use rusqlite::{params, Connection};
 
@@ -13,7 +13,7 @@ pub fn insert_delivery(
     sku: &str,
     quantity: u32,
     unit_price: &Money,
-) -> Result<String, ApiError> {
+) -> Result<String, StoreError> {
     let id = format!("ord_{}", uuid::Uuid::new_v4().simple());
     conn.prepare_cached(
         "INSERT INTO orders (id, customer_id, ordered_on, subscription_id) VALUES (?1, ?2, ?3, ?4)",

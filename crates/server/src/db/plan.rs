@@ -2,7 +2,7 @@
 //! the community signal, and the signed-in customer's machine with its due dates.
 
 use super::products::{self, unit_from_sql, unit_to_sql};
-use crate::error::ApiError;
+use super::StoreError;
 use cadence_contract::{
     next_due, CommunityChoice, Date, Interval, Money, OwnedRoutine, Ownership, Product, Routine,
     UsageQuestion, COMMUNITY_MIN_OWNERS,
@@ -16,7 +16,7 @@ pub fn product_for(
     sku: &str,
     customer: Option<&str>,
     today: Date,
-) -> Result<Option<Product>, ApiError> {
+) -> Result<Option<Product>, StoreError> {
     let Some(mut product) = products::find(conn, sku)? else {
         return Ok(None);
     };
@@ -35,7 +35,7 @@ pub fn product_for(
     Ok(Some(product))
 }
 
-pub fn usage(conn: &Connection, sku: &str) -> Result<Option<UsageQuestion>, ApiError> {
+pub fn usage(conn: &Connection, sku: &str) -> Result<Option<UsageQuestion>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT prompt, unit, min_value, max_value, default_value, units_per_use
@@ -56,7 +56,7 @@ pub fn usage(conn: &Connection, sku: &str) -> Result<Option<UsageQuestion>, ApiE
 
 /// A durable's routines with their row ids, in the order the merchant added them.
 /// `consumable_price` is what one run uses: the pack price over its units, rounded up.
-pub fn routines(conn: &Connection, durable: &str) -> Result<Vec<(i64, Routine)>, ApiError> {
+pub fn routines(conn: &Connection, durable: &str) -> Result<Vec<(i64, Routine)>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.id, r.name, r.interval_days, r.consumable_sku, c.name, c.price_minor,
                 c.currency, c.units_per_pack, r.guide_url
@@ -109,7 +109,7 @@ pub struct CommunityRow {
 /// (ties: the shorter; equal lengths: the first by count, then unit). Read-only, two
 /// aggregates over all active subscriptions: the background rebuild runs it on a read
 /// snapshot so no request pays for it.
-pub fn compute_community(conn: &Connection) -> Result<Vec<CommunityRow>, ApiError> {
+pub fn compute_community(conn: &Connection) -> Result<Vec<CommunityRow>, StoreError> {
     let mut owners: HashMap<String, u32> = HashMap::new();
     {
         let mut stmt = conn.prepare_cached(&format!(
@@ -169,7 +169,7 @@ pub fn compute_community(conn: &Connection) -> Result<Vec<CommunityRow>, ApiErro
 
 /// Replaces `community_choices` with `rows`; callers run it inside a transaction so
 /// readers see the old or the new choices, never half.
-pub fn replace_community(conn: &Connection, rows: &[CommunityRow]) -> Result<usize, ApiError> {
+pub fn replace_community(conn: &Connection, rows: &[CommunityRow]) -> Result<usize, StoreError> {
     conn.execute("DELETE FROM community_choices", [])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO community_choices (sku, owners, interval_count, interval_unit, chosen_by)
@@ -200,7 +200,7 @@ pub fn community(
     conn: &Connection,
     sku: &str,
     allowed: &[Interval],
-) -> Result<Option<CommunityChoice>, ApiError> {
+) -> Result<Option<CommunityChoice>, StoreError> {
     let found = conn
         .prepare_cached(COMMUNITY_SQL)?
         .query_row([sku], |row| {
@@ -236,7 +236,7 @@ pub fn ownership(
     customer: &str,
     sku: &str,
     today: Date,
-) -> Result<Option<Ownership>, ApiError> {
+) -> Result<Option<Ownership>, StoreError> {
     let found = conn
         .prepare_cached(
             "SELECT o.sku, p.name, o.purchased_on
@@ -271,7 +271,7 @@ pub fn ownerships(
     conn: &Connection,
     customer: &str,
     today: Date,
-) -> Result<Vec<Ownership>, ApiError> {
+) -> Result<Vec<Ownership>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT o.sku, p.name, max(o.purchased_on)
          FROM owned_products o JOIN products p ON p.sku = o.sku
@@ -308,7 +308,7 @@ fn owned_routines(
     model: &str,
     purchased_on: Date,
     today: Date,
-) -> Result<Vec<OwnedRoutine>, ApiError> {
+) -> Result<Vec<OwnedRoutine>, StoreError> {
     let mut last = conn.prepare_cached(
         "SELECT max(done_on) FROM maintenance_log WHERE customer_id = ?1 AND routine_id = ?2",
     )?;
@@ -328,7 +328,7 @@ fn owned_routines(
         .collect()
 }
 
-fn parse_date(s: &str) -> Result<Date, ApiError> {
+fn parse_date(s: &str) -> Result<Date, StoreError> {
     s.parse()
-        .map_err(|_| ApiError::Internal(format!("bad date {s:?} in the database")))
+        .map_err(|_| StoreError::Corrupt(format!("bad date {s:?} in the database")))
 }

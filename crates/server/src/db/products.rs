@@ -1,6 +1,6 @@
 //! Catalog queries: products with their subscription offer.
 
-use crate::error::ApiError;
+use super::StoreError;
 use cadence_contract::{
     Interval, IntervalUnit, Money, Product, ProductKind, SubscriptionOffer, SwapOption,
 };
@@ -15,12 +15,12 @@ pub fn unit_to_sql(unit: IntervalUnit) -> &'static str {
     }
 }
 
-pub fn unit_from_sql(unit: &str) -> Result<IntervalUnit, ApiError> {
+pub fn unit_from_sql(unit: &str) -> Result<IntervalUnit, StoreError> {
     match unit {
         "day" => Ok(IntervalUnit::Day),
         "week" => Ok(IntervalUnit::Week),
         "month" => Ok(IntervalUnit::Month),
-        other => Err(ApiError::Internal(format!(
+        other => Err(StoreError::Corrupt(format!(
             "unknown interval unit {other:?} in the database"
         ))),
     }
@@ -76,7 +76,7 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
 pub const INTERVALS_SQL: &str = "SELECT count, unit FROM product_intervals WHERE sku = ?1";
 
 /// The intervals a product may be subscribed at, shortest first.
-pub fn intervals(conn: &Connection, sku: &str) -> Result<Vec<Interval>, ApiError> {
+pub fn intervals(conn: &Connection, sku: &str) -> Result<Vec<Interval>, StoreError> {
     let mut stmt = conn.prepare_cached(INTERVALS_SQL)?;
     let rows = stmt.query_map([sku], |row| {
         Ok((row.get::<_, u16>(0)?, row.get::<_, String>(1)?))
@@ -95,7 +95,7 @@ pub fn intervals(conn: &Connection, sku: &str) -> Result<Vec<Interval>, ApiError
 
 /// Attaches the subscription offer: only when the product is subscribable and has at least
 /// one allowed interval, so the widget never offers a plan the server would refuse.
-fn complete(conn: &Connection, raw: Raw) -> Result<Product, ApiError> {
+fn complete(conn: &Connection, raw: Raw) -> Result<Product, StoreError> {
     let mut product = raw.product;
     if raw.subscribable {
         let intervals = intervals(conn, &product.sku)?;
@@ -124,7 +124,7 @@ fn complete(conn: &Connection, raw: Raw) -> Result<Product, ApiError> {
     Ok(product)
 }
 
-pub fn find(conn: &Connection, sku: &str) -> Result<Option<Product>, ApiError> {
+pub fn find(conn: &Connection, sku: &str) -> Result<Option<Product>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM products WHERE sku = ?1");
     let found = conn
         .prepare_cached(&sql)?
@@ -134,7 +134,7 @@ pub fn find(conn: &Connection, sku: &str) -> Result<Option<Product>, ApiError> {
 }
 
 /// Every product, durables first, then by name (the demo shop's catalog page).
-pub fn list(conn: &Connection) -> Result<Vec<Product>, ApiError> {
+pub fn list(conn: &Connection) -> Result<Vec<Product>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM products
          ORDER BY CASE kind WHEN 'durable' THEN 0 WHEN 'consumable' THEN 1 ELSE 2 END, name"
@@ -165,7 +165,7 @@ pub fn swap_options(
     conn: &Connection,
     sku: &str,
     interval: Interval,
-) -> Result<Vec<SwapOption>, ApiError> {
+) -> Result<Vec<SwapOption>, StoreError> {
     let mut stmt = conn.prepare_cached(SWAP_OPTIONS_SQL)?;
     let rows = stmt.query_map(
         rusqlite::params![sku, interval.count, unit_to_sql(interval.unit)],
@@ -182,7 +182,7 @@ pub fn swap_options(
 }
 
 /// The subscribe & save discount the catalog offers on `sku` now.
-pub fn discount_percent(conn: &Connection, sku: &str) -> Result<Option<u8>, ApiError> {
+pub fn discount_percent(conn: &Connection, sku: &str) -> Result<Option<u8>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT discount_percent FROM products WHERE sku = ?1")?
         .query_row([sku], |row| row.get(0))

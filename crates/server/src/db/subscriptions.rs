@@ -2,7 +2,7 @@
 //! inserting, and saving a changed schedule.
 
 use super::products::{self, unit_from_sql, unit_to_sql};
-use crate::error::ApiError;
+use super::StoreError;
 use cadence_contract::schedule::{MAX_PAUSE_DAYS, UPCOMING_COUNT};
 use cadence_contract::{
     Date, Interval, Money, Rules, Schedule, Subscription, SubscriptionSnapshot, SubscriptionStatus,
@@ -25,12 +25,12 @@ fn status_from_sql(status: &str) -> SubscriptionStatus {
     }
 }
 
-fn status_to_sql(status: SubscriptionStatus) -> Result<&'static str, ApiError> {
+fn status_to_sql(status: SubscriptionStatus) -> Result<&'static str, StoreError> {
     match status {
         SubscriptionStatus::Active => Ok("active"),
         SubscriptionStatus::Paused => Ok("paused"),
         SubscriptionStatus::Cancelled => Ok("cancelled"),
-        SubscriptionStatus::Unknown => Err(ApiError::Internal("unknown status to save".into())),
+        SubscriptionStatus::Unknown => Err(StoreError::Corrupt("unknown status to save".into())),
     }
 }
 
@@ -79,8 +79,8 @@ fn raw(row: &SqlRow<'_>) -> rusqlite::Result<Raw> {
     })
 }
 
-fn convert(raw: Raw) -> Result<Row, ApiError> {
-    let bad = |what: &str| ApiError::Internal(format!("bad {what} in subscription {}", raw.id));
+fn convert(raw: Raw) -> Result<Row, StoreError> {
+    let bad = |what: &str| StoreError::Corrupt(format!("bad {what} in subscription {}", raw.id));
     let date = |s: &Option<String>| s.as_deref().map(str::parse::<Date>).transpose();
     let [anchor, paused_until, cancelled_on, reactivate_until] = &raw.dates;
     let skipped: Vec<Date> =
@@ -112,7 +112,7 @@ fn convert(raw: Raw) -> Result<Row, ApiError> {
 }
 
 /// One of the customer's subscriptions; another customer's id reads as absent.
-pub fn load(conn: &Connection, customer: &str, id: &str) -> Result<Option<Row>, ApiError> {
+pub fn load(conn: &Connection, customer: &str, id: &str) -> Result<Option<Row>, StoreError> {
     let sql = format!("{SELECT} WHERE s.customer_id = ?1 AND s.id = ?2");
     let found = conn
         .prepare_cached(&sql)?
@@ -142,7 +142,7 @@ impl Choices {
         conn: &Connection,
         sku: &str,
         interval: Interval,
-    ) -> Result<(Vec<Interval>, Vec<SwapOption>), ApiError> {
+    ) -> Result<(Vec<Interval>, Vec<SwapOption>), StoreError> {
         let key = (sku.to_owned(), interval);
         if let Some(found) = self.0.get(&key) {
             return Ok(found.clone());
@@ -157,7 +157,7 @@ impl Choices {
 }
 
 /// The subscription as the API shows it on `today`.
-pub fn view(conn: &Connection, row: &Row, today: Date) -> Result<Subscription, ApiError> {
+pub fn view(conn: &Connection, row: &Row, today: Date) -> Result<Subscription, StoreError> {
     view_with(conn, row, today, &mut Choices::default())
 }
 
@@ -167,7 +167,7 @@ fn view_with(
     row: &Row,
     today: Date,
     choices: &mut Choices,
-) -> Result<Subscription, ApiError> {
+) -> Result<Subscription, StoreError> {
     let s = row.schedule.settled(today);
     let cancelled = s.status == SubscriptionStatus::Cancelled;
     let next_delivery = s.next_delivery(today);
@@ -222,7 +222,7 @@ pub fn list_for(
     conn: &Connection,
     customer: &str,
     today: Date,
-) -> Result<Vec<Subscription>, ApiError> {
+) -> Result<Vec<Subscription>, StoreError> {
     let sql = format!("{SELECT} WHERE s.customer_id = ?1 ORDER BY s.created_at, s.id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let raws = stmt
@@ -236,7 +236,7 @@ pub fn list_for(
 
 /// How many subscriptions the customer holds that are not cancelled (what
 /// `Limits::max_subscriptions_per_customer` bounds).
-pub fn count_held(conn: &Connection, customer: &str) -> Result<u32, ApiError> {
+pub fn count_held(conn: &Connection, customer: &str) -> Result<u32, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT count(*) FROM subscriptions WHERE customer_id = ?1 AND status <> 'cancelled'",
@@ -251,7 +251,7 @@ pub fn find(
     customer: &str,
     id: &str,
     today: Date,
-) -> Result<Option<Subscription>, ApiError> {
+) -> Result<Option<Subscription>, StoreError> {
     load(conn, customer, id)?
         .map(|row| view(conn, &row, today))
         .transpose()
@@ -270,7 +270,7 @@ pub struct NewRow<'a> {
     pub now: &'a str,
 }
 
-pub fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<(), ApiError> {
+pub fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO subscriptions (id, customer_id, sku, quantity, interval_count, interval_unit,
             status, anchor_date, next_delivery, discount_percent, version, created_at, updated_at)
@@ -300,7 +300,7 @@ pub fn save(
     discount_percent: u8,
     today: Date,
     now: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let date = |d: Option<Date>| d.map(|d| d.to_string());
     let updated = conn
         .prepare_cached(
@@ -329,7 +329,7 @@ pub fn save(
             row.version as i64,
         ])?;
     if updated != 1 {
-        return Err(ApiError::Internal(format!(
+        return Err(StoreError::Corrupt(format!(
             "subscription {} changed under the write lock",
             row.id
         )));

@@ -1,7 +1,7 @@
 //! Recommendation click-through (clicks / impressions) and conversion (actions /
 //! impressions) per reason code, from the widget's `ui_events`.
 
-use crate::error::ApiError;
+use crate::db::StoreError;
 use cadence_contract::{Date, Engagement, ReasonCode, RecommendationMetrics};
 use rusqlite::{params, Connection};
 
@@ -32,7 +32,7 @@ pub struct ReasonCounts {
     pub unmatched: u64,
 }
 
-pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<ReasonCounts>, ApiError> {
+pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<ReasonCounts>, StoreError> {
     // The daily counts (`routes::events` keeps them), not the raw events: the cost grows
     // with days and reasons, not with how many events were ever sent.
     let mut stmt = conn.prepare_cached(

@@ -11,7 +11,7 @@ pub mod engagement;
 pub mod repurchase;
 pub mod subscriptions;
 
-use crate::error::ApiError;
+use crate::db::StoreError;
 use cadence_contract::{Date, MerchantMetrics, METRICS_MONTHS};
 use rusqlite::Connection;
 use std::fmt;
@@ -73,11 +73,11 @@ pub fn covered_months(today: Date) -> Vec<Month> {
 }
 
 /// Every figure, for the months up to `today`.
-pub fn merchant_metrics(conn: &Connection, today: Date) -> Result<MerchantMetrics, ApiError> {
+pub fn merchant_metrics(conn: &Connection, today: Date) -> Result<MerchantMetrics, StoreError> {
     let months = covered_months(today);
     let since = months[0]
         .first_day()
-        .ok_or_else(|| ApiError::Internal("the metrics' first month has no first day".into()))?;
+        .ok_or_else(|| StoreError::Corrupt("the metrics' first month has no first day".into()))?;
     let firsts = repurchase::read(conn, since, today)?;
     let activity = subscriptions::read(conn, since, today)?;
     let events = engagement::read(conn, since, today)?;

@@ -2,7 +2,7 @@
 //! each new customer's first and second order dates, then count per cohort and window.
 
 use super::Month;
-use crate::error::ApiError;
+use crate::db::StoreError;
 use cadence_contract::{
     ratio, Date, RepurchaseCohort, RepurchaseMetrics, RepurchaseRate, REPURCHASE_WINDOWS,
 };
@@ -25,7 +25,7 @@ pub struct FirstOrders {
 
 /// Customers whose first order is between `since` and `today` (inclusive), with the date
 /// of their next order on a later day, if any. One pass over `orders_by_customer`.
-pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<FirstOrders>, ApiError> {
+pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<FirstOrders>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT f.first,
                 (SELECT min(o.ordered_on) FROM orders o
@@ -41,7 +41,7 @@ pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<FirstOrde
         let (first, next) = row?;
         let parse = |s: &str| {
             s.parse::<Date>()
-                .map_err(|_| ApiError::Internal(format!("orders.ordered_on {s:?} is not a date")))
+                .map_err(|_| StoreError::Corrupt(format!("orders.ordered_on {s:?} is not a date")))
         };
         out.push(FirstOrders {
             first: parse(&first)?,

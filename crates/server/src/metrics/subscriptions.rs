@@ -3,7 +3,7 @@
 //! audit trail, `via` since migration 0005).
 
 use super::Month;
-use crate::error::ApiError;
+use crate::db::StoreError;
 use cadence_contract::{Date, SubscriptionCounts, SubscriptionMetrics, SubscriptionMonth};
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
@@ -19,7 +19,7 @@ clients that send \"via\": \"cancel_offer\".";
 /// Month → counts, as read.
 pub type Activity = HashMap<Month, SubscriptionCounts>;
 
-pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Activity, ApiError> {
+pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Activity, StoreError> {
     let (since, today) = (since.to_string(), today.to_string());
     let mut activity = Activity::new();
     let mut started = conn.prepare_cached(

@@ -3,7 +3,7 @@
 
 use super::{Candidate, Weights};
 use crate::db;
-use crate::error::ApiError;
+use crate::db::StoreError;
 use cadence_contract::{Date, Money, ReasonCode};
 use rusqlite::{params, Connection};
 
@@ -19,7 +19,7 @@ pub fn due_soon(
     conn: &Connection,
     customer: &str,
     today: Date,
-) -> Result<Vec<Candidate>, ApiError> {
+) -> Result<Vec<Candidate>, StoreError> {
     let mut out = Vec::new();
     for owned in db::plan::ownerships(conn, customer, today)? {
         for r in &owned.routines {
@@ -45,7 +45,7 @@ pub fn due_soon(
 
 /// Everything that fits a durable the customer owns; accessories (bought once, so
 /// likely not owned yet) before consumables.
-pub fn fits_owned(conn: &Connection, customer: &str) -> Result<Vec<Candidate>, ApiError> {
+pub fn fits_owned(conn: &Connection, customer: &str) -> Result<Vec<Candidate>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT c.fits_sku, m.name, f.kind = 'accessory'
          FROM owned_products o
@@ -69,7 +69,7 @@ pub fn fits_owned(conn: &Connection, customer: &str) -> Result<Vec<Candidate>, A
 /// On a machine's product page, what fits that machine (for anyone, signed in or not):
 /// `because_of` names the machine, `owned_model` stays empty since nobody said they own
 /// it. Scored below "fits what you own", which is personal.
-pub fn fits_viewed(conn: &Connection, viewed: &str) -> Result<Vec<Candidate>, ApiError> {
+pub fn fits_viewed(conn: &Connection, viewed: &str) -> Result<Vec<Candidate>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.fits_sku, m.name, f.kind = 'accessory'
          FROM products m
@@ -91,7 +91,10 @@ pub fn fits_viewed(conn: &Connection, viewed: &str) -> Result<Vec<Candidate>, Ap
 
 /// Products that share at least `MIN_SUPPORT` orders with one of `anchors` (from the
 /// background-built table): more shared orders, higher score (capped).
-pub fn bought_together(conn: &Connection, anchors: &[String]) -> Result<Vec<Candidate>, ApiError> {
+pub fn bought_together(
+    conn: &Connection,
+    anchors: &[String],
+) -> Result<Vec<Candidate>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.sku_b, p.name, c.orders FROM cooccurrence c JOIN products p ON p.sku = c.sku_a
          WHERE c.sku_a = ?1 AND c.orders >= ?2",
@@ -122,7 +125,7 @@ pub fn better_value(
     conn: &Connection,
     customer: &str,
     today: Date,
-) -> Result<Vec<Candidate>, ApiError> {
+) -> Result<Vec<Candidate>, StoreError> {
     let since = today
         .add_days(-BETTER_VALUE_LOOKBACK_DAYS)
         .unwrap_or(today)

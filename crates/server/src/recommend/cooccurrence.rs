@@ -3,8 +3,8 @@
 //! same rebuild refreshes the community signal (`db::plan::compute_community`, migration
 //! 0006), the other per-request aggregate moved off the request path.
 
+use crate::db::StoreError;
 use crate::db::{plan, Db};
-use crate::error::ApiError;
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -23,7 +23,7 @@ pub type Pair = (String, String, i64);
 /// `order_lines` primary key (order, SKU), counted in memory. On 1M generated orders (2.1M
 /// lines, release build) the SQL self-join with GROUP BY it replaces took 4.5 s, this
 /// 0.7 s.
-pub fn compute(conn: &Connection) -> Result<Vec<Pair>, ApiError> {
+pub fn compute(conn: &Connection) -> Result<Vec<Pair>, StoreError> {
     let mut skus: Vec<String> = Vec::new();
     let mut ids: HashMap<String, u32> = HashMap::new();
     let mut counts: HashMap<(u32, u32), u32> = HashMap::new();
@@ -79,7 +79,7 @@ pub fn compute(conn: &Connection) -> Result<Vec<Pair>, ApiError> {
 
 /// Replaces the table's rows with `pairs`; callers run it inside a transaction so readers
 /// see the old or the new pairs, never half.
-pub fn replace(conn: &Connection, pairs: &[Pair]) -> Result<usize, ApiError> {
+pub fn replace(conn: &Connection, pairs: &[Pair]) -> Result<usize, StoreError> {
     conn.execute("DELETE FROM cooccurrence", [])?;
     let mut insert =
         conn.prepare_cached("INSERT INTO cooccurrence (sku_a, sku_b, orders) VALUES (?1, ?2, ?3)")?;
@@ -91,7 +91,7 @@ pub fn replace(conn: &Connection, pairs: &[Pair]) -> Result<usize, ApiError> {
 
 /// Computes and replaces both background tables (co-occurrence pairs and community
 /// choices) in one go, inside the caller's transaction (seeding); returns the pairs.
-pub fn refresh(conn: &Connection) -> Result<usize, ApiError> {
+pub fn refresh(conn: &Connection) -> Result<usize, StoreError> {
     let pairs = replace(conn, &compute(conn)?)?;
     plan::replace_community(conn, &plan::compute_community(conn)?)?;
     Ok(pairs)
@@ -102,14 +102,14 @@ pub fn refresh(conn: &Connection) -> Result<usize, ApiError> {
 /// snapshot (WAL: writers are not blocked meanwhile), and only the replacement takes the
 /// write lock, so self-service changes never wait for the count. Orders and subscriptions
 /// written in between count at the next rebuild. Returns the pairs.
-pub async fn refresh_db(db: &Db) -> Result<usize, ApiError> {
+pub async fn refresh_db(db: &Db) -> Result<usize, StoreError> {
     let (pairs, community) = db
         .read(|conn| {
             // One read transaction: both tables describe the same moment.
             let snapshot = conn.unchecked_transaction()?;
             let computed = (compute(&snapshot)?, plan::compute_community(&snapshot)?);
             snapshot.finish()?;
-            Ok(computed)
+            Ok::<_, StoreError>(computed)
         })
         .await?;
     db.write(move |tx| {

@@ -9,7 +9,7 @@ pub mod rank;
 #[cfg(test)]
 mod tests;
 
-use crate::error::ApiError;
+use crate::db::StoreError;
 use cadence_contract::{Date, Money, ReasonCode, Recommendation, RecommendationAction};
 use rank::{Facts, Info};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -69,7 +69,7 @@ pub fn recommend(
     conn: &Connection,
     ctx: &Context,
     today: Date,
-) -> Result<Vec<Recommendation>, ApiError> {
+) -> Result<Vec<Recommendation>, StoreError> {
     let mut found = Vec::new();
     let mut facts = Facts::default();
     let mut anchors: Vec<String> = ctx.viewed.iter().cloned().collect();
@@ -104,7 +104,7 @@ pub fn recommend(
 
 /// A Subscribe action carries the product's default cadence, so the widget subscribes in
 /// one request; a product with no offer the server would accept loses the action instead.
-fn with_subscribe_interval(conn: &Connection, rec: &mut Recommendation) -> Result<(), ApiError> {
+fn with_subscribe_interval(conn: &Connection, rec: &mut Recommendation) -> Result<(), StoreError> {
     if !rec.actions.contains(&RecommendationAction::Subscribe) {
         return Ok(());
     }
@@ -118,7 +118,7 @@ fn with_subscribe_interval(conn: &Connection, rec: &mut Recommendation) -> Resul
 }
 
 /// The durables `sku` is or fits: parts for them are on topic on its page.
-fn models_of(conn: &Connection, sku: &str) -> Result<HashSet<String>, ApiError> {
+fn models_of(conn: &Connection, sku: &str) -> Result<HashSet<String>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT sku FROM products WHERE sku = ?1 AND kind = 'durable'
          UNION SELECT model_sku FROM compatibility WHERE fits_sku = ?1",
@@ -133,7 +133,7 @@ fn personal_facts(
     customer: &str,
     today: Date,
     facts: &mut Facts,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let since = today
         .add_days(-JUST_BOUGHT_DAYS)
         .unwrap_or(today)
@@ -166,7 +166,7 @@ fn personal_facts(
 
 /// What the customer bought in the last 180 days or subscribes to: the anchors of
 /// "bought together" in the account.
-fn recent_skus(conn: &Connection, customer: &str, today: Date) -> Result<Vec<String>, ApiError> {
+fn recent_skus(conn: &Connection, customer: &str, today: Date) -> Result<Vec<String>, StoreError> {
     let since = today
         .add_days(-candidates::BETTER_VALUE_LOOKBACK_DAYS)
         .unwrap_or(today)
@@ -180,7 +180,7 @@ fn recent_skus(conn: &Connection, customer: &str, today: Date) -> Result<Vec<Str
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn info(conn: &Connection, sku: &str) -> Result<Option<Info>, ApiError> {
+fn info(conn: &Connection, sku: &str) -> Result<Option<Info>, StoreError> {
     let found = conn
         .prepare_cached(
             "SELECT name, price_minor, currency, kind, in_stock, subscribable

@@ -93,7 +93,7 @@ pub async fn post_events(
             for e in events {
                 count(tx, e, shopper.as_deref(), customer.as_deref(), &at, today)?;
             }
-            Ok(())
+            Ok::<_, ApiError>(())
         })
         .await?;
     Ok(StatusCode::ACCEPTED)

@@ -85,7 +85,7 @@ pub async fn get_recommendations(
                     return Err(ApiError::NotFound("No product has this SKU."));
                 }
             }
-            recommend::recommend(conn, &ctx, today)
+            Ok(recommend::recommend(conn, &ctx, today)?)
         })
         .await?;
     let cache = if personal {

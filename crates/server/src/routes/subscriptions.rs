@@ -48,7 +48,11 @@ pub(crate) fn subscription_response(
 }
 
 fn request_hash(body: &NewSubscription) -> Result<String, ApiError> {
-    idempotency::request_hash("POST", &format!("{API_PREFIX}/me/subscriptions"), body)
+    Ok(idempotency::request_hash(
+        "POST",
+        &format!("{API_PREFIX}/me/subscriptions"),
+        body,
+    )?)
 }
 
 /// Checks every rule, reporting all broken ones at once; returns the product on success.

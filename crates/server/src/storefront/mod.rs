@@ -143,7 +143,7 @@ fn error_page(status: StatusCode, message: &str) -> Response {
     (status, Html(pages::message(status, message))).into_response()
 }
 
-fn internal(error: ApiError) -> Response {
+fn internal(error: impl std::fmt::Display) -> Response {
     tracing::error!(%error, "storefront page failed");
     error_page(
         StatusCode::INTERNAL_SERVER_ERROR,
