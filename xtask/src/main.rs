@@ -6,6 +6,8 @@
 //! - `cargo xtask dist`  — build the release widget into `dist/widget/` and check the size budgets.
 //! - `cargo xtask setup` — only install what is missing.
 //! - `cargo xtask schemathesis` — Schemathesis against the running API's OpenAPI document.
+//! - `cargo xtask bench` — the widget's page impact in headless Chromium; writes
+//!   target/bench/page-impact.json.
 //! - `cargo xtask bench-api` — load-test the release API server and write target/bench/api.txt.
 
 mod bench_api;
@@ -62,7 +64,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "  demo [--port N]  build everything and run the demo storefront (API on N, shop on N+1; default 8480)
-  test             fmt, clippy, unit + integration tests, schemathesis, wasm tests in Chromium, size budgets, end-to-end tests
+  test             fmt, clippy, the production server build, unit + integration tests, schemathesis, wasm tests in Chromium, size budgets, end-to-end tests
   dist             build dist/widget/ (release wasm, wasm-bindgen, wasm-opt) and print its sizes
   setup            install missing tools (wasm32 target, wasm-bindgen-cli, chromium, npm packages)
   schemathesis     Schemathesis (pinned, in target/schemathesis-venv) against the debug server's OpenAPI document

@@ -186,7 +186,7 @@ fn seed(args: SeedArgs) -> Result<(), Box<dyn std::error::Error>> {
     let (db, _) = cadence_server::db::Db::open(&args.db)?;
     let mut conn = db.conn()?;
     let clock = Clock::System;
-    if args.with_demo_data && cadence_server::seed::seed_on_first_start(&mut conn, clock)? {
+    if args.with_demo_data && cadence_server::demo_data::insert_on_first_start(&mut conn, clock)? {
         println!("inserted the demo data");
     }
     let summary = generate(&mut conn, &params, clock.today())?;

@@ -6,8 +6,8 @@ use crate::auth::JwtKeys;
 use crate::clock::Clock;
 use crate::config::{origin_of, Config, MerchantKeySetting, Secret};
 use crate::db::Db;
+use crate::demo_data;
 use crate::merchant_key::MerchantKey;
-use crate::seed;
 #[cfg(feature = "demo")]
 use crate::storefront::{shop_app, MerchantAccess, ShopState};
 use axum::http::HeaderValue;
@@ -23,7 +23,7 @@ pub enum ServeError {
     #[error(transparent)]
     Open(#[from] crate::db::OpenError),
     #[error("could not insert the demo data: {0}")]
-    Seed(crate::db::StoreError),
+    DemoData(crate::db::StoreError),
     #[error("could not listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -56,7 +56,7 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
     }
     if config.demo_data {
         let mut conn = db.conn().map_err(crate::db::OpenError::from)?;
-        if seed::seed_on_first_start(&mut conn, clock).map_err(ServeError::Seed)? {
+        if demo_data::insert_on_first_start(&mut conn, clock).map_err(ServeError::DemoData)? {
             tracing::info!("inserted the demo catalog and customers (first start)");
         }
     }

@@ -159,3 +159,82 @@ pub fn better_value(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::recommend::candidates;
+    use crate::recommend::tests::{seeded, today};
+    use cadence_contract::Money;
+    use std::collections::HashSet;
+
+    #[test]
+    fn due_soon_finds_adas_water_filter_with_its_date_and_machine() {
+        let (_dir, db) = seeded();
+        let found = candidates::due_soon(&db.conn().unwrap(), "cust_ada", today()).unwrap();
+        // Bought 400 days ago, never logged, every 60 days: due in 20 days. Descaling was
+        // logged 300 days ago (every 90): due in 60 days, too far.
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].sku, "WATER-FILTER");
+        assert_eq!(found[0].due_on, today().add_days(20));
+        assert_eq!(found[0].owned_model.as_deref(), Some("Barista One"));
+        assert_eq!(found[0].score, 400 + 10 * 3);
+    }
+
+    #[test]
+    fn fits_owned_only_proposes_parts_of_owned_machines() {
+        let (_dir, db) = seeded();
+        let conn = db.conn().unwrap();
+        let found = candidates::fits_owned(&conn, "cust_ada").unwrap();
+        let skus: HashSet<_> = found.iter().map(|c| c.sku.as_str()).collect();
+        assert!(skus.contains("MILK-FROTHER"));
+        for c in &found {
+            let fits: bool = conn
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM compatibility c JOIN owned_products o
+                       ON o.sku = c.model_sku WHERE o.customer_id = 'cust_ada' AND c.fits_sku = ?1)",
+                    [&c.sku],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert!(fits, "{} does not fit", c.sku);
+        }
+        assert!(candidates::fits_owned(&conn, "cust_nobody")
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn bought_together_respects_the_minimum_support() {
+        let (_dir, db) = seeded();
+        let conn = db.conn().unwrap();
+        let found = candidates::bought_together(&conn, &["CAPS-INTENSO".into()]).unwrap();
+        let skus: Vec<_> = found.iter().map(|c| (c.sku.as_str(), c.score)).collect();
+        // Descaling kit: 3 shared orders; water filter: 3 (Ada's + 2); the machine: 1 (hidden).
+        assert!(skus.contains(&("DESCALE-KIT", 203)), "{skus:?}");
+        assert!(skus.contains(&("WATER-FILTER", 203)), "{skus:?}");
+        assert!(!skus.iter().any(|(s, _)| *s == "BARISTA-ONE"));
+        // Lungo + frother: only one order.
+        assert!(candidates::bought_together(&conn, &["CAPS-LUNGO".into()])
+            .unwrap()
+            .iter()
+            .all(|c| c.sku != "MILK-FROTHER"));
+    }
+
+    #[test]
+    fn better_value_only_when_subscribing_costs_less() {
+        let (_dir, db) = seeded();
+        let conn = db.conn().unwrap();
+        // Grace bought Lungo one-time (10 % off by subscription: 165 cents less per pack).
+        let found = candidates::better_value(&conn, "cust_grace", today()).unwrap();
+        let lungo = found.iter().find(|c| c.sku == "CAPS-LUNGO").unwrap();
+        assert_eq!(lungo.saving, Some(Money::new(165, "EUR")));
+        assert!(found
+            .iter()
+            .all(|c| c.saving.as_ref().unwrap().amount_minor > 0));
+        conn.execute("UPDATE products SET discount_percent = 0", [])
+            .unwrap();
+        assert!(candidates::better_value(&conn, "cust_grace", today())
+            .unwrap()
+            .is_empty());
+    }
+}

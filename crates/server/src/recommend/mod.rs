@@ -6,9 +6,6 @@ pub mod candidates;
 pub mod cooccurrence;
 pub mod rank;
 
-#[cfg(test)]
-mod tests;
-
 use crate::db::StoreError;
 use cadence_contract::{Date, Money, ReasonCode, Recommendation, RecommendationAction};
 use rank::{Facts, Info};
@@ -206,4 +203,135 @@ fn info(conn: &Connection, sku: &str) -> Result<Option<Info>, StoreError> {
         .query_map([sku], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(Some(info))
+}
+
+#[cfg(test)]
+mod tests {
+    //! `recommend` end to end on the demo data; the generators' tests use its helpers.
+
+    use super::*;
+    use crate::clock::Clock;
+    use crate::db::Db;
+
+    /// 2026-03-15, the integration tests' "today".
+    pub(super) fn today() -> Date {
+        Date::from_ymd(2026, 3, 15).unwrap()
+    }
+
+    pub(super) fn seeded() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(&dir.path().join("t.db")).unwrap();
+        crate::demo_data::insert_on_first_start(&mut db.conn().unwrap(), Clock::fixed_on(today()))
+            .unwrap();
+        (dir, db)
+    }
+
+    #[test]
+    fn anonymous_product_context_gets_no_personal_kinds() {
+        let (_dir, db) = seeded();
+        let ctx = Context {
+            customer: None,
+            viewed: Some("CAPS-INTENSO".into()),
+        };
+        let out = recommend(&db.conn().unwrap(), &ctx, today()).unwrap();
+        assert!(!out.is_empty());
+        for r in &out {
+            assert_eq!(r.reason, ReasonCode::BoughtTogether, "{r:?}");
+            assert!(r.because_of.is_some(), "{r:?}");
+            assert_ne!(r.sku, "CAPS-INTENSO");
+            assert!(r.subscription_id.is_none());
+            assert!(!r.actions.contains(&RecommendationAction::AddToNextDelivery));
+        }
+    }
+
+    #[test]
+    fn adas_account_excludes_what_she_subscribes_to_and_owns() {
+        let (_dir, db) = seeded();
+        let ctx = Context {
+            customer: Some("cust_ada".into()),
+            viewed: None,
+        };
+        let out = recommend(&db.conn().unwrap(), &ctx, today()).unwrap();
+        let skus: Vec<_> = out.iter().map(|r| r.sku.as_str()).collect();
+        assert!(!skus.contains(&"CAPS-INTENSO"), "{skus:?}");
+        assert!(!skus.contains(&"BARISTA-ONE"), "{skus:?}");
+        assert_eq!(out[0].sku, "WATER-FILTER");
+        assert_eq!(out[0].reason, ReasonCode::DueSoon);
+        let frother = out.iter().find(|r| r.sku == "MILK-FROTHER").unwrap();
+        assert_eq!(frother.reason, ReasonCode::FitsWhatYouOwn);
+    }
+
+    #[test]
+    fn anonymous_machine_page_gets_what_fits_it_without_claiming_ownership() {
+        let (_dir, db) = seeded();
+        let conn = db.conn().unwrap();
+        let ctx = Context {
+            customer: None,
+            viewed: Some("BARISTA-ONE".into()),
+        };
+        let out = recommend(&conn, &ctx, today()).unwrap();
+        let fitting: HashSet<String> = conn
+            .prepare("SELECT fits_sku FROM compatibility WHERE model_sku = 'BARISTA-ONE'")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!out.is_empty());
+        for r in &out {
+            assert!(fitting.contains(&r.sku), "{r:?} does not fit the machine");
+            assert!(r.owned_model.is_none(), "{r:?}");
+            assert!(
+                matches!(
+                    r.reason,
+                    ReasonCode::FitsWhatYouOwn | ReasonCode::BoughtTogether
+                ),
+                "{r:?}"
+            );
+            assert!(!r.actions.contains(&RecommendationAction::AddToNextDelivery));
+        }
+        assert!(out.iter().any(|r| r.reason == ReasonCode::FitsWhatYouOwn
+            && r.because_of.as_deref() == Some("Barista One")));
+    }
+
+    #[test]
+    fn a_subscribe_action_names_the_products_default_cadence() {
+        let (_dir, db) = seeded();
+        let conn = db.conn().unwrap();
+        let ctx = Context {
+            customer: Some("cust_grace".into()),
+            viewed: None,
+        };
+        let out = recommend(&conn, &ctx, today()).unwrap();
+        // Grace's Lungo: a consumable she may subscribe to.
+        let lungo = out.iter().find(|r| r.sku == "CAPS-LUNGO").unwrap();
+        assert!(
+            lungo.actions.contains(&RecommendationAction::Subscribe),
+            "{lungo:?}"
+        );
+        let offer = crate::db::products::find(&conn, "CAPS-LUNGO")
+            .unwrap()
+            .unwrap()
+            .subscription
+            .unwrap();
+        assert_eq!(lungo.subscribe_interval, Some(offer.default_interval));
+        for r in &out {
+            let subscribes = r.actions.contains(&RecommendationAction::Subscribe);
+            assert_eq!(subscribes, r.subscribe_interval.is_some(), "{r:?}");
+        }
+        // A product that no longer offers a subscription loses the action, not the row.
+        conn.execute("DELETE FROM product_intervals WHERE sku = 'CAPS-LUNGO'", [])
+            .unwrap();
+        let out = recommend(&conn, &ctx, today()).unwrap();
+        let lungo = out.iter().find(|r| r.sku == "CAPS-LUNGO").unwrap();
+        assert!(
+            !lungo.actions.contains(&RecommendationAction::Subscribe),
+            "{lungo:?}"
+        );
+        assert!(
+            lungo.actions.contains(&RecommendationAction::AddToCart),
+            "{lungo:?}"
+        );
+        assert_eq!(lungo.subscribe_interval, None);
+    }
 }

@@ -98,3 +98,88 @@ fn recommendation(c: Candidate, info: &Info, facts: &Facts) -> Recommendation {
         subscribe_interval: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cadence_contract::{Money, ProductKind};
+
+    fn info(fits_models: &[&str], in_stock: bool) -> Info {
+        Info {
+            name: "Thing".into(),
+            price: Money::new(100, "EUR"),
+            kind: ProductKind::Accessory,
+            in_stock,
+            subscribable: false,
+            fits_models: fits_models.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn cand(sku: &str, reason: ReasonCode, score: u32) -> Candidate {
+        Candidate {
+            sku: sku.into(),
+            reason,
+            score,
+            ..Candidate::default()
+        }
+    }
+
+    #[test]
+    fn rank_drops_excluded_out_of_stock_and_misfits_and_keeps_the_best_reason() {
+        let mut facts = Facts::default();
+        facts.info.insert("A".into(), info(&["M1"], true));
+        facts.info.insert("B".into(), info(&["M2"], true)); // fits another machine
+        facts.info.insert("C".into(), info(&[], false)); // out of stock
+        facts.info.insert("D".into(), info(&[], true)); // excluded
+        facts.info.insert("E".into(), info(&[], true));
+        facts.models.insert("M1".into());
+        facts.excluded.insert("D".into());
+        let out = rank(
+            vec![
+                cand("A", ReasonCode::BoughtTogether, 210),
+                cand("A", ReasonCode::FitsWhatYouOwn, 300),
+                cand("B", ReasonCode::FitsWhatYouOwn, 999),
+                cand("C", ReasonCode::DueSoon, 999),
+                cand("D", ReasonCode::DueSoon, 999),
+                cand("E", ReasonCode::BoughtTogether, 205),
+                cand("Z", ReasonCode::BoughtTogether, 205), // unknown product
+            ],
+            &facts,
+        );
+        let got: Vec<_> = out
+            .iter()
+            .map(|r| (r.sku.as_str(), r.reason, r.score))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("A", ReasonCode::FitsWhatYouOwn, 300),
+                ("E", ReasonCode::BoughtTogether, 205)
+            ]
+        );
+        assert!(out.iter().all(|r| !r.actions.is_empty()));
+    }
+
+    #[test]
+    fn rank_keeps_six_in_score_order() {
+        let mut facts = Facts::default();
+        let mut cands = Vec::new();
+        for i in 0..10u32 {
+            let sku = format!("S{i}");
+            facts.info.insert(sku.clone(), info(&[], true));
+            cands.push(cand(&sku, ReasonCode::BoughtTogether, 200 + i));
+        }
+        let out = rank(cands, &facts);
+        assert_eq!(out.len(), 6);
+        assert!(out.windows(2).all(|w| w[0].score >= w[1].score));
+        assert_eq!(out[0].sku, "S9");
+    }
+
+    #[test]
+    fn fits_rule() {
+        let models: HashSet<String> = ["M1".to_owned()].into();
+        assert!(fits(&info(&[], true), &models));
+        assert!(fits(&info(&["M2", "M1"], true), &models));
+        assert!(!fits(&info(&["M2"], true), &models));
+    }
+}

@@ -11,7 +11,7 @@ use cadence_server::limits::Limits;
 use cadence_server::merchant_key::MerchantKey;
 use cadence_server::storefront::{shop_app, MerchantAccess, ShopState};
 use cadence_server::throttle::Throttle;
-use cadence_server::{app, seed, AppState};
+use cadence_server::{app, demo_data, AppState};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use std::sync::Arc;
@@ -67,7 +67,7 @@ pub fn clock() -> Clock {
 impl TestApp {
     pub fn new() -> TestApp {
         let app = TestApp::unseeded();
-        seed::seed_on_first_start(&mut app.state.db.conn().unwrap(), clock()).unwrap();
+        demo_data::insert_on_first_start(&mut app.state.db.conn().unwrap(), clock()).unwrap();
         app
     }
 
@@ -199,8 +199,8 @@ pub fn change_request(
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .header(header::CONTENT_TYPE, "application/json")
         .header("idempotency-key", key);
-    if let Some(tag) = if_match {
-        request = request.header(header::IF_MATCH, tag);
+    if let Some(etag) = if_match {
+        request = request.header(header::IF_MATCH, etag);
     }
     request.body(Body::from(body.to_owned())).unwrap()
 }

@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use cadence_server::db::{Db, MIGRATIONS};
-use cadence_server::seed;
+use cadence_server::demo_data;
 
 /// The names of the migrations from index `first` on, as `Db::open` reports them.
 fn names_from(first: usize) -> Vec<&'static str> {
@@ -16,7 +16,7 @@ fn reopening_runs_no_migration_twice_and_does_not_reseed() {
 
     let (db, applied) = Db::open(&path).unwrap();
     assert_eq!(applied.len(), MIGRATIONS.len());
-    assert!(seed::seed_on_first_start(&mut db.conn().unwrap(), clock()).unwrap());
+    assert!(demo_data::insert_on_first_start(&mut db.conn().unwrap(), clock()).unwrap());
     // The merchant removes a demo routine; a restart must not bring it back.
     db.conn()
         .unwrap()
@@ -29,7 +29,7 @@ fn reopening_runs_no_migration_twice_and_does_not_reseed() {
 
     let (db, applied) = Db::open(&path).unwrap();
     assert!(applied.is_empty(), "already applied: {applied:?}");
-    assert!(!seed::seed_on_first_start(&mut db.conn().unwrap(), clock()).unwrap());
+    assert!(!demo_data::insert_on_first_start(&mut db.conn().unwrap(), clock()).unwrap());
     let conn = db.conn().unwrap();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(count("SELECT count(*) FROM maintenance_routines"), 1);

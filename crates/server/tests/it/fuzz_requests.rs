@@ -795,7 +795,7 @@ impl Fixture {
     }
 
     async fn if_match(&self, if_match: &IfMatch, route: &Route) -> Option<Vec<u8>> {
-        let tag = match if_match {
+        let etag = match if_match {
             IfMatch::None => return None,
             IfMatch::Current => self.current_etag(route).await,
             IfMatch::Star => "*".into(),
@@ -804,7 +804,7 @@ impl Fixture {
             IfMatch::Garbage(bytes) => return Some(bytes.clone()),
             IfMatch::Text(text) => text.clone(),
         };
-        Some(tag.into_bytes())
+        Some(etag.into_bytes())
     }
 
     /// The request, or `None` when no HTTP client could send it (an invalid URI).

@@ -1,5 +1,8 @@
-//! Demo data — a coffee machine, its capsules and upkeep, two customers — inserted on the
-//! first start only, so a merchant's edits (even deleting everything) are never undone.
+//! The demo catalog and customers — a coffee machine, its capsules and upkeep, two
+//! customers — that `serve` inserts into a new database (unless `--no-demo-data`) and
+//! `seed --with-demo-data` adds; inserted once only, so a merchant's edits (even deleting
+//! everything) are never undone. Not the `seed` command's generated data: that is
+//! `generate/`. In every build, the production one too: a new database is usable at once.
 //!
 //! Customer history is placed relative to "today" so the demo always looks current: Ada's
 //! subscription has a next delivery in the near future, not years ago.
@@ -11,11 +14,12 @@ use crate::db::StoreError;
 use cadence_contract::{Date, Interval};
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
-/// The `meta` key whose presence means "the demo data was inserted once already".
+/// The `meta` key whose presence means "the demo data was inserted once already" (its name
+/// is stored in existing databases: it stays).
 const SEEDED_KEY: &str = "demo_seeded_on";
 
 /// Inserts the demo data unless it was inserted before; returns whether it did.
-pub fn seed_on_first_start(conn: &mut Connection, clock: Clock) -> Result<bool, StoreError> {
+pub fn insert_on_first_start(conn: &mut Connection, clock: Clock) -> Result<bool, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let seeded: i64 = tx.query_row(
         "SELECT count(*) FROM meta WHERE key = ?1",
