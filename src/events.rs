@@ -51,13 +51,13 @@ pub fn emit_add_to_cart(
         Some(interval) => crate::json::to_js(&interval),
         None => JsValue::from_str("one_time"),
     };
-    let mut pairs = vec![
+    let detail = detail(&[
         ("sku", sku.into()),
         ("quantity", quantity.into()),
         ("plan", plan),
-    ];
+    ]);
     if let Some(source) = source {
-        pairs.push(("source", source.into()));
+        let _ = Reflect::set(&detail, &JsValue::from_str("source"), &source.into());
     }
-    emit(host, "add-to-cart", detail(&pairs));
+    emit(host, "add-to-cart", detail);
 }
