@@ -14,10 +14,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "cadence-server",
-    version,
-    about = "The Cadence reference API server and widget host (a demo build: also the demo storefront, seed and bench)"
+#[command(name = "cadence-server", version)]
+#[cfg_attr(
+    feature = "demo",
+    command(about = "The Cadence reference API server, widget host and demo storefront")
+)]
+#[cfg_attr(
+    not(feature = "demo"),
+    command(about = "The Cadence reference API server and widget host")
 )]
 struct Cli {
     #[command(subcommand)]
@@ -26,7 +30,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the API (with the widget's files) and, with --shop-addr, the demo storefront.
+    /// Run the API (with the widget's files) and, with --shop-addr, the demo storefront
+    /// (a demo build's; the production build refuses --shop-addr).
     Serve(Box<ServeArgs>),
     /// Print a customer token (HS256 JWT) signed with the shared secret.
     MintToken(MintArgs),

@@ -141,6 +141,7 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         "Widget assets      {api_origin}/widget/ (from {})",
         config.widget_dir.display()
     );
+    #[cfg(feature = "demo")]
     if let Some(shop) = &shop_origin {
         eprintln!("Demo storefront    {shop}/  (account: {shop}/account?as=cust_ada, figures: {shop}/merchant)");
     }
