@@ -190,7 +190,7 @@ pub async fn list_changes(
         .read(move |conn| {
             subscriptions::load(conn, &customer.id, &id)?
                 .ok_or(ApiError::NotFound("You have no subscription with this id."))?;
-            changes::recent(conn, &id, HISTORY_LIMIT)
+            Ok::<_, ApiError>(changes::latest(conn, &id, HISTORY_LIMIT)?)
         })
         .await?;
     Ok((
