@@ -251,6 +251,38 @@ mod tests {
         );
     }
 
+    /// `action()` (the audit trail's and the `cadence:subscription-changed` event's name)
+    /// is the tag serde writes, for every variant.
+    #[test]
+    fn action_is_the_serde_tag() {
+        let date: Date = "2026-12-03".parse().unwrap();
+        let sku = || "X".to_owned();
+        for change in [
+            SubscriptionChange::Skip { date },
+            SubscriptionChange::Unskip { date },
+            SubscriptionChange::Pause,
+            SubscriptionChange::PauseFor { deliveries: 1 },
+            SubscriptionChange::PauseUntil { date },
+            SubscriptionChange::Resume,
+            SubscriptionChange::Reschedule { date },
+            SubscriptionChange::ShipNow,
+            SubscriptionChange::SetInterval {
+                interval: Interval::weeks(4),
+            },
+            SubscriptionChange::SetQuantity { quantity: 2 },
+            SubscriptionChange::Swap { sku: sku() },
+            SubscriptionChange::Cancel { reason: None },
+            SubscriptionChange::Reactivate,
+            SubscriptionChange::AddOnce {
+                sku: sku(),
+                quantity: 1,
+            },
+        ] {
+            let json = serde_json::to_value(&change).unwrap();
+            assert_eq!(json["action"], change.action(), "{json}");
+        }
+    }
+
     #[test]
     fn the_change_stays_strict_inside_the_request() {
         let refused = |json: &str| serde_json::from_str::<ChangeRequest>(json).is_err();
