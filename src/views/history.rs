@@ -24,7 +24,7 @@ pub fn History(card: Card, data: StoredValue<Data, LocalStorage>) -> impl IntoVi
             {move || {
                 let _ = version.get();
                 open.get().then(|| {
-                    let records = data.with_value(|l| l.history(id.clone()));
+                    let records = data.with_value(|d| d.history(id.clone()));
                     move || match records.get() {
                         None => view! { <p class="cad-muted">{t(locale, Key::Loading)}</p> }.into_any(),
                         Some(Err(error)) => view! { <p>{t(locale, super::error_key(&error))}</p> }.into_any(),

@@ -49,7 +49,7 @@ pub fn Recommendations(
             let ctx = context.get_value();
             shown.with_value(|items| {
                 for item in items {
-                    data.with_value(|l| l.track(UiEventKind::Impression, item, None, &ctx));
+                    data.with_value(|d| d.track(UiEventKind::Impression, item, None, &ctx));
                 }
             });
         };
@@ -95,9 +95,9 @@ pub fn Recommendations(
                     }
                     let item = item.get_value();
                     let ctx = context.get_value();
-                    data.with_value(|l| l.track(UiEventKind::Click, &item, Some(action), &ctx));
+                    data.with_value(|d| d.track(UiEventKind::Click, &item, Some(action), &ctx));
                     run_action(action, &item, card, data, said, locale);
-                    data.with_value(|l| l.track(UiEventKind::Action, &item, Some(action), &ctx));
+                    data.with_value(|d| d.track(UiEventKind::Action, &item, Some(action), &ctx));
                 };
                 view! {
                     // One reactive class switches between the action and "in your next
@@ -176,8 +176,8 @@ fn run_action(
             });
         }
         RecommendationAction::AddToCart | RecommendationAction::Unknown => {
-            data.with_value(|l| {
-                events::emit_add_to_cart(&l.host, &item.sku, 1, None, Some("recommendation"))
+            data.with_value(|d| {
+                events::emit_add_to_cart(&d.host, &item.sku, 1, None, Some("recommendation"))
             });
             said.set(t(locale, Key::AddedToCart).to_owned());
         }
