@@ -139,7 +139,11 @@ pub async fn serve(
                 None => {
                     refused_since_log += 1;
                     if last_refusal_log.elapsed() >= Duration::from_secs(10) {
-                        tracing::warn!(%client, refused = refused_since_log, "connections refused: over the per-client cap");
+                        tracing::warn!(
+                            %client,
+                            refused = refused_since_log,
+                            "connections refused: over the per-client cap"
+                        );
                         refused_since_log = 0;
                         last_refusal_log = std::time::Instant::now();
                     }
@@ -153,7 +157,11 @@ pub async fn serve(
             }
         };
         let Ok(permit) = open.clone().try_acquire_owned() else {
-            tracing::warn!(%client, cap, "connection refused: the server holds its maximum of open connections");
+            tracing::warn!(
+                %client,
+                cap,
+                "connection refused: the server holds its maximum of open connections"
+            );
             refuse(
                 stream,
                 "503 Service Unavailable",

@@ -27,6 +27,28 @@ pub mod types {
     pub const ORIGIN_NOT_ALLOWED: &str = "urn:cadence:problem:origin-not-allowed";
 }
 
+/// The longer problem details, named so the match in `to_problem` stays formattable
+/// (rustfmt gives up on a whole match when one line cannot fit, and then formats none).
+mod details {
+    pub const MERCHANT_KEYS_OFF: &str =
+        "This server has no merchant key, so its merchant endpoints are off. Start it with --merchant-key or CADENCE_MERCHANT_KEY.";
+    pub const BODY_SHAPE: &str =
+        "The JSON body is missing a field, has an unknown field or a value of the wrong type.";
+    pub const KEY_REUSED: &str =
+        "This Idempotency-Key was already used for a different request; use a new key for a new request.";
+    pub const IF_MATCH: &str =
+        "Send If-Match with the subscription's ETag, so a change never overwrites one you have not seen.";
+    pub const STALE: &str =
+        "The subscription was changed since you loaded it; `current` holds it as it is now.";
+    pub const UNAVAILABLE: &str =
+        "The server is busy or cannot reach its database right now. Please try again in a moment.";
+    pub const ORIGIN: &str =
+        "This endpoint only takes requests from the shop pages this server is configured for.";
+    pub const INTERNAL: &str = "Something went wrong on our side. Please try again later.";
+    pub const METHOD: &str = "This resource does not support this method.";
+    pub const TIMEOUT: &str = "The request took too long to arrive or to answer.";
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -127,29 +149,41 @@ impl ApiError {
         let title = status.canonical_reason().unwrap_or("Error").to_owned();
         let (kind, title, detail, errors) = match self {
             ApiError::NotFound(what) => (None, title, Some(*what), vec![]),
-            ApiError::MethodNotAllowed => {
-                (None, title, Some("This resource does not support this method."), vec![])
-            }
-            ApiError::Unauthorized(why) => {
-                (Some(types::INVALID_TOKEN), "Invalid or missing customer token".into(), Some(*why), vec![])
-            }
-            ApiError::MerchantUnauthorized(why) => {
-                (Some(types::INVALID_MERCHANT_KEY), "Invalid or missing merchant key".into(), Some(*why), vec![])
-            }
+            ApiError::MethodNotAllowed => (None, title, Some(details::METHOD), vec![]),
+            ApiError::Unauthorized(why) => (
+                Some(types::INVALID_TOKEN),
+                "Invalid or missing customer token".into(),
+                Some(*why),
+                vec![],
+            ),
+            ApiError::MerchantUnauthorized(why) => (
+                Some(types::INVALID_MERCHANT_KEY),
+                "Invalid or missing merchant key".into(),
+                Some(*why),
+                vec![],
+            ),
             ApiError::MerchantKeyNotConfigured => (
                 Some(types::MERCHANT_KEY_NOT_CONFIGURED),
                 "Merchant endpoints are off".into(),
-                Some("This server has no merchant key, so its merchant endpoints are off. Start it with --merchant-key or CADENCE_MERCHANT_KEY."),
+                Some(details::MERCHANT_KEYS_OFF),
                 vec![],
             ),
             ApiError::BadRequest(why) => (None, title, Some(*why), vec![]),
-            ApiError::InvalidIdempotencyKey(why) => {
-                (Some(types::IDEMPOTENCY_KEY_INVALID), "Invalid Idempotency-Key".into(), Some(*why), vec![])
+            ApiError::InvalidIdempotencyKey(why) => (
+                Some(types::IDEMPOTENCY_KEY_INVALID),
+                "Invalid Idempotency-Key".into(),
+                Some(*why),
+                vec![],
+            ),
+            ApiError::UnsupportedMediaType => (
+                None,
+                title,
+                Some("Send the request body as application/json."),
+                vec![],
+            ),
+            ApiError::PayloadTooLarge => {
+                (None, title, Some("The request body is too large."), vec![])
             }
-            ApiError::UnsupportedMediaType => {
-                (None, title, Some("Send the request body as application/json."), vec![])
-            }
-            ApiError::PayloadTooLarge => (None, title, Some("The request body is too large."), vec![]),
             ApiError::Validation(errors) => (
                 Some(types::VALIDATION),
                 "Your request is not valid".into(),
@@ -159,13 +193,13 @@ impl ApiError {
             ApiError::UnprocessableBody => (
                 Some(types::VALIDATION),
                 "Your request is not valid".into(),
-                Some("The JSON body is missing a field, has an unknown field or a value of the wrong type."),
+                Some(details::BODY_SHAPE),
                 vec![],
             ),
             ApiError::IdempotencyKeyReused => (
                 Some(types::IDEMPOTENCY_KEY_REUSED),
                 "Idempotency-Key already used".into(),
-                Some("This Idempotency-Key was already used for a different request; use a new key for a new request."),
+                Some(details::KEY_REUSED),
                 vec![],
             ),
             ApiError::Conflict(why) => (
@@ -177,36 +211,35 @@ impl ApiError {
             ApiError::PreconditionRequired => (
                 Some(types::IF_MATCH_REQUIRED),
                 title,
-                Some("Send If-Match with the subscription's ETag, so a change never overwrites one you have not seen."),
+                Some(details::IF_MATCH),
                 vec![],
             ),
             ApiError::PreconditionFailed(_) => (
                 Some(types::STALE_VERSION),
                 "The subscription has changed".into(),
-                Some("The subscription was changed since you loaded it; `current` holds it as it is now."),
+                Some(details::STALE),
                 vec![],
             ),
-            ApiError::TooManyRequests { why, .. } => {
-                (Some(types::RATE_LIMITED), "Too many requests".into(), Some(*why), vec![])
-            }
+            ApiError::TooManyRequests { why, .. } => (
+                Some(types::RATE_LIMITED),
+                "Too many requests".into(),
+                Some(*why),
+                vec![],
+            ),
             ApiError::Unavailable(_) => (
                 Some(types::UNAVAILABLE),
                 "Temporarily unavailable".into(),
-                Some("The server is busy or cannot reach its database right now. Please try again in a moment."),
+                Some(details::UNAVAILABLE),
                 vec![],
             ),
-            ApiError::RequestTimeout => {
-                (None, title, Some("The request took too long to arrive or to answer."), vec![])
-            }
+            ApiError::RequestTimeout => (None, title, Some(details::TIMEOUT), vec![]),
             ApiError::OriginNotAllowed => (
                 Some(types::ORIGIN_NOT_ALLOWED),
                 "Origin not allowed".into(),
-                Some("This endpoint only takes requests from the shop pages this server is configured for."),
+                Some(details::ORIGIN),
                 vec![],
             ),
-            ApiError::Internal(_) => {
-                (None, title, Some("Something went wrong on our side. Please try again later."), vec![])
-            }
+            ApiError::Internal(_) => (None, title, Some(details::INTERNAL), vec![]),
         };
         let current = match self {
             ApiError::PreconditionFailed(current) => Some(current.clone()),
