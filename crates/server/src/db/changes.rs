@@ -80,18 +80,6 @@ fn actor(stored: &str) -> String {
     }
 }
 
-/// [`latest`] with the API's error, for the one caller that needs it: the history route
-/// (routes/changes.rs) refuses with an `ApiError` inside the same read and ends with this
-/// call, so the read's error type must be the API's. Remove it once that route ends with
-/// `Ok(changes::latest(conn, &id, HISTORY_LIMIT)?)`.
-pub fn recent(
-    conn: &Connection,
-    subscription_id: &str,
-    limit: u32,
-) -> Result<Vec<ChangeRecord>, crate::error::ApiError> {
-    Ok(latest(conn, subscription_id, limit)?)
-}
-
 /// The latest `limit` changes of a subscription, newest first. Older rows stored whole
 /// `Subscription`s as JSON; they read as snapshots since the extra fields are ignored.
 pub fn latest(
