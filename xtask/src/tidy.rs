@@ -109,6 +109,32 @@ mod tests {
     }
 
     #[test]
+    fn unit_tests_live_at_the_bottom_of_the_file_they_test() {
+        // One convention: an inline `#[cfg(test)] mod tests { … }` in the file under test
+        // (integration tests live in a crate's `tests/`, which this does not look at).
+        for dir in [
+            "src",
+            "crates/contract/src",
+            "crates/server/src",
+            "xtask/src",
+        ] {
+            for path in files(dir, ".rs") {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                assert!(
+                    !name.ends_with("tests.rs"),
+                    "{}: put these tests in a `mod tests` at the bottom of the file they test",
+                    shown(&path)
+                );
+                assert!(
+                    !read(&path).lines().any(|l| l.trim() == "mod tests;"),
+                    "{}: `mod tests;` points to another file; write the module inline",
+                    shown(&path)
+                );
+            }
+        }
+    }
+
+    #[test]
     fn views_never_reach_the_api_client() {
         // Components get data through the data facade and Fetched values; only
         // src/api.rs (and its facade) touch the network. Error *types* may be named.
