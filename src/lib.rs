@@ -17,7 +17,7 @@ pub mod i18n;
 pub mod id;
 pub mod json;
 pub mod panic;
-pub mod selfservice;
+pub mod predict;
 pub mod telemetry;
 pub mod views;
 

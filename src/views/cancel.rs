@@ -13,7 +13,7 @@ pub fn CancelPanel(card: Card) -> impl IntoView {
     let Card {
         sub,
         busy,
-        act,
+        request_change,
         locale,
         ..
     } = card;
@@ -55,11 +55,11 @@ pub fn CancelPanel(card: Card) -> impl IntoView {
             .map(|el| el.value())
             .and_then(|v| CancelReason::from_wire(&v));
         open.set(false);
-        act.run(SubscriptionChange::Cancel { reason });
+        request_change.run(SubscriptionChange::Cancel { reason });
     };
     let pause_instead = move |_| {
         open.set(false);
-        card.act_instead_of_cancel
+        card.request_change_instead_of_cancel
             .run(SubscriptionChange::PauseFor { deliveries: 1 });
     };
     view! {

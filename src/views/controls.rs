@@ -14,7 +14,7 @@ pub fn Upcoming(card: Card) -> impl IntoView {
     let Card {
         sub,
         busy,
-        act,
+        request_change,
         locale,
         ..
     } = card;
@@ -52,7 +52,7 @@ pub fn Upcoming(card: Card) -> impl IntoView {
                                     aria-disabled=move || busy.get().to_string()
                                     on:click=move |_| {
                                         let Some(date) = untrack(date) else { return };
-                                        act.run(if skipped.get_untracked() {
+                                        request_change.run(if skipped.get_untracked() {
                                             SubscriptionChange::Unskip { date }
                                         } else {
                                             SubscriptionChange::Skip { date }
@@ -75,13 +75,14 @@ pub fn Adjust(card: Card) -> impl IntoView {
     let Card {
         sub,
         busy,
-        act,
+        request_change,
         locale,
         ..
     } = card;
     let id = sub.with_untracked(|s| s.id.clone());
     let quantity = move || sub.with(|s| s.quantity);
-    let set_quantity = move |q: u32| act.run(SubscriptionChange::SetQuantity { quantity: q });
+    let set_quantity =
+        move |q: u32| request_change.run(SubscriptionChange::SetQuantity { quantity: q });
     // The pickers' current DOM values are read on submit: a rollback re-renders them to
     // the server's state, so no copy of the choice can go stale.
     let interval_select = NodeRef::<leptos::html::Select>::new();
@@ -112,7 +113,7 @@ pub fn Adjust(card: Card) -> impl IntoView {
                 ev.prevent_default();
                 let index = interval_select.get().and_then(|el| el.value().parse::<usize>().ok()).unwrap_or(0);
                 if let Some(interval) = sub.with_untracked(|s| s.allowed_intervals.get(index).copied()) {
-                    act.run(SubscriptionChange::SetInterval { interval });
+                    request_change.run(SubscriptionChange::SetInterval { interval });
                 }
             }>
                 <label class="cad-label" for=format!("cad-interval-{id}")>{t(locale, AccountKey::Frequency)}</label>
@@ -128,13 +129,13 @@ pub fn Adjust(card: Card) -> impl IntoView {
                 ev.prevent_default();
                 let sku = swap_select.get().map(|el| el.value()).unwrap_or_default();
                 if !sku.is_empty() {
-                    act.run(SubscriptionChange::Swap { sku });
+                    request_change.run(SubscriptionChange::Swap { sku });
                 }
             }>
                 <label class="cad-label" for=format!("cad-swap-{id}")>{t(locale, AccountKey::SwapTo)}</label>
                 <select id=format!("cad-swap-{id}") data-cadence="swap-select" node_ref=swap_select>
                     {move || sub.with(|s| s.swap_options.clone()).into_iter().map(|o| {
-                        let price = format::price(&card.tag.read_value(), &o.price);
+                        let price = format::price(&card.locale_tag.read_value(), &o.price);
                         view! { <option value=o.sku>{format!("{} · {price}", o.name)}</option> }
                     }).collect_view()}
                 </select>
@@ -143,7 +144,7 @@ pub fn Adjust(card: Card) -> impl IntoView {
             <form class="cad-field" hidden=move || sub.with(|s| s.status != SubscriptionStatus::Active) on:submit=move |ev| {
                 ev.prevent_default();
                 if let Ok(date) = reschedule_to.get_untracked().parse::<Date>() {
-                    act.run(SubscriptionChange::Reschedule { date });
+                    request_change.run(SubscriptionChange::Reschedule { date });
                 }
             }>
                 <label class="cad-label" for=format!("cad-reschedule-{id}")>{t(locale, AccountKey::NewDate)}</label>
@@ -162,7 +163,7 @@ pub fn PausePanel(card: Card) -> impl IntoView {
     let Card {
         sub,
         busy,
-        act,
+        request_change,
         locale,
         ..
     } = card;
@@ -217,12 +218,12 @@ pub fn PausePanel(card: Card) -> impl IntoView {
         };
         if let Some(change) = change {
             open.set(false);
-            act.run(change);
+            request_change.run(change);
         }
     };
     view! {
         <button type="button" class="cad-button" part="button" data-cadence="resume" hidden=move || !paused.get()
-            aria-disabled=move || busy.get().to_string() on:click=move |_| act.run(SubscriptionChange::Resume)>
+            aria-disabled=move || busy.get().to_string() on:click=move |_| request_change.run(SubscriptionChange::Resume)>
             {t(locale, AccountKey::Resume)}
         </button>
         <button type="button" class="cad-button cad-secondary" part="button" data-cadence="pause" hidden=move || paused.get()

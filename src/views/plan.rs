@@ -16,7 +16,7 @@ pub const PREVIEW_EVENTS: usize = 8;
 #[component]
 pub fn PlanPreview(
     locale: Locale,
-    tag: StoredValue<String>,
+    locale_tag: StoredValue<String>,
     product: StoredValue<Product>,
     choice: Signal<PlanChoice>,
     ics_url: Signal<String>,
@@ -33,7 +33,10 @@ pub fn PlanPreview(
             ProductKey::OwnedNote,
             &[
                 ("model", &o.model_name),
-                ("date", &format::date(&tag.read_value(), o.purchased_on)),
+                (
+                    "date",
+                    &format::date(&locale_tag.read_value(), o.purchased_on),
+                ),
             ],
         )
     });
@@ -51,14 +54,14 @@ pub fn PlanPreview(
                 <span class="cad-subheading" id=heading>{t(locale, ProductKey::PlanTitle)}</span>
                 " · "
                 <span data-cadence="monthly-cost">
-                    {move || plan().map(|p| tf(locale, ProductKey::MonthlyCost, &[("price", &format::price(&tag.read_value(), &p.monthly_cost))]))}
+                    {move || plan().map(|p| tf(locale, ProductKey::MonthlyCost, &[("price", &format::price(&locale_tag.read_value(), &p.monthly_cost))]))}
                 </span>
             </summary>
             {owned.map(|note| view! { <p class="cad-muted" data-cadence="owned">{note}</p> })}
             <ol class="cad-timeline">
                 {move || plan().filter(|_| timeline_ready.get()).map(|p| p.events.into_iter().take(PREVIEW_EVENTS).map(|e| {
-                    let date = format::date(&tag.read_value(), e.date);
-                    let cost = e.cost.map(|c| format::price(&tag.read_value(), &c));
+                    let date = format::date(&locale_tag.read_value(), e.date);
+                    let cost = e.cost.map(|c| format::price(&locale_tag.read_value(), &c));
                     let kind = match e.kind {
                         PlanEventKind::Maintenance => "cad-event cad-event-maintenance",
                         _ => "cad-event cad-event-delivery",

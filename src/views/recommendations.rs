@@ -25,12 +25,12 @@ pub fn Recommendations(
     cards: Option<StoredValue<Vec<Card>>>,
 ) -> impl IntoView {
     let locale = config.locale;
-    let tag = StoredValue::new(config.locale_tag.clone());
+    let locale_tag = StoredValue::new(config.locale_tag.clone());
     let signed_in = config.customer_token.is_some();
     let list = data.recommendations(context.clone());
     let data = StoredValue::new_local(data);
     let context = StoredValue::new(context);
-    let said = RwSignal::new(String::new());
+    let status_text = RwSignal::new(String::new());
     let title = if signed_in {
         Key::RecommendedForYou
     } else {
@@ -60,8 +60,8 @@ pub fn Recommendations(
         let rows = items
             .into_iter()
             .map(|item| {
-                let reason = reason_text(locale, &tag.read_value(), &item);
-                let price = format::price(&tag.read_value(), &item.price);
+                let reason = reason_text(locale, &locale_tag.read_value(), &item);
+                let price = format::price(&locale_tag.read_value(), &item.price);
                 // The card whose next delivery an "add to next delivery" goes to.
                 let card = cards.and_then(|c| {
                     c.with_value(|cards| {
@@ -96,7 +96,7 @@ pub fn Recommendations(
                     let item = item.get_value();
                     let ctx = context.get_value();
                     data.with_value(|d| d.track(UiEventKind::Click, &item, Some(action), &ctx));
-                    run_action(action, &item, card, data, said, locale);
+                    run_action(action, &item, card, data, status_text, locale);
                     data.with_value(|d| d.track(UiEventKind::Action, &item, Some(action), &ctx));
                 };
                 view! {
@@ -138,7 +138,7 @@ pub fn Recommendations(
                     <span class="cad-muted">"(" {count} ")"</span>
                 </summary>
                 <ul class="cad-reco-list" aria-labelledby="cad-recos-title">{rows}</ul>
-                <p class="cad-live" role="status">{move || said.get()}</p>
+                <p class="cad-live" role="status">{move || status_text.get()}</p>
             </details>
         })
     }
@@ -149,14 +149,14 @@ fn run_action(
     item: &Recommendation,
     card: Option<Card>,
     data: StoredValue<Data, LocalStorage>,
-    said: RwSignal<String>,
+    status_text: RwSignal<String>,
     locale: Locale,
 ) {
     match action {
         RecommendationAction::AddToNextDelivery => {
             // The card announces the result and rolls back on failure.
             if let Some(card) = card {
-                card.act.run(SubscriptionChange::AddOnce {
+                card.request_change.run(SubscriptionChange::AddOnce {
                     sku: item.sku.clone(),
                     quantity: 1,
                 });
@@ -172,32 +172,32 @@ fn run_action(
                     Ok(_) => t(locale, Key::RecoSubscribed),
                     Err(_) => t(locale, Key::SubscribeFailed),
                 };
-                said.set(text.to_owned());
+                status_text.set(text.to_owned());
             });
         }
         RecommendationAction::AddToCart | RecommendationAction::Unknown => {
             data.with_value(|d| {
                 events::emit_add_to_cart(&d.host, &item.sku, 1, None, Some("recommendation"))
             });
-            said.set(t(locale, Key::AddedToCart).to_owned());
+            status_text.set(t(locale, Key::AddedToCart).to_owned());
         }
     }
 }
 
 /// The reason, in the shopper's words.
-fn reason_text(locale: Locale, tag: &str, item: &Recommendation) -> String {
+fn reason_text(locale: Locale, locale_tag: &str, item: &Recommendation) -> String {
     let model = item.owned_model.clone().unwrap_or_default();
     match item.reason {
         ReasonCode::DueSoon => match item.due_on {
             Some(d) if !model.is_empty() => tf(
                 locale,
                 Key::ReasonDueSoonModel,
-                &[("model", &model), ("date", &format::date(tag, d))],
+                &[("model", &model), ("date", &format::date(locale_tag, d))],
             ),
             Some(d) => tf(
                 locale,
                 Key::ReasonDueSoon,
-                &[("date", &format::date(tag, d))],
+                &[("date", &format::date(locale_tag, d))],
             ),
             None => t(locale, Key::ReasonGeneric).to_owned(),
         },
@@ -217,7 +217,7 @@ fn reason_text(locale: Locale, tag: &str, item: &Recommendation) -> String {
             Some(s) => tf(
                 locale,
                 Key::ReasonSaves,
-                &[("amount", &format::price(tag, s))],
+                &[("amount", &format::price(locale_tag, s))],
             ),
             None => t(locale, Key::ReasonGeneric).to_owned(),
         },

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::data::Data;
 use crate::format;
 use crate::i18n::{t, tf, AccountKey, Key, Locale};
-use crate::selfservice::predict;
+use crate::predict;
 use cadence_contract::{Subscription, SubscriptionChange, SubscriptionStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -20,13 +20,13 @@ use leptos::task::spawn_local;
 pub struct Card {
     pub sub: RwSignal<Subscription>,
     pub busy: RwSignal<bool>,
-    pub act: Callback<SubscriptionChange>,
+    pub request_change: Callback<SubscriptionChange>,
     /// The same pipeline for a pause or skip chosen on the cancel confirmation's offer.
-    pub act_instead_of_cancel: Callback<SubscriptionChange>,
-    pub said: RwSignal<String>,
-    pub alarm: RwSignal<String>,
+    pub request_change_instead_of_cancel: Callback<SubscriptionChange>,
+    pub status_text: RwSignal<String>,
+    pub alert_text: RwSignal<String>,
     pub locale: Locale,
-    pub tag: StoredValue<String>,
+    pub locale_tag: StoredValue<String>,
     pub data: StoredValue<Data, LocalStorage>,
 }
 
@@ -36,28 +36,28 @@ impl Card {
     /// Built by the account view so other parts (recommendations) can act on a card too.
     pub fn new(config: &Config, data: Data, initial: Subscription) -> Card {
         let locale = config.locale;
-        let tag = StoredValue::new(config.locale_tag.clone());
+        let locale_tag = StoredValue::new(config.locale_tag.clone());
         let data = StoredValue::new_local(data);
         let sub = RwSignal::new(initial);
         let busy = RwSignal::new(false);
-        let said = RwSignal::new(String::new());
-        let alarm = RwSignal::new(String::new());
+        let status_text = RwSignal::new(String::new());
+        let alert_text = RwSignal::new(String::new());
         let pipeline = Callback::new(move |(change, via_offer): (SubscriptionChange, bool)| {
             if busy.get_untracked() {
                 return; // one change at a time: the next one needs this one's new version
             }
             let before = sub.get_untracked();
-            sub.set(predict(&before, &change));
+            sub.set(predict::after_change(&before, &change));
             busy.set(true);
-            alarm.set(String::new());
-            said.set(t(locale, AccountKey::Saving).to_owned());
+            alert_text.set(String::new());
+            status_text.set(t(locale, AccountKey::Saving).to_owned());
             let data = data.get_value();
             spawn_local(async move {
                 let result = data.change(&before, &change, via_offer).await;
-                let tag = tag.get_value();
+                let locale_tag = locale_tag.get_value();
                 match result {
                     Ok(updated) => {
-                        said.set(done_message(locale, &tag, &change, &updated));
+                        status_text.set(done_message(locale, &locale_tag, &change, &updated));
                         sub.set(updated);
                     }
                     Err(ApiError::Status {
@@ -66,13 +66,13 @@ impl Card {
                     }) => {
                         // Changed in another tab: show what is true now, and say so.
                         sub.set(problem.and_then(|p| p.current).map_or(before, |c| *c));
-                        said.set(String::new());
-                        alarm.set(t(locale, AccountKey::ChangedElsewhere).to_owned());
+                        status_text.set(String::new());
+                        alert_text.set(t(locale, AccountKey::ChangedElsewhere).to_owned());
                     }
                     Err(error) => {
                         sub.set(before);
-                        said.set(String::new());
-                        alarm.set(format!(
+                        status_text.set(String::new());
+                        alert_text.set(format!(
                             "{} {}",
                             t(locale, AccountKey::ChangeFailed),
                             reason(locale, &error)
@@ -82,23 +82,24 @@ impl Card {
                 busy.set(false);
             });
         });
-        let act = Callback::new(move |change| pipeline.run((change, false)));
-        let act_instead_of_cancel = Callback::new(move |change| pipeline.run((change, true)));
+        let request_change = Callback::new(move |change| pipeline.run((change, false)));
+        let request_change_instead_of_cancel =
+            Callback::new(move |change| pipeline.run((change, true)));
         Card {
             sub,
             busy,
-            act,
-            act_instead_of_cancel,
-            said,
-            alarm,
+            request_change,
+            request_change_instead_of_cancel,
+            status_text,
+            alert_text,
             locale,
-            tag,
+            locale_tag,
             data,
         }
     }
 
     pub fn date(&self, date: cadence_contract::Date) -> String {
-        format::date(&self.tag.read_value(), date)
+        format::date(&self.locale_tag.read_value(), date)
     }
 }
 
@@ -107,9 +108,9 @@ pub fn SubscriptionCard(card: Card) -> impl IntoView {
     let Card {
         sub,
         busy,
-        act,
-        said,
-        alarm,
+        request_change,
+        status_text,
+        alert_text,
         locale,
         data,
         ..
@@ -138,14 +139,14 @@ pub fn SubscriptionCard(card: Card) -> impl IntoView {
                     <button type="button" class="cad-button cad-secondary" part="button" data-cadence="ship-now"
                         aria-disabled=move || busy.get().to_string()
                         hidden=move || status.get() != SubscriptionStatus::Active
-                        on:click=move |_| act.run(SubscriptionChange::ShipNow)>
+                        on:click=move |_| request_change.run(SubscriptionChange::ShipNow)>
                         {t(locale, AccountKey::ShipNow)}
                     </button>
                     <CancelPanel card=card />
                 </div>
             })}
-            <p class="cad-live" role="status" data-cadence="announce">{move || said.get()}</p>
-            <p class="cad-error" part="error" role="alert" data-cadence="alert">{move || alarm.get()}</p>
+            <p class="cad-live" role="status" data-cadence="announce">{move || status_text.get()}</p>
+            <p class="cad-error" part="error" role="alert" data-cadence="alert">{move || alert_text.get()}</p>
             <History card=card data=data />
         </li>
     }
@@ -154,7 +155,10 @@ pub fn SubscriptionCard(card: Card) -> impl IntoView {
 #[component]
 fn Facts(card: Card) -> impl IntoView {
     let Card {
-        sub, locale, tag, ..
+        sub,
+        locale,
+        locale_tag,
+        ..
     } = card;
     let next = move || sub.with(|s| s.next_delivery).map(|d| card.date(d));
     view! {
@@ -170,7 +174,7 @@ fn Facts(card: Card) -> impl IntoView {
             <div>
                 <dt class="cad-visually-hidden">{t(locale, AccountKey::Price)}</dt>
                 <dd class="cad-price" data-cadence="price">
-                    {move || sub.with(|s| format::price(&tag.read_value(), &s.price_per_delivery))}
+                    {move || sub.with(|s| format::price(&locale_tag.read_value(), &s.price_per_delivery))}
                     " " <span class="cad-muted">{t(locale, Key::PerDelivery)}</span>
                 </dd>
             </div>
@@ -184,7 +188,7 @@ fn StatusNote(card: Card) -> impl IntoView {
     let Card {
         sub,
         busy,
-        act,
+        request_change,
         locale,
         ..
     } = card;
@@ -216,7 +220,7 @@ fn StatusNote(card: Card) -> impl IntoView {
                         {can.then(|| view! {
                             <button type="button" class="cad-button" part="button" data-cadence="reactivate"
                                 aria-disabled=move || busy.get().to_string()
-                                on:click=move |_| act.run(SubscriptionChange::Reactivate)>
+                                on:click=move |_| request_change.run(SubscriptionChange::Reactivate)>
                                 {t(locale, AccountKey::Reactivate)}
                             </button>
                         })}
@@ -269,12 +273,12 @@ fn reason(locale: Locale, error: &ApiError) -> String {
 /// The sentence announced once the server has accepted `change`.
 fn done_message(
     locale: Locale,
-    tag: &str,
+    locale_tag: &str,
     change: &SubscriptionChange,
     s: &Subscription,
 ) -> String {
     use SubscriptionChange as C;
-    let date = |d| format::date(tag, d);
+    let date = |d| format::date(locale_tag, d);
     match change {
         C::Skip { date: d } => tf(locale, AccountKey::DoneSkip, &[("date", &date(*d))]),
         C::Unskip { date: d } => tf(locale, AccountKey::DoneUnskip, &[("date", &date(*d))]),

@@ -3,7 +3,6 @@
 //! Invariant: this crate does no IO and has no platform-specific code, so it compiles for
 //! `wasm32-unknown-unknown` (the widget) and natively (the server) and the two cannot drift.
 
-pub mod api;
 pub mod date;
 pub mod interval;
 pub mod metrics;
@@ -11,15 +10,12 @@ pub mod money;
 pub mod plan;
 pub mod problem;
 pub mod recommend;
+pub mod resources;
 pub mod schedule;
 pub mod selfservice;
 mod wire;
 
 // What the crate offers, by name: a new public item is exported on purpose, not by a glob.
-pub use api::{
-    Account, Customer, NewSubscription, Product, ProductKind, Subscription, SubscriptionOffer,
-    SubscriptionStatus, MAX_QUANTITY,
-};
 pub use date::Date;
 pub use interval::{Interval, IntervalUnit};
 pub use metrics::{
@@ -37,6 +33,10 @@ pub use problem::Problem;
 pub use recommend::{
     ReasonCode, Recommendation, RecommendationAction, Recommendations, UiEvent, UiEventKind,
     UiEvents, MAX_RECOMMENDATIONS, MAX_UI_EVENTS,
+};
+pub use resources::{
+    Account, Customer, NewSubscription, Product, ProductKind, Subscription, SubscriptionOffer,
+    SubscriptionStatus, MAX_QUANTITY,
 };
 pub use schedule::{ChangeError, Rules, Schedule};
 pub use selfservice::{

@@ -107,12 +107,12 @@ impl Choice {
 struct Prices {
     one_time: Money,
     offer: Option<Money>,
-    tag: StoredValue<String>,
+    locale_tag: StoredValue<String>,
 }
 
 impl Prices {
     fn format(&self, m: &Money) -> String {
-        crate::format::price(&self.tag.read_value(), m)
+        crate::format::price(&self.locale_tag.read_value(), m)
     }
 
     /// What one delivery costs as chosen (tracked), formatted.
@@ -128,14 +128,14 @@ impl Prices {
 #[component]
 pub fn PurchaseOptions(config: Config, data: Data, product: Product) -> impl IntoView {
     let locale: Locale = config.locale;
-    let tag = StoredValue::new(config.locale_tag.clone());
+    let locale_tag = StoredValue::new(config.locale_tag.clone());
     let signed_in = config.customer_token.is_some();
     let data = StoredValue::new_local(data);
     let choice = Choice::new(&product);
     let prices = Prices {
         one_time: product.price.clone(),
         offer: product.subscription.as_ref().map(|o| o.price.clone()),
-        tag,
+        locale_tag,
     };
     let plan = Signal::derive(move || PlanChoice {
         interval: choice.interval().filter(|_| choice.subscribe.get()),
@@ -157,7 +157,7 @@ pub fn PurchaseOptions(config: Config, data: Data, product: Product) -> impl Int
         product.sku.clone(),
         signed_in,
         locale,
-        tag,
+        locale_tag,
     );
     let options = plans::options(choice, &prices, &product, locale);
     let question = usage::question(choice, &product, locale);
@@ -177,7 +177,7 @@ pub fn PurchaseOptions(config: Config, data: Data, product: Product) -> impl Int
             {adjust}
             {totals}
             {submit_row}
-            <PlanPreview locale=locale tag=tag product=stored_product choice=plan ics_url=ics_url />
+            <PlanPreview locale=locale locale_tag=locale_tag product=stored_product choice=plan ics_url=ics_url />
             {feed.map(|feed| view! {
                 {move || feed.get().map(|url| view! {
                     <a class="cad-link" data-cadence="calendar-feed" href=url>{t(locale, ProductKey::CalendarFeed)}</a>

@@ -16,8 +16,8 @@ use leptos::task::spawn_local;
 #[derive(Clone, Copy)]
 pub(super) struct Outcome {
     busy: RwSignal<bool>,
-    said: RwSignal<String>,
-    alarm: RwSignal<String>,
+    status_text: RwSignal<String>,
+    alert_text: RwSignal<String>,
     /// One key per intent: a double click or a retry re-sends it, so one subscription.
     intent: StoredValue<String>,
 }
@@ -26,8 +26,8 @@ impl Outcome {
     pub(super) fn new() -> Self {
         Outcome {
             busy: RwSignal::new(false),
-            said: RwSignal::new(String::new()),
-            alarm: RwSignal::new(String::new()),
+            status_text: RwSignal::new(String::new()),
+            alert_text: RwSignal::new(String::new()),
             intent: StoredValue::new(idempotency_key()),
         }
     }
@@ -41,12 +41,12 @@ pub(super) fn on_submit(
     sku: String,
     signed_in: bool,
     locale: Locale,
-    tag: StoredValue<String>,
+    locale_tag: StoredValue<String>,
 ) -> impl Fn(leptos::ev::SubmitEvent) + 'static {
     let Outcome {
         busy,
-        said,
-        alarm,
+        status_text,
+        alert_text,
         intent,
     } = outcome;
     move |ev: leptos::ev::SubmitEvent| {
@@ -60,7 +60,7 @@ pub(super) fn on_submit(
                 .interval()
                 .filter(|_| choice.subscribe.get_untracked()),
         );
-        alarm.set(String::new());
+        alert_text.set(String::new());
         match (plan, signed_in) {
             (Some(interval), true) => {
                 busy.set(true);
@@ -76,14 +76,14 @@ pub(super) fn on_submit(
                             intent.set_value(idempotency_key()); // the next subscribe is a new intent
                             let date = created
                                 .next_delivery
-                                .map(|d| format::date(&tag.read_value(), d));
-                            said.set(tf(
+                                .map(|d| format::date(&locale_tag.read_value(), d));
+                            status_text.set(tf(
                                 locale,
                                 ProductKey::Subscribed,
                                 &[("date", &date.unwrap_or_default())],
                             ));
                         }
-                        Err(error) => alarm.set(format!(
+                        Err(error) => alert_text.set(format!(
                             "{} {}",
                             t(locale, Key::SubscribeFailed),
                             t(locale, crate::views::error_key(&error))
@@ -94,7 +94,7 @@ pub(super) fn on_submit(
             }
             (plan, _) => {
                 data.with_value(|d| events::emit_add_to_cart(&d.host, &sku, qty, plan, None));
-                said.set(t(locale, Key::AddedToCart).to_owned());
+                status_text.set(t(locale, Key::AddedToCart).to_owned());
             }
         }
     }
@@ -108,14 +108,17 @@ pub(super) fn row(
     locale: Locale,
 ) -> impl IntoView {
     let Outcome {
-        busy, said, alarm, ..
+        busy,
+        status_text,
+        alert_text,
+        ..
     } = outcome;
     let subscribe = choice.subscribe;
     view! {
         <button type="submit" class="cad-button" part="button" data-cadence="purchase-submit" aria-disabled=move || busy.get().to_string()>
             {move || t(locale, if subscribe.get() && signed_in { Key::Subscribe } else { Key::AddToCart })}
         </button>
-        <p class="cad-live" role="status" data-cadence="announce">{move || said.get()}</p>
-        <p class="cad-error" part="error" role="alert" data-cadence="alert">{move || alarm.get()}</p>
+        <p class="cad-live" role="status" data-cadence="announce">{move || status_text.get()}</p>
+        <p class="cad-error" part="error" role="alert" data-cadence="alert">{move || alert_text.get()}</p>
     }
 }

@@ -45,7 +45,10 @@ pub(super) fn totals(choice: Choice, prices: Prices, locale: Locale) -> impl Int
             locale,
             ProductKey::FirstDelivery,
             &[
-                ("date", &format::date(&prices.tag.read_value(), first)),
+                (
+                    "date",
+                    &format::date(&prices.locale_tag.read_value(), first),
+                ),
                 ("interval", &format::interval_inline(locale, iv)),
                 ("price", &prices.per_delivery(choice)),
             ],

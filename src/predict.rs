@@ -1,11 +1,11 @@
-//! Optimistic updates for self-service: what a subscription will look like once the
-//! server accepts a change, shown at once and replaced by the server's answer (or rolled
-//! back) when it arrives. A display prediction only; the server is the authority.
+//! The optimistic prediction of a self-service change: what a subscription will look like
+//! once the server accepts the change, shown at once and replaced by the server's answer (or
+//! rolled back) when it arrives. A display prediction only; the server is the authority.
 
 use cadence_contract::{Subscription, SubscriptionChange, SubscriptionStatus, UpcomingDelivery};
 
 /// The subscription as the shopper should see it right after asking for `change`.
-pub fn predict(current: &Subscription, change: &SubscriptionChange) -> Subscription {
+pub fn after_change(current: &Subscription, change: &SubscriptionChange) -> Subscription {
     let mut s = current.clone();
     match change {
         SubscriptionChange::Skip { date } => mark(&mut s.upcoming, *date, true),
@@ -126,14 +126,14 @@ mod tests {
 
     #[test]
     fn skipping_the_next_delivery_moves_next_delivery() {
-        let s = predict(
+        let s = after_change(
             &sub(),
             &SubscriptionChange::Skip {
                 date: d("2026-12-01"),
             },
         );
         assert_eq!(s.next_delivery, Some(d("2026-12-29")));
-        let s = predict(
+        let s = after_change(
             &s,
             &SubscriptionChange::Unskip {
                 date: d("2026-12-01"),
@@ -144,9 +144,9 @@ mod tests {
 
     #[test]
     fn quantity_and_swap_reprice() {
-        let s = predict(&sub(), &SubscriptionChange::SetQuantity { quantity: 3 });
+        let s = after_change(&sub(), &SubscriptionChange::SetQuantity { quantity: 3 });
         assert_eq!((s.quantity, s.price_per_delivery.amount_minor), (3, 4725));
-        let s = predict(
+        let s = after_change(
             &s,
             &SubscriptionChange::Swap {
                 sku: "CAPS-LUNGO".into(),
@@ -160,23 +160,23 @@ mod tests {
 
     #[test]
     fn pause_and_cancel_clear_the_schedule() {
-        let s = predict(&sub(), &SubscriptionChange::Pause);
+        let s = after_change(&sub(), &SubscriptionChange::Pause);
         assert_eq!(
             (s.status, s.next_delivery),
             (SubscriptionStatus::Paused, None)
         );
-        let s = predict(&sub(), &SubscriptionChange::Cancel { reason: None });
+        let s = after_change(&sub(), &SubscriptionChange::Cancel { reason: None });
         assert_eq!(
             (s.status, s.next_delivery),
             (SubscriptionStatus::Cancelled, None)
         );
-        let s = predict(&s, &SubscriptionChange::Reactivate);
+        let s = after_change(&s, &SubscriptionChange::Reactivate);
         assert_eq!(s.status, SubscriptionStatus::Active);
     }
 
     #[test]
     fn reschedule_puts_the_new_date_first() {
-        let s = predict(
+        let s = after_change(
             &sub(),
             &SubscriptionChange::Reschedule {
                 date: d("2026-12-10"),

@@ -1,4 +1,6 @@
-//! Request and response bodies of the `/api/v1` JSON API.
+//! The API's resources: the request and response bodies of the `/api/v1` JSON API
+//! (products, subscriptions, the account). Named for what it holds, not `api.rs`: the
+//! widget's `src/api.rs` is its HTTP client.
 //!
 //! Response enums carry an `Unknown` catch-all so an older widget keeps working when a
 //! newer server adds a variant; request bodies reject unknown fields so typos are errors.
