@@ -9,14 +9,16 @@
 //! one after another but the tests of one binary on parallel threads, and these figures and
 //! latency bounds are only fair while no other test competes for the two cores.
 
+#[path = "it/server_process.rs"]
+mod server_process;
+
 use cadence_server::auth::JwtKeys;
 use cadence_server::clock::Clock;
 use cadence_server::db::Db;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,16 +47,7 @@ impl Drop for Server {
 }
 
 fn start(db: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cadence-server"))
-        .args([
-            "serve",
-            "--api-addr",
-            "127.0.0.1:0",
-            "--widget-dir",
-            "/nonexistent",
-        ])
-        .arg("--db")
-        .arg(db)
+    let mut child = server_process::serve(db)
         .arg(format!("--allow-origin={SHOP}"))
         .arg(format!("--max-connections-per-client={PER_CLIENT}"))
         .arg(format!(
@@ -63,21 +56,9 @@ fn start(db: &Path) -> Server {
         .args(["--header-timeout-secs=3", "--request-timeout-secs=2"])
         .env("CADENCE_JWT_SECRET", SECRET)
         .env("CADENCE_MERCHANT_KEY", MERCHANT_KEY)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("api=http://"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .parse()
-        .unwrap();
+    let addr = server_process::api_address(&mut child).parse().unwrap();
     Server { child, addr }
 }
 

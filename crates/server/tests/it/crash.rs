@@ -2,12 +2,13 @@
 //! mid-stream, restart it on the same file, and check that every acknowledged change is
 //! there and none is half-applied.
 
+use crate::server_process;
 use cadence_server::auth::JwtKeys;
 use cadence_server::clock::Clock;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,31 +18,11 @@ const SUB: &str = "sub_demo_ada_intenso";
 
 /// Starts `cadence-server serve` on a free port; returns the child and `host:port`.
 fn start(db: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cadence-server"))
-        .args([
-            "serve",
-            "--api-addr",
-            "127.0.0.1:0",
-            "--widget-dir",
-            "/nonexistent",
-        ])
-        .arg("--db")
-        .arg(db)
+    let mut child = server_process::serve(db)
         .env("CADENCE_JWT_SECRET", SECRET)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("api=http://"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
+    let addr = server_process::api_address(&mut child);
     (child, addr)
 }
 

@@ -23,6 +23,7 @@ mod read_api;
 mod recommendations;
 mod retention;
 mod revocation;
+mod server_process;
 mod startup;
 mod subscribe;
 mod widget_and_shop;

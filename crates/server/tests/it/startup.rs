@@ -1,27 +1,18 @@
 //! Starting the real server binary: it fails closed without a JWT secret unless demo mode
 //! is asked for.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use crate::server_process;
+use std::process::Stdio;
 
 #[test]
 fn the_server_refuses_to_start_without_a_secret_unless_in_demo_mode() {
     let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cadence.db");
     let run = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_cadence-server"))
-            .args([
-                "serve",
-                "--api-addr",
-                "127.0.0.1:0",
-                "--widget-dir",
-                "/nonexistent",
-            ])
-            .arg("--db")
-            .arg(dir.path().join("cadence.db"))
+        server_process::serve(&db)
             .args(extra)
             .env_remove("CADENCE_JWT_SECRET")
             .env_remove("CADENCE_DEMO")
-            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
@@ -37,10 +28,7 @@ fn the_server_refuses_to_start_without_a_secret_unless_in_demo_mode() {
     );
     // With --demo it starts (and says it is using the public secret).
     let mut demo = run(&["--demo"]);
-    let mut first = String::new();
-    BufReader::new(demo.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let first = server_process::first_line(&mut demo);
     assert!(first.starts_with("cadence: listening api="), "{first}");
     demo.kill().unwrap();
     let stderr = demo.wait_with_output().unwrap().stderr;
