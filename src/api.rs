@@ -20,11 +20,11 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Headers;
 
 /// How long a request may take before the shopper is told it failed.
-pub const TIMEOUT_MS: u32 = 10_000;
+pub(crate) const TIMEOUT_MS: u32 = 10_000;
 
 /// Everything that can go wrong talking to the API, in terms the UI can act on.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// No answer: offline, DNS, CORS refusal, connection reset or timeout.
     Network(String),
     /// The server answered with an error status (and a problem document, if it sent one).
@@ -38,7 +38,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// A stable code for `cadence:error` events.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             ApiError::Network(_) => "network",
             ApiError::Status { status: 401, .. } => "unauthorized",
@@ -68,36 +68,36 @@ impl core::fmt::Display for ApiError {
 
 /// A client bound to one API base URL and, for account views, one customer token.
 #[derive(Clone, Debug)]
-pub struct Api {
+pub(crate) struct Api {
     base: String,
     token: Option<String>,
 }
 
 impl Api {
-    pub fn new(base: impl Into<String>, token: Option<String>) -> Self {
+    pub(crate) fn new(base: impl Into<String>, token: Option<String>) -> Self {
         Api {
             base: base.into(),
             token,
         }
     }
 
-    pub fn has_token(&self) -> bool {
+    pub(crate) fn has_token(&self) -> bool {
         self.token.is_some()
     }
 
-    pub async fn product(&self, sku: &str) -> Result<Product, ApiError> {
+    pub(crate) async fn product(&self, sku: &str) -> Result<Product, ApiError> {
         let path = format!("/products/{}", encode(sku));
         self.get(&path).await
     }
 
-    pub async fn account(&self) -> Result<Account, ApiError> {
+    pub(crate) async fn account(&self) -> Result<Account, ApiError> {
         self.get("/me").await
     }
 
     /// Applies one self-service change. `If-Match` is the version the shopper saw; a
     /// stale one comes back as a 412 whose problem carries the current subscription.
     /// `idempotency_key` names this one intent, so a retried request is applied once.
-    pub async fn change(
+    pub(crate) async fn change(
         &self,
         subscription: &Subscription,
         change: &SubscriptionChange,
@@ -115,7 +115,7 @@ impl Api {
     }
 
     /// Subscribes the signed-in customer; the same `idempotency_key` twice creates one.
-    pub async fn subscribe(
+    pub(crate) async fn subscribe(
         &self,
         new: &NewSubscription,
         idempotency_key: &str,
@@ -143,14 +143,19 @@ impl Api {
     }
 
     /// The subscription's recent changes, newest first.
-    pub async fn history(&self, id: &str) -> Result<Vec<ChangeRecord>, ApiError> {
+    pub(crate) async fn history(&self, id: &str) -> Result<Vec<ChangeRecord>, ApiError> {
         self.get(&format!("/me/subscriptions/{}/changes", encode(id)))
             .await
     }
 
     /// Where the `.ics` file of a product's plan downloads from (a link the shopper
     /// follows, so no fetch here). `interval: None` is a one-time purchase.
-    pub fn plan_ics_url(&self, sku: &str, interval: Option<Interval>, quantity: u32) -> String {
+    pub(crate) fn plan_ics_url(
+        &self,
+        sku: &str,
+        interval: Option<Interval>,
+        quantity: u32,
+    ) -> String {
         let interval = interval.map_or_else(|| "once".to_owned(), Interval::to_short);
         self.url(&format!(
             "/products/{}/plan.ics?interval={interval}&quantity={quantity}",
@@ -159,7 +164,7 @@ impl Api {
     }
 
     /// Ranked recommendations: for a product page (`Some(sku)`) or the account (`None`).
-    pub async fn recommendations(
+    pub(crate) async fn recommendations(
         &self,
         product_sku: Option<&str>,
     ) -> Result<Recommendations, ApiError> {
@@ -172,7 +177,7 @@ impl Api {
 
     /// Sends a batch of UI events with `navigator.sendBeacon`: best effort, never awaited.
     /// The body goes as `text/plain` (a CORS-safelisted type, so no preflight).
-    pub fn beacon_events(&self, events: &[UiEvent]) {
+    pub(crate) fn beacon_events(&self, events: &[UiEvent]) {
         let (Some(json), Some(window)) = (events_json(events), web_sys::window()) else {
             return;
         };
@@ -182,7 +187,7 @@ impl Api {
     }
 
     /// The signed-in customer's subscribable calendar feed URL.
-    pub async fn calendar_feed(&self) -> Result<String, ApiError> {
+    pub(crate) async fn calendar_feed(&self) -> Result<String, ApiError> {
         /// `CalendarFeed`, read for its one field.
         struct FeedUrl(String);
         impl FromJson for FeedUrl {

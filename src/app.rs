@@ -11,7 +11,8 @@ use web_sys::HtmlElement;
 
 /// The whole widget for one `<cadence-widget>` element.
 #[component]
-pub fn App(host: HtmlElement, raw: RawConfig) -> impl IntoView {
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn App(host: HtmlElement, raw: RawConfig) -> impl IntoView {
     let config = match Config::parse(&raw) {
         Ok(config) => config,
         Err(error) => {

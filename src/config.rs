@@ -9,7 +9,7 @@ use web_sys::HtmlElement;
 
 /// The attributes exactly as written on `<cadence-widget>`, plus the page's hints.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct RawConfig {
+pub(crate) struct RawConfig {
     pub view: Option<String>,
     pub product: Option<String>,
     pub customer_token: Option<String>,
@@ -25,7 +25,7 @@ pub struct RawConfig {
 }
 
 impl RawConfig {
-    pub fn from_host(host: &HtmlElement, default_api: String) -> Self {
+    pub(crate) fn from_host(host: &HtmlElement, default_api: String) -> Self {
         let attr = |name: &str| {
             host.get_attribute(name)
                 .map(|v| v.trim().to_owned())
@@ -58,14 +58,14 @@ impl RawConfig {
 
 /// Which of the widget's faces the merchant placed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum View {
+pub(crate) enum View {
     Product { sku: String },
     Account,
 }
 
 /// A configuration the widget can run with.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Config {
+pub(crate) struct Config {
     pub view: View,
     /// Base URL of the API, without a trailing slash.
     pub api: String,
@@ -80,7 +80,7 @@ pub struct Config {
 /// Why the merchant's markup cannot be used; shown to the shopper as a calm generic
 /// message, and to the merchant through the `cadence:error` event and the console.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     UnknownView(String),
     MissingProduct,
     MissingToken,
@@ -109,7 +109,7 @@ impl core::fmt::Display for ConfigError {
 }
 
 impl Config {
-    pub fn parse(raw: &RawConfig) -> Result<Config, ConfigError> {
+    pub(crate) fn parse(raw: &RawConfig) -> Result<Config, ConfigError> {
         let (locale, locale_tag) = resolve_locale(raw);
         let view = match raw.view.as_deref().unwrap_or("product") {
             "product" => View::Product {
@@ -145,7 +145,7 @@ impl Config {
 
 /// The first well-formed language among the attribute, the page and the browser; the
 /// UI language is the first of those we have translations for, else English.
-pub fn resolve_locale(raw: &RawConfig) -> (Locale, String) {
+pub(crate) fn resolve_locale(raw: &RawConfig) -> (Locale, String) {
     let candidates = [&raw.locale, &raw.page_lang, &raw.browser_lang];
     let tags: Vec<&str> = candidates
         .iter()
@@ -161,7 +161,7 @@ pub fn resolve_locale(raw: &RawConfig) -> (Locale, String) {
 }
 
 /// A conservative BCP 47 check, so `Intl` constructors never throw a `RangeError`.
-pub fn is_well_formed_tag(tag: &str) -> bool {
+pub(crate) fn is_well_formed_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
     let lang_ok = parts
         .next()

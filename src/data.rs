@@ -17,13 +17,13 @@ use web_sys::HtmlElement;
 
 /// Where recommendations are shown: a product page (the viewed SKU) or the account.
 #[derive(Clone, Debug, PartialEq)]
-pub enum RecoContext {
+pub(crate) enum RecoContext {
     Product(String),
     Account,
 }
 
 impl RecoContext {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             RecoContext::Product(_) => "product",
             RecoContext::Account => "account",
@@ -33,13 +33,13 @@ impl RecoContext {
 
 /// What views need to load data: the client and the element to report errors on.
 #[derive(Clone)]
-pub struct Data {
+pub(crate) struct Data {
     pub api: Api,
     pub host: HtmlElement,
 }
 
 impl Data {
-    pub fn product(&self, sku: String) -> Fetched<Product> {
+    pub(crate) fn product(&self, sku: String) -> Fetched<Product> {
         let this = self.clone();
         Fetched::new(move || {
             let (this, sku) = (this.clone(), sku.clone());
@@ -47,7 +47,7 @@ impl Data {
         })
     }
 
-    pub fn account(&self) -> Fetched<Account> {
+    pub(crate) fn account(&self) -> Fetched<Account> {
         let this = self.clone();
         Fetched::new(move || {
             let this = this.clone();
@@ -57,7 +57,7 @@ impl Data {
 
     /// Recommendations load on their own: a failure is reported but the rest of the widget
     /// is unaffected (the list stays empty). A plain task and signal: nothing refetches it.
-    pub fn recommendations(&self, context: RecoContext) -> ReadSignal<Vec<Recommendation>> {
+    pub(crate) fn recommendations(&self, context: RecoContext) -> ReadSignal<Vec<Recommendation>> {
         let (list, set_list) = signal(Vec::new());
         let this = self.clone();
         leptos::task::spawn_local(async move {
@@ -75,7 +75,7 @@ impl Data {
 
     /// Reports what the shopper saw or did with a recommendation: to the API (batched,
     /// best effort) and as a `cadence:recommendation` event on the host.
-    pub fn track(
+    pub(crate) fn track(
         &self,
         kind: UiEventKind,
         item: &Recommendation,
@@ -92,7 +92,7 @@ impl Data {
 
     /// Subscribes to `sku`, quantity 1, at the cadence the recommendation named (a
     /// recommendation's "subscribe" action: one request, no product lookup first).
-    pub async fn subscribe_at(
+    pub(crate) async fn subscribe_at(
         &self,
         sku: &str,
         interval: Interval,
@@ -108,7 +108,7 @@ impl Data {
     /// The calendar feed link, for signed-in shoppers only (None while loading or on
     /// failure: the link is a convenience, its absence is not an error to show). A task
     /// and a signal, like `recommendations`: nothing refetches it.
-    pub fn calendar_feed(&self) -> ReadSignal<Option<String>> {
+    pub(crate) fn calendar_feed(&self) -> ReadSignal<Option<String>> {
         let (feed, set_feed) = signal(None);
         let api = self.api.clone();
         if api.has_token() {
@@ -121,7 +121,7 @@ impl Data {
         feed
     }
 
-    pub fn history(&self, id: String) -> Fetched<Vec<ChangeRecord>> {
+    pub(crate) fn history(&self, id: String) -> Fetched<Vec<ChangeRecord>> {
         let this = self.clone();
         Fetched::new(move || {
             let (this, id) = (this.clone(), id.clone());
@@ -132,7 +132,7 @@ impl Data {
     /// Sends one change under a fresh idempotency key and announces the result to the
     /// page: `cadence:subscription-changed` on success, `cadence:error` on failure. A 412
     /// is not an error to report: the view reconciles it with the shopper.
-    pub async fn change(
+    pub(crate) async fn change(
         &self,
         subscription: &Subscription,
         change: &SubscriptionChange,
@@ -161,7 +161,7 @@ impl Data {
 
     /// Subscribes under `key` (one key per shopper intent, so a double click creates one
     /// subscription) and announces `cadence:subscribed` to the page.
-    pub async fn subscribe(
+    pub(crate) async fn subscribe(
         &self,
         new: &NewSubscription,
         key: &str,

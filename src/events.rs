@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
 /// Builds a plain JS object from string pairs, for an event's `detail`.
-pub fn detail(pairs: &[(&str, JsValue)]) -> JsValue {
+pub(crate) fn detail(pairs: &[(&str, JsValue)]) -> JsValue {
     let obj = Object::new();
     for (k, v) in pairs {
         let _ = Reflect::set(&obj, &JsValue::from_str(k), v);
@@ -18,7 +18,7 @@ pub fn detail(pairs: &[(&str, JsValue)]) -> JsValue {
 
 /// Dispatches `cadence:{name}` on `host`. Never throws: a listener's exception stays
 /// with the listener (the browser reports it), and a failed construction is ignored.
-pub fn emit(host: &HtmlElement, name: &str, detail: JsValue) {
+pub(crate) fn emit(host: &HtmlElement, name: &str, detail: JsValue) {
     let init = CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
@@ -29,7 +29,7 @@ pub fn emit(host: &HtmlElement, name: &str, detail: JsValue) {
 }
 
 /// `cadence:error` with a stable machine-readable `code` and a developer-facing message.
-pub fn emit_error(host: &HtmlElement, code: &str, message: &str) {
+pub(crate) fn emit_error(host: &HtmlElement, code: &str, message: &str) {
     emit(
         host,
         "error",
@@ -40,7 +40,7 @@ pub fn emit_error(host: &HtmlElement, code: &str, message: &str) {
 /// `cadence:add-to-cart`: hands a purchase to the shop's own cart. `plan` is
 /// `"one_time"` or the chosen interval (`{"count": 4, "unit": "week"}`); `source` names
 /// where it was chosen when it was not the purchase options (`"recommendation"`).
-pub fn emit_add_to_cart(
+pub(crate) fn emit_add_to_cart(
     host: &HtmlElement,
     sku: &str,
     quantity: u32,

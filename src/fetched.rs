@@ -11,7 +11,7 @@ use leptos::prelude::*;
 /// Not a `LocalResource`: Leptos's async machinery (`AsyncDerived`, its transitions, locks
 /// and wakers) was compiled in per value type, and none of it is needed to show one
 /// answer at a time (measured: 9 KB brotli of the product module, 10 KB of the account's).
-pub struct Fetched<T: Send + Sync + 'static> {
+pub(crate) struct Fetched<T: Send + Sync + 'static> {
     state: RwSignal<Option<Result<T, ApiError>>>,
     start: StoredValue<Box<dyn Fn()>, LocalStorage>,
 }
@@ -53,12 +53,12 @@ impl<T: Clone + Send + Sync + 'static> Fetched<T> {
     }
 
     /// The outcome so far (tracked): `None` while loading.
-    pub fn get(&self) -> Option<Result<T, ApiError>> {
+    pub(crate) fn get(&self) -> Option<Result<T, ApiError>> {
         self.state.get()
     }
 
     /// Fetches again (the notices' "Try again").
-    pub fn reload(&self) {
+    pub(crate) fn reload(&self) {
         let _ = self.start.try_with_value(|start| start());
     }
 }

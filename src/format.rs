@@ -65,7 +65,7 @@ fn formatter<T: JsCast>(
 }
 
 /// "€17.50" / "17,50 €", by the browser.
-pub fn price(locale_tag: &str, money: &Money) -> String {
+pub(crate) fn price(locale_tag: &str, money: &Money) -> String {
     formatter(locale_tag, &money.currency, || {
         NumberFormat::new(
             locale_tag,
@@ -78,7 +78,7 @@ pub fn price(locale_tag: &str, money: &Money) -> String {
 
 /// "3 Dec 2026" / "3 déc. 2026", by the browser, read as a calendar date (UTC) so
 /// the shopper's time zone cannot move it by a day.
-pub fn date(locale_tag: &str, date: Date) -> String {
+pub(crate) fn date(locale_tag: &str, date: Date) -> String {
     let millis = date.to_days() as f64 * 86_400_000.0;
     formatter(locale_tag, "", || {
         DateTimeFormat::new(
@@ -91,7 +91,7 @@ pub fn date(locale_tag: &str, date: Date) -> String {
 }
 
 /// "Every 4 weeks", in the UI language.
-pub fn interval(locale: Locale, interval: Interval) -> String {
+pub(crate) fn interval(locale: Locale, interval: Interval) -> String {
     let one = interval.count == 1;
     let key = match (interval.unit, one) {
         (IntervalUnit::Day, true) => Key::EveryDay,
@@ -107,7 +107,7 @@ pub fn interval(locale: Locale, interval: Interval) -> String {
 /// The interval inside a sentence ("… → every 4 weeks"): only the first letter is
 /// lowered, so German nouns keep their capitals ("alle 4 Wochen"). ASCII-only on purpose:
 /// every locale's phrase starts with an ASCII word, and Unicode case tables cost wasm size.
-pub fn interval_inline(locale: Locale, iv: Interval) -> String {
+pub(crate) fn interval_inline(locale: Locale, iv: Interval) -> String {
     let mut text = interval(locale, iv);
     if let Some(first) = text.get_mut(0..1) {
         first.make_ascii_lowercase();
@@ -116,7 +116,7 @@ pub fn interval_inline(locale: Locale, iv: Interval) -> String {
 }
 
 /// Today's date in the shopper's browser (UTC calendar date).
-pub fn today() -> Option<Date> {
+pub(crate) fn today() -> Option<Date> {
     Date::from_unix_millis(js_sys::Date::now())
 }
 

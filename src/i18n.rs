@@ -11,17 +11,15 @@
 //! shows the other view's keys: they are only reachable from that view's components.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Locale {
+pub(crate) enum Locale {
     En,
     Fr,
     De,
 }
 
 impl Locale {
-    pub const ALL: [Locale; 3] = [Locale::En, Locale::Fr, Locale::De];
-
     /// The translation for a BCP 47 tag's primary language, if we have one.
-    pub fn from_tag(tag: &str) -> Option<Locale> {
+    pub(crate) fn from_tag(tag: &str) -> Option<Locale> {
         let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
         match primary.as_str() {
             "en" => Some(Locale::En),
@@ -35,17 +33,17 @@ impl Locale {
 mod account;
 mod product;
 
-pub use account::AccountKey;
-pub use product::ProductKey;
+pub(crate) use account::AccountKey;
+pub(crate) use product::ProductKey;
 
 /// A key with a text in every [`Locale`].
-pub trait Words: Copy {
+pub(crate) trait Words: Copy {
     fn text(self, locale: Locale) -> &'static str;
 }
 
 /// The words both views use (notices, errors, intervals, recommendations).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Key {
+pub(crate) enum Key {
     Loading,
     ErrorTitle,
     ErrorNetwork,
@@ -211,12 +209,12 @@ fn de(key: Key) -> &'static str {
 }
 
 /// The text for `key` in `locale`.
-pub fn t(locale: Locale, key: impl Words) -> &'static str {
+pub(crate) fn t(locale: Locale, key: impl Words) -> &'static str {
     key.text(locale)
 }
 
 /// `t` with `{name}` placeholders replaced, e.g. `("percent", "10")`.
-pub fn tf(locale: Locale, key: impl Words, args: &[(&str, &str)]) -> String {
+pub(crate) fn tf(locale: Locale, key: impl Words, args: &[(&str, &str)]) -> String {
     fill(key.text(locale), args)
 }
 
@@ -307,7 +305,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled_in_every_language() {
-        for locale in Locale::ALL {
+        for locale in [Locale::En, Locale::Fr, Locale::De] {
             let text = tf(locale, ProductKey::SubscribeSaving, &[("percent", "10")]);
             assert!(
                 text.contains("10") && !text.contains('{'),

@@ -3,7 +3,7 @@
 
 /// A fresh random version-4 UUID naming one shopper intent. Built from
 /// `crypto.getRandomValues`, which (unlike `randomUUID`) also exists on plain-http pages.
-pub fn idempotency_key() -> String {
+pub(crate) fn idempotency_key() -> String {
     let mut bytes = [0u8; 16];
     if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
         let _ = crypto.get_random_values_with_u8_array(&mut bytes);

@@ -18,7 +18,7 @@ use wasm_bindgen::JsValue;
 
 /// Why a body is not the JSON the contract promises: what was expected, and where.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JsonError(pub String);
+pub(crate) struct JsonError(pub String);
 
 impl JsonError {
     pub(crate) fn expected(what: &str) -> JsonError {
@@ -53,34 +53,34 @@ impl core::fmt::Display for JsonError {
 }
 
 /// A contract type read from a value `JSON.parse` produced.
-pub trait FromJson: Sized {
+pub(crate) trait FromJson: Sized {
     fn from_json(value: &JsValue) -> Result<Self, JsonError>;
 }
 
 /// Parses `text` with the browser's `JSON.parse` and reads it as a `T`.
-pub fn parse<T: FromJson>(text: &str) -> Result<T, JsonError> {
+pub(crate) fn parse<T: FromJson>(text: &str) -> Result<T, JsonError> {
     let value =
         js_sys::JSON::parse(text).map_err(|_| JsonError("the body is not JSON".to_owned()))?;
     T::from_json(&value)
 }
 
 /// A request body: serde_json's text, for `fetch`.
-pub fn to_string<T: serde::Serialize>(value: &T) -> Option<String> {
+pub(crate) fn to_string<T: serde::Serialize>(value: &T) -> Option<String> {
     serde_json::to_string(value).ok()
 }
 
 /// A value as a plain JS object (for `CustomEvent` details): the JSON text parsed back.
-pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
+pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
     to_string(value)
         .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::NULL)
 }
 
 /// A JSON object's fields, read by name.
-pub struct Fields(JsValue);
+pub(crate) struct Fields(JsValue);
 
 impl Fields {
-    pub fn of(value: &JsValue) -> Result<Fields, JsonError> {
+    pub(crate) fn of(value: &JsValue) -> Result<Fields, JsonError> {
         if value.is_object() && !Array::is_array(value) {
             Ok(Fields(value.clone()))
         } else {
@@ -94,7 +94,7 @@ impl Fields {
     }
 
     /// A field the contract requires.
-    pub fn req<T: FromJson>(&self, name: &str) -> Result<T, JsonError> {
+    pub(crate) fn req<T: FromJson>(&self, name: &str) -> Result<T, JsonError> {
         let value = self.get(name);
         if value.is_undefined() {
             return Err(JsonError::missing(name));
@@ -103,7 +103,7 @@ impl Fields {
     }
 
     /// An optional field: absent or null is `None`.
-    pub fn opt<T: FromJson>(&self, name: &str) -> Result<Option<T>, JsonError> {
+    pub(crate) fn opt<T: FromJson>(&self, name: &str) -> Result<Option<T>, JsonError> {
         let value = self.get(name);
         if value.is_undefined() || value.is_null() {
             return Ok(None);
@@ -112,7 +112,7 @@ impl Fields {
     }
 
     /// A `#[serde(default)]` list: absent is empty.
-    pub fn list<T: FromJson>(&self, name: &str) -> Result<Vec<T>, JsonError> {
+    pub(crate) fn list<T: FromJson>(&self, name: &str) -> Result<Vec<T>, JsonError> {
         Ok(self.opt(name)?.unwrap_or_default())
     }
 }

@@ -8,7 +8,7 @@ thread_local! {
     static ON_PANIC: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
 }
 
-pub fn install(on_panic: js_sys::Function) {
+pub(crate) fn install(on_panic: js_sys::Function) {
     ON_PANIC.with(|slot| *slot.borrow_mut() = Some(on_panic));
     std::panic::set_hook(Box::new(|info| {
         let message = info.to_string();

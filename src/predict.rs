@@ -5,7 +5,7 @@
 use cadence_contract::{Subscription, SubscriptionChange, SubscriptionStatus, UpcomingDelivery};
 
 /// The subscription as the shopper should see it right after asking for `change`.
-pub fn after_change(current: &Subscription, change: &SubscriptionChange) -> Subscription {
+pub(crate) fn after_change(current: &Subscription, change: &SubscriptionChange) -> Subscription {
     let mut s = current.clone();
     match change {
         SubscriptionChange::Skip { date } => mark(&mut s.upcoming, *date, true),

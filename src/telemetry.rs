@@ -24,7 +24,7 @@ thread_local! {
     static QUEUE: RefCell<Queue> = RefCell::new(Queue::default());
 }
 
-pub fn record(
+pub(crate) fn record(
     api: Api,
     kind: UiEventKind,
     item: &Recommendation,
@@ -66,7 +66,7 @@ pub fn record(
 }
 
 /// Sends what is queued, in batches the API accepts.
-pub fn flush() {
+pub(crate) fn flush() {
     let (api, events) = QUEUE.with(|q| {
         let mut q = q.borrow_mut();
         q.timer_set = false;
@@ -79,7 +79,7 @@ pub fn flush() {
 }
 
 /// The `detail` of a `cadence:recommendation` event.
-pub fn detail(
+pub(crate) fn detail(
     kind: UiEventKind,
     item: &Recommendation,
     action: Option<RecommendationAction>,

@@ -5,7 +5,7 @@ use super::{Locale, Words};
 
 /// A sentence or label of the account view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AccountKey {
+pub(crate) enum AccountKey {
     YourSubscriptions,
     NoSubscriptions,
     Frequency,

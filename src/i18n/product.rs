@@ -5,7 +5,7 @@ use super::{Locale, Words};
 
 /// A sentence or label of the product page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProductKey {
+pub(crate) enum ProductKey {
     OneTimePrice,
     SubscribeAndSave,
     SubscribeSaving,

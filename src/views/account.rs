@@ -11,7 +11,8 @@ use cadence_contract::Account;
 use leptos::prelude::*;
 
 #[component]
-pub fn AccountView(config: Config, data: Data) -> impl IntoView {
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn AccountView(config: Config, data: Data) -> impl IntoView {
     let account = data.account();
     let locale = config.locale;
     let retry = Callback::new(move |_| account.reload());

@@ -9,7 +9,8 @@ use cadence_contract::{CancelReason, SubscriptionChange};
 use leptos::prelude::*;
 
 #[component]
-pub fn CancelPanel(card: Card) -> impl IntoView {
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn CancelPanel(card: Card) -> impl IntoView {
     let Card {
         sub,
         busy,

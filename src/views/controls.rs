@@ -10,7 +10,8 @@ use leptos::prelude::*;
 
 /// The next deliveries, each with its own skip / undo-skip toggle.
 #[component]
-pub fn Upcoming(card: Card) -> impl IntoView {
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn Upcoming(card: Card) -> impl IntoView {
     let Card {
         sub,
         busy,
@@ -71,7 +72,8 @@ pub fn Upcoming(card: Card) -> impl IntoView {
 
 /// Quantity stepper, frequency and swap pickers, and rescheduling the next delivery.
 #[component]
-pub fn Adjust(card: Card) -> impl IntoView {
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn Adjust(card: Card) -> impl IntoView {
     let Card {
         sub,
         busy,
@@ -159,7 +161,8 @@ pub fn Adjust(card: Card) -> impl IntoView {
 /// "Pause" opens a small choice: until I resume, for 1–3 deliveries, or until a date.
 /// When paused, the same place offers "Resume".
 #[component]
-pub fn PausePanel(card: Card) -> impl IntoView {
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn PausePanel(card: Card) -> impl IntoView {
     let Card {
         sub,
         busy,

@@ -9,7 +9,8 @@ use cadence_contract::{ChangeRecord, SubscriptionSnapshot};
 use leptos::prelude::*;
 
 #[component]
-pub fn History(card: Card, data: StoredValue<Data, LocalStorage>) -> impl IntoView {
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn History(card: Card, data: StoredValue<Data, LocalStorage>) -> impl IntoView {
     let Card { sub, locale, .. } = card;
     let open = RwSignal::new(false);
     let id = sub.with_untracked(|s| s.id.clone());

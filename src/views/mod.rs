@@ -1,21 +1,21 @@
 //! The widget's views: one module per face, plus shared notices and skeletons.
 
-pub mod account;
-pub mod cancel;
-pub mod controls;
-pub mod history;
-pub mod notice;
-pub mod plan;
-pub mod product;
-pub mod purchase;
-pub mod recommendations;
-pub mod subscription;
+pub(crate) mod account;
+pub(crate) mod cancel;
+pub(crate) mod controls;
+pub(crate) mod history;
+pub(crate) mod notice;
+pub(crate) mod plan;
+pub(crate) mod product;
+pub(crate) mod purchase;
+pub(crate) mod recommendations;
+pub(crate) mod subscription;
 
 use crate::api::ApiError;
 use crate::i18n::Key;
 
 /// The shopper-facing sentence for an API failure: calm, translated, actionable.
-pub fn error_key(error: &ApiError) -> Key {
+pub(crate) fn error_key(error: &ApiError) -> Key {
     match error {
         ApiError::Network(_) => Key::ErrorNetwork,
         ApiError::Status { status: 401, .. } => Key::ErrorSignIn,

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 /// A placeholder with the loaded view's footprint; `lines` rows of shimmer.
 #[component]
-pub fn Skeleton(locale: Locale, lines: usize) -> impl IntoView {
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn Skeleton(locale: Locale, lines: usize) -> impl IntoView {
     view! {
         <div class="cad-skeleton" aria-busy="true">
             <span class="cad-visually-hidden" role="status">{t(locale, Key::Loading)}</span>
@@ -16,7 +17,12 @@ pub fn Skeleton(locale: Locale, lines: usize) -> impl IntoView {
 
 /// An announced error message with an optional retry button.
 #[component]
-pub fn Notice(locale: Locale, message: &'static str, retry: Option<Callback<()>>) -> impl IntoView {
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn Notice(
+    locale: Locale,
+    message: &'static str,
+    retry: Option<Callback<()>>,
+) -> impl IntoView {
     view! {
         <div class="cad-notice" part="error" role="alert">
             <p class="cad-notice-title">{t(locale, Key::ErrorTitle)}</p>

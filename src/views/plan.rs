@@ -9,12 +9,13 @@ use cadence_contract::{build_plan, PlanChoice, PlanEventKind, Product};
 use leptos::prelude::*;
 
 /// How many months the preview shows.
-pub const PREVIEW_MONTHS: u32 = 6;
+pub(crate) const PREVIEW_MONTHS: u32 = 6;
 /// How many plan lines the preview lists before "and more in your calendar".
-pub const PREVIEW_EVENTS: usize = 8;
+pub(crate) const PREVIEW_EVENTS: usize = 8;
 
 #[component]
-pub fn PlanPreview(
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn PlanPreview(
     locale: Locale,
     locale_tag: StoredValue<String>,
     product: StoredValue<Product>,

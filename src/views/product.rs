@@ -12,7 +12,8 @@ use cadence_contract::{Product, ProductKind};
 use leptos::prelude::*;
 
 #[component]
-pub fn ProductView(config: Config, data: Data, sku: String) -> impl IntoView {
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn ProductView(config: Config, data: Data, sku: String) -> impl IntoView {
     let product = data.product(sku);
     let locale = config.locale;
     let retry = Callback::new(move |_| product.reload());

@@ -16,7 +16,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 #[component]
-pub fn Recommendations(
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn Recommendations(
     config: Config,
     data: Data,
     context: Context,

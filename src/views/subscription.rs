@@ -17,7 +17,7 @@ use leptos::task::spawn_local;
 /// What the card's controls share: the subscription as shown, whether a change is in
 /// flight, how to ask for one, and what the card last said (status and alert).
 #[derive(Clone, Copy)]
-pub struct Card {
+pub(crate) struct Card {
     pub sub: RwSignal<Subscription>,
     pub busy: RwSignal<bool>,
     pub request_change: Callback<SubscriptionChange>,
@@ -34,7 +34,7 @@ impl Card {
     /// The state of one subscription card and its change pipeline: optimistic update,
     /// server call, then the server's answer — or a visible rollback with the reason.
     /// Built by the account view so other parts (recommendations) can act on a card too.
-    pub fn new(config: &Config, data: Data, initial: Subscription) -> Card {
+    pub(crate) fn new(config: &Config, data: Data, initial: Subscription) -> Card {
         let locale = config.locale;
         let locale_tag = StoredValue::new(config.locale_tag.clone());
         let data = StoredValue::new_local(data);
@@ -98,13 +98,14 @@ impl Card {
         }
     }
 
-    pub fn date(&self, date: cadence_contract::Date) -> String {
+    pub(crate) fn date(&self, date: cadence_contract::Date) -> String {
         format::date(&self.locale_tag.read_value(), date)
     }
 }
 
 #[component]
-pub fn SubscriptionCard(card: Card) -> impl IntoView {
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn SubscriptionCard(card: Card) -> impl IntoView {
     let Card {
         sub,
         busy,
@@ -233,7 +234,7 @@ fn StatusNote(card: Card) -> impl IntoView {
     }
 }
 
-pub fn status_label(locale: Locale, status: SubscriptionStatus) -> &'static str {
+pub(crate) fn status_label(locale: Locale, status: SubscriptionStatus) -> &'static str {
     t(
         locale,
         match status {

@@ -40,7 +40,7 @@ struct Figures {
     max_ms: f64,
 }
 
-pub fn run() -> Result {
+pub(crate) fn run() -> Result {
     if !Path::new(WRK).exists() {
         apt_install(&["wrk"], "cargo xtask bench-api (the load generator)")?;
     }

@@ -4,7 +4,7 @@ use crate::Result;
 use std::process::Command;
 
 /// Echoes and runs `cmd`, inheriting stdio; an unsuccessful exit is an error.
-pub fn run(cmd: &mut Command) -> Result {
+pub(crate) fn run(cmd: &mut Command) -> Result {
     eprintln!("$ {}", describe(cmd));
     let status = cmd
         .status()
@@ -17,14 +17,14 @@ pub fn run(cmd: &mut Command) -> Result {
 }
 
 /// Runs `cmd` quietly and returns its trimmed stdout, or None if it could not run or failed.
-pub fn read(cmd: &mut Command) -> Option<String> {
+pub(crate) fn read(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-pub fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(crate::root());
     cmd

@@ -5,7 +5,7 @@ use crate::cmd::{self, cargo};
 use crate::server::Server;
 use crate::{dist, setup, Result};
 
-pub fn run(args: &[String]) -> Result {
+pub(crate) fn run(args: &[String]) -> Result {
     let port: u16 = match args {
         [] => 8480,
         [flag, n] if flag == "--port" => n

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub const WASM_PROFILE: &str = "wasm-release";
+pub(crate) const WASM_PROFILE: &str = "wasm-release";
 
 /// One view's wasm module. Splitting by view is the widget's code splitting: the Leptos
 /// runtime is in both, but a product page does not download the account view's self-service
@@ -51,7 +51,7 @@ const MODULES: [WasmModule; 2] = [
 ];
 
 /// One shipped file and its three sizes.
-pub struct Sized {
+pub(crate) struct Sized {
     pub name: String,
     pub raw: usize,
     pub gzip: usize,
@@ -81,12 +81,12 @@ impl BrotliBudgets {
     }
 }
 
-pub fn out_dir() -> PathBuf {
+pub(crate) fn out_dir() -> PathBuf {
     root().join("dist/widget")
 }
 
 /// Builds `dist/widget/`, prints the size table and fails when a budget is exceeded.
-pub fn run() -> Result<Vec<Sized>> {
+pub(crate) fn run() -> Result<Vec<Sized>> {
     let out = out_dir();
     // Start empty, so a renamed or dropped file is never served stale.
     if out.exists() {
@@ -193,7 +193,7 @@ fn minify(from: &Path, to: &Path) -> Result {
 /// runs of it elsewhere): measured 2.3 → 1.9 KB brotli. Spaces that carry meaning stay
 /// (descendant selectors, `calc(a + b)`, value lists); the stylesheet has no strings
 /// with braces or semicolons in them, which this would not respect.
-pub fn minify_css(css: &str) -> String {
+pub(crate) fn minify_css(css: &str) -> String {
     let mut out = String::with_capacity(css.len());
     let mut rest = css;
     let mut pending_space = false;

@@ -9,13 +9,13 @@ use crate::{dist, root, Result};
 use std::net::TcpListener;
 use std::process::Command;
 
-pub fn run() -> Result {
+pub(crate) fn run() -> Result {
     run_tests(&root().join("tests/e2e/"))
 }
 
 /// `cargo xtask bench`: the page-impact measurements alone (layout shift, long tasks,
 /// load and interaction times with and without the widget), after a release dist build.
-pub fn bench() -> Result {
+pub(crate) fn bench() -> Result {
     crate::setup::all()?;
     dist::run()?;
     let out = crate::local::target_dir().join("bench/page-impact.json");

@@ -11,7 +11,7 @@ use std::process::Command;
 
 /// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to the workspace root when
 /// relative), else `<root>/target`.
-pub fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => root().join(dir),
         _ => root().join("target"),
@@ -19,12 +19,12 @@ pub fn target_dir() -> PathBuf {
 }
 
 /// The `cadence-server` binary of a cargo profile (`debug` or `release`).
-pub fn server_binary(profile: &str) -> PathBuf {
+pub(crate) fn server_binary(profile: &str) -> PathBuf {
     target_dir().join(profile).join("cadence-server")
 }
 
 /// An empty directory at `target/<name>`, removing what an earlier run left there.
-pub fn fresh_dir(name: &str) -> Result<PathBuf> {
+pub(crate) fn fresh_dir(name: &str) -> Result<PathBuf> {
     let dir = target_dir().join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -33,7 +33,7 @@ pub fn fresh_dir(name: &str) -> Result<PathBuf> {
 
 /// `apt-get install -y <packages>` (after `apt-get update`), as root or through sudo.
 /// `why` says what they are for, in the message shown when installing fails.
-pub fn apt_install(packages: &[&str], why: &str) -> Result {
+pub(crate) fn apt_install(packages: &[&str], why: &str) -> Result {
     eprintln!("installing Debian's {} ({why})", packages.join(", "));
     let is_root = read(Command::new("id").arg("-u")).as_deref() == Some("0");
     let apt = |args: &[&str]| {
@@ -61,7 +61,7 @@ pub fn apt_install(packages: &[&str], why: &str) -> Result {
 }
 
 /// `GET <path>` as the token's customer on a plain-HTTP `api` origin; the JSON of a 200.
-pub fn get_json(api: &str, path: &str, token: &str) -> Result<serde_json::Value> {
+pub(crate) fn get_json(api: &str, path: &str, token: &str) -> Result<serde_json::Value> {
     let host = api
         .strip_prefix("http://")
         .ok_or_else(|| format!("{api} is not a plain http:// origin"))?;

@@ -10,6 +10,10 @@
 //!   target/bench/page-impact.json.
 //! - `cargo xtask bench-api` — load-test the release API server and write target/bench/api.txt.
 
+// Items are as visible as their use: an item no other module uses stays private, so
+// rustc reports it when it falls out of use.
+#![warn(unreachable_pub)]
+
 mod bench_api;
 mod cmd;
 mod demo;

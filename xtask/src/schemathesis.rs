@@ -13,7 +13,7 @@ use std::time::Instant;
 
 /// The Schemathesis release this project is checked with, and every package it pulls in,
 /// pinned: the generated requests depend on Hypothesis' version too. Bump them together.
-pub const VERSION: &str = "4.32.5";
+pub(crate) const VERSION: &str = "4.32.5";
 const REQUIREMENTS: &[&str] = &[
     "schemathesis==4.32.5",
     "anyio==4.16.0",
@@ -53,7 +53,7 @@ const ADA_SUB: &str = "sub_demo_ada_intenso";
 /// The page origin Schemathesis' requests carry (allowed on the run's server).
 const ORIGIN: &str = "http://schemathesis.invalid";
 
-pub fn run() -> Result {
+pub(crate) fn run() -> Result {
     let started = Instant::now();
     let schemathesis = install()?;
     cmd::run(cargo().args(["build", "--package", "cadence-server"]))?;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 /// A running server; killed when dropped so a failing test never leaves it behind.
-pub struct Server {
+pub(crate) struct Server {
     child: Child,
     pub api: String,
     pub shop: String,
@@ -15,7 +15,7 @@ pub struct Server {
 
 impl Server {
     /// Starts `binary serve` with `args` and waits until it is listening.
-    pub fn start(binary: &Path, args: &[String]) -> Result<Server> {
+    pub(crate) fn start(binary: &Path, args: &[String]) -> Result<Server> {
         eprintln!("$ {} serve {}", binary.display(), args.join(" "));
         let mut child = Command::new(binary)
             .arg("serve")
@@ -52,7 +52,7 @@ impl Server {
     }
 
     /// Blocks until the server exits by itself (the demo runs until Ctrl-C).
-    pub fn wait(mut self) -> Result {
+    pub(crate) fn wait(mut self) -> Result {
         let status = self.child.wait().map_err(|e| e.to_string())?;
         if status.success() {
             Ok(())

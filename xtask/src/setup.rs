@@ -6,17 +6,17 @@ use crate::{root, Result};
 use std::path::Path;
 use std::process::Command;
 
-pub const CHROMIUM: &str = "/usr/bin/chromium";
-pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// Everything `cargo xtask test` needs.
-pub fn all() -> Result {
+pub(crate) fn all() -> Result {
     for_dist()?;
     browsers()
 }
 
 /// Everything needed to build `dist/widget/`.
-pub fn for_dist() -> Result {
+pub(crate) fn for_dist() -> Result {
     wasm_target()?;
     wasm_bindgen_cli()?;
     npm_packages()
@@ -35,7 +35,7 @@ fn wasm_target() -> Result {
 }
 
 /// The `wasm-bindgen` version in Cargo.lock: the CLI must be exactly this version.
-pub fn locked_wasm_bindgen_version() -> Result<String> {
+pub(crate) fn locked_wasm_bindgen_version() -> Result<String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock"))
         .map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();

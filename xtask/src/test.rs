@@ -7,7 +7,7 @@ use crate::setup::{CHROMEDRIVER, CHROMIUM};
 use crate::{dist, e2e, schemathesis, setup, Result};
 use std::time::Instant;
 
-pub fn run(args: &[String]) -> Result {
+pub(crate) fn run(args: &[String]) -> Result {
     if !args.is_empty() {
         return Err("usage: cargo xtask test".into());
     }

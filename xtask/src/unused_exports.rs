@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 const UNUSED: &str = "intounderlying";
 
 /// Rewrites `wasm` without the unused exports. `features` are wasm-opt's `--enable-*` flags.
-pub fn drop(wasm: &Path, features: &[&str]) -> Result {
+pub(crate) fn drop(wasm: &Path, features: &[&str]) -> Result {
     let bytes = std::fs::read(wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
     let names = export_names(&bytes)?;
     let roots: Vec<String> = names

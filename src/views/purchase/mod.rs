@@ -126,7 +126,8 @@ impl Prices {
 }
 
 #[component]
-pub fn PurchaseOptions(config: Config, data: Data, product: Product) -> impl IntoView {
+#[allow(unreachable_pub, reason = "#[component] makes the props builder pub")]
+pub(crate) fn PurchaseOptions(config: Config, data: Data, product: Product) -> impl IntoView {
     let locale: Locale = config.locale;
     let locale_tag = StoredValue::new(config.locale_tag.clone());
     let signed_in = config.customer_token.is_some();
