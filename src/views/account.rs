@@ -41,11 +41,26 @@ fn subscriptions(config: &Config, data: &Data, account: Account) -> impl IntoVie
         .collect_view();
     let cards = StoredValue::new(cards);
     view! {
-        <section class="cad-account" part="card" data-cadence="account" aria-labelledby="cad-account-title">
-            <h2 class="cad-title" id="cad-account-title">{t(locale, AccountKey::YourSubscriptions)}</h2>
-            {empty.then(|| view! { <p class="cad-muted">{t(locale, AccountKey::NoSubscriptions)}</p> })}
+        <section
+            class="cad-account"
+            part="card"
+            data-cadence="account"
+            aria-labelledby="cad-account-title"
+        >
+            <h2 class="cad-title" id="cad-account-title">
+                {t(locale, AccountKey::YourSubscriptions)}
+            </h2>
+            {empty
+                .then(|| {
+                    view! { <p class="cad-muted">{t(locale, AccountKey::NoSubscriptions)}</p> }
+                })}
             <ul class="cad-subscriptions">{items}</ul>
-            <Recommendations config=config.clone() data=data.clone() context=RecoContext::Account cards=cards />
+            <Recommendations
+                config=config.clone()
+                data=data.clone()
+                context=RecoContext::Account
+                cards=cards
+            />
         </section>
     }
 }

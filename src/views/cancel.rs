@@ -64,33 +64,85 @@ pub(crate) fn CancelPanel(card: Card) -> impl IntoView {
             .run(SubscriptionChange::PauseFor { deliveries: 1 });
     };
     view! {
-        <button type="button" class="cad-button cad-danger-link" part="button" data-cadence="cancel" node_ref=opener
-            aria-expanded=move || open.get().to_string() aria-controls=controls
-            on:click=move |_| open.update(|o| *o = !*o)>
+        <button
+            type="button"
+            class="cad-button cad-danger-link"
+            part="button"
+            data-cadence="cancel"
+            node_ref=opener
+            aria-expanded=move || open.get().to_string()
+            aria-controls=controls
+            on:click=move |_| open.update(|o| *o = !*o)
+        >
             {t(locale, AccountKey::Cancel)}
         </button>
-        <div class="cad-panel" id=panel_id role="group" aria-labelledby=labelled_by hidden=move || !open.get()
-            on:keydown=move |ev| if ev.key() == "Escape" { close() }>
+        <div
+            class="cad-panel"
+            id=panel_id
+            role="group"
+            aria-labelledby=labelled_by
+            hidden=move || !open.get()
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    close()
+                }
+            }
+        >
             <h4 class="cad-subheading" id=title_id tabindex="-1" node_ref=title>
-                {move || tf(locale, AccountKey::CancelTitle, &[("product", &sub.with(|s| s.product_name.clone()))])}
+                {move || tf(
+                    locale,
+                    AccountKey::CancelTitle,
+                    &[("product", &sub.with(|s| s.product_name.clone()))],
+                )}
             </h4>
             <p>{t(locale, AccountKey::CancelWhatEnds)}</p>
-            <label class="cad-label" for=format!("cad-reason-{id}")>{t(locale, AccountKey::CancelReason)}</label>
-            <select id=format!("cad-reason-{id}") data-cadence="cancel-reason" node_ref=reason_select>
-                <option value="" selected=true>{t(locale, AccountKey::ReasonNone)}</option>
-                {reasons.map(|(reason, key)| view! { <option value=reason.as_str()>{t(locale, key)}</option> }).collect_view()}
+            <label class="cad-label" for=format!("cad-reason-{id}")>
+                {t(locale, AccountKey::CancelReason)}
+            </label>
+            <select
+                id=format!("cad-reason-{id}")
+                data-cadence="cancel-reason"
+                node_ref=reason_select
+            >
+                <option value="" selected=true>
+                    {t(locale, AccountKey::ReasonNone)}
+                </option>
+                {reasons
+                    .map(|(reason, key)| {
+                        view! { <option value=reason.as_str()>{t(locale, key)}</option> }
+                    })
+                    .collect_view()}
             </select>
             <div class="cad-actions">
-                <button type="button" class="cad-button cad-danger" part="button" data-cadence="confirm-cancel"
-                    aria-disabled=move || busy.get().to_string() on:click=confirm>
+                <button
+                    type="button"
+                    class="cad-button cad-danger"
+                    part="button"
+                    data-cadence="confirm-cancel"
+                    aria-disabled=move || busy.get().to_string()
+                    on:click=confirm
+                >
                     {t(locale, AccountKey::ConfirmCancel)}
                 </button>
-                <button type="button" class="cad-button cad-secondary" part="button" data-cadence="keep" on:click=move |_| close()>
+                <button
+                    type="button"
+                    class="cad-button cad-secondary"
+                    part="button"
+                    data-cadence="keep"
+                    on:click=move |_| close()
+                >
                     {t(locale, AccountKey::KeepSubscription)}
                 </button>
-                <button type="button" class="cad-link" part="button" data-cadence="pause-instead"
-                    hidden=move || sub.with(|s| s.status != cadence_contract::SubscriptionStatus::Active)
-                    on:click=pause_instead>
+                <button
+                    type="button"
+                    class="cad-link"
+                    part="button"
+                    data-cadence="pause-instead"
+                    hidden=move || {
+                        sub.with(|s| s.status != cadence_contract::SubscriptionStatus::Active)
+                    }
+                    on:click=pause_instead
+                >
                     {t(locale, AccountKey::PauseInstead)}
                 </button>
             </div>

@@ -22,44 +22,100 @@ pub(crate) fn Upcoming(card: Card) -> impl IntoView {
     let heading = format!("cad-upcoming-{}", sub.with_untracked(|s| s.id.clone()));
     let labelled_by = heading.clone();
     view! {
-        <section class="cad-upcoming" aria-labelledby=labelled_by
-            hidden=move || sub.with(|s| s.upcoming.is_empty())>
-            <h4 class="cad-subheading" id=heading>{t(locale, AccountKey::UpcomingDeliveries)}</h4>
+        <section
+            class="cad-upcoming"
+            aria-labelledby=labelled_by
+            hidden=move || sub.with(|s| s.upcoming.is_empty())
+        >
+            <h4 class="cad-subheading" id=heading>
+                {t(locale, AccountKey::UpcomingDeliveries)}
+            </h4>
             <ul class="cad-dates">
                 // Keyed by position, not by date: a change of frequency, a reschedule or
                 // "ship now" moves every date, and updating six rows' text in place costs
                 // a fraction of building six new rows when the server's answer arrives.
-                <For each=move || 0..sub.with(|s| s.upcoming.len())
+                <For
+                    each=move || 0..sub.with(|s| s.upcoming.len())
                     key=|row| *row
                     children=move |row: usize| {
                         let date = move || sub.with(|s| s.upcoming.get(row).map(|u| u.date));
-                        let skipped = Memo::new(move |_| sub.with(|s| s.upcoming.get(row).is_some_and(|u| u.skipped)));
+                        let skipped = Memo::new(move |_| {
+                            sub.with(|s| s.upcoming.get(row).is_some_and(|u| u.skipped))
+                        });
                         let label = move || {
-                            let key = if skipped.get() { AccountKey::UnskipDeliveryOn } else { AccountKey::SkipDeliveryOn };
-                            tf(locale, key, &[("date", &date().map(|d| card.date(d)).unwrap_or_default())])
+                            let key = if skipped.get() {
+                                AccountKey::UnskipDeliveryOn
+                            } else {
+                                AccountKey::SkipDeliveryOn
+                            };
+                            tf(
+                                locale,
+                                key,
+                                &[("date", &date().map(|d| card.date(d)).unwrap_or_default())],
+                            )
                         };
                         view! {
-                            <li class="cad-date" class:cad-skipped=move || skipped.get() data-cadence="upcoming"
-                                data-date=move || date().map(|d| d.to_string())>
+                            <li
+                                class="cad-date"
+                                class:cad-skipped=move || skipped.get()
+                                data-cadence="upcoming"
+                                data-date=move || date().map(|d| d.to_string())
+                            >
                                 <span>{move || date().map(|d| card.date(d))}</span>
-                                <span class="cad-muted" hidden=move || !skipped.get()>{t(locale, AccountKey::Skipped)}</span>
-                                {move || sub.with(|s| s.upcoming.get(row).map(|u| u.extras.clone()).unwrap_or_default())
-                                    .into_iter().map(|x| view! {
-                                        <span class="cad-extra" data-cadence="extra" data-sku=x.sku.clone()>
-                                            {tf(locale, AccountKey::ExtraItem, &[("name", &x.name), ("count", &x.quantity.to_string())])}
-                                        </span>
-                                    }).collect_view()}
-                                <button type="button" class="cad-link" part="button" aria-label=label
+                                <span class="cad-muted" hidden=move || !skipped.get()>
+                                    {t(locale, AccountKey::Skipped)}
+                                </span>
+                                {move || {
+                                    sub.with(|s| {
+                                            s.upcoming
+                                                .get(row)
+                                                .map(|u| u.extras.clone())
+                                                .unwrap_or_default()
+                                        })
+                                        .into_iter()
+                                        .map(|x| {
+                                            view! {
+                                                <span
+                                                    class="cad-extra"
+                                                    data-cadence="extra"
+                                                    data-sku=x.sku.clone()
+                                                >
+                                                    {tf(
+                                                        locale,
+                                                        AccountKey::ExtraItem,
+                                                        &[("name", &x.name), ("count", &x.quantity.to_string())],
+                                                    )}
+                                                </span>
+                                            }
+                                        })
+                                        .collect_view()
+                                }}
+                                <button
+                                    type="button"
+                                    class="cad-link"
+                                    part="button"
+                                    aria-label=label
                                     aria-disabled=move || busy.get().to_string()
                                     on:click=move |_| {
                                         let Some(date) = untrack(date) else { return };
-                                        request_change.run(if skipped.get_untracked() {
-                                            SubscriptionChange::Unskip { date }
+                                        request_change
+                                            .run(
+                                                if skipped.get_untracked() {
+                                                    SubscriptionChange::Unskip { date }
+                                                } else {
+                                                    SubscriptionChange::Skip { date }
+                                                },
+                                            )
+                                    }
+                                >
+                                    {move || t(
+                                        locale,
+                                        if skipped.get() {
+                                            AccountKey::UnskipDelivery
                                         } else {
-                                            SubscriptionChange::Skip { date }
-                                        })
-                                    }>
-                                    {move || t(locale, if skipped.get() { AccountKey::UnskipDelivery } else { AccountKey::SkipDelivery })}
+                                            AccountKey::SkipDelivery
+                                        },
+                                    )}
                                 </button>
                             </li>
                         }
@@ -102,57 +158,169 @@ pub(crate) fn Adjust(card: Card) -> impl IntoView {
     view! {
         <div class="cad-adjust">
             <div class="cad-field" role="group" aria-label=t(locale, Key::Quantity)>
-                <span class="cad-label" aria-hidden="true">{t(locale, Key::Quantity)}</span>
-                <button type="button" class="cad-icon-button" part="button" data-cadence="quantity-down"
-                    aria-label=t(locale, AccountKey::DecreaseQuantity) aria-disabled=aria_busy
-                    on:click=move |_| { if quantity() > 1 { set_quantity(quantity() - 1) } }>"−"</button>
-                <output class="cad-quantity" aria-live="off">{quantity}</output>
-                <button type="button" class="cad-icon-button" part="button" data-cadence="quantity-up"
-                    aria-label=t(locale, AccountKey::IncreaseQuantity) aria-disabled=aria_busy
-                    on:click=move |_| { if quantity() < MAX_QUANTITY { set_quantity(quantity() + 1) } }>"+"</button>
+                <span class="cad-label" aria-hidden="true">
+                    {t(locale, Key::Quantity)}
+                </span>
+                <button
+                    type="button"
+                    class="cad-icon-button"
+                    part="button"
+                    data-cadence="quantity-down"
+                    aria-label=t(locale, AccountKey::DecreaseQuantity)
+                    aria-disabled=aria_busy
+                    on:click=move |_| {
+                        if quantity() > 1 {
+                            set_quantity(quantity() - 1)
+                        }
+                    }
+                >
+                    "−"
+                </button>
+                <output class="cad-quantity" aria-live="off">
+                    {quantity}
+                </output>
+                <button
+                    type="button"
+                    class="cad-icon-button"
+                    part="button"
+                    data-cadence="quantity-up"
+                    aria-label=t(locale, AccountKey::IncreaseQuantity)
+                    aria-disabled=aria_busy
+                    on:click=move |_| {
+                        if quantity() < MAX_QUANTITY {
+                            set_quantity(quantity() + 1)
+                        }
+                    }
+                >
+                    "+"
+                </button>
             </div>
-            <form class="cad-field" on:submit=move |ev| {
-                ev.prevent_default();
-                let index = interval_select.get().and_then(|el| el.value().parse::<usize>().ok()).unwrap_or(0);
-                if let Some(interval) = sub.with_untracked(|s| s.allowed_intervals.get(index).copied()) {
-                    request_change.run(SubscriptionChange::SetInterval { interval });
+            <form
+                class="cad-field"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    let index = interval_select
+                        .get()
+                        .and_then(|el| el.value().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if let Some(interval) = sub
+                        .with_untracked(|s| s.allowed_intervals.get(index).copied())
+                    {
+                        request_change
+                            .run(SubscriptionChange::SetInterval {
+                                interval,
+                            });
+                    }
                 }
-            }>
-                <label class="cad-label" for=format!("cad-interval-{id}")>{t(locale, AccountKey::Frequency)}</label>
-                <select id=format!("cad-interval-{id}") data-cadence="interval-select" node_ref=interval_select
-                    prop:value=move || sub.with(|s| s.allowed_intervals.iter().position(|i| *i == s.interval).unwrap_or(0).to_string())>
-                    {move || sub.with(|s| s.allowed_intervals.clone()).into_iter().enumerate().map(|(i, interval)| view! {
-                        <option value=i.to_string()>{format::interval(locale, interval)}</option>
-                    }).collect_view()}
+            >
+                <label class="cad-label" for=format!("cad-interval-{id}")>
+                    {t(locale, AccountKey::Frequency)}
+                </label>
+                <select
+                    id=format!("cad-interval-{id}")
+                    data-cadence="interval-select"
+                    node_ref=interval_select
+                    prop:value=move || {
+                        sub.with(|s| {
+                            s.allowed_intervals
+                                .iter()
+                                .position(|i| *i == s.interval)
+                                .unwrap_or(0)
+                                .to_string()
+                        })
+                    }
+                >
+                    {move || {
+                        sub.with(|s| s.allowed_intervals.clone())
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, interval)| {
+                                view! {
+                                    <option value=i
+                                        .to_string()>{format::interval(locale, interval)}</option>
+                                }
+                            })
+                            .collect_view()
+                    }}
                 </select>
-                <button type="submit" class="cad-button cad-secondary" part="button" aria-disabled=aria_busy>{t(locale, AccountKey::ApplyFrequency)}</button>
+                <button
+                    type="submit"
+                    class="cad-button cad-secondary"
+                    part="button"
+                    aria-disabled=aria_busy
+                >
+                    {t(locale, AccountKey::ApplyFrequency)}
+                </button>
             </form>
-            <form class="cad-field" hidden=move || sub.with(|s| s.swap_options.is_empty()) on:submit=move |ev| {
-                ev.prevent_default();
-                let sku = swap_select.get().map(|el| el.value()).unwrap_or_default();
-                if !sku.is_empty() {
-                    request_change.run(SubscriptionChange::Swap { sku });
+            <form
+                class="cad-field"
+                hidden=move || sub.with(|s| s.swap_options.is_empty())
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    let sku = swap_select.get().map(|el| el.value()).unwrap_or_default();
+                    if !sku.is_empty() {
+                        request_change.run(SubscriptionChange::Swap { sku });
+                    }
                 }
-            }>
-                <label class="cad-label" for=format!("cad-swap-{id}")>{t(locale, AccountKey::SwapTo)}</label>
+            >
+                <label class="cad-label" for=format!("cad-swap-{id}")>
+                    {t(locale, AccountKey::SwapTo)}
+                </label>
                 <select id=format!("cad-swap-{id}") data-cadence="swap-select" node_ref=swap_select>
-                    {move || sub.with(|s| s.swap_options.clone()).into_iter().map(|o| {
-                        let price = format::price(&card.locale_tag.read_value(), &o.price);
-                        view! { <option value=o.sku>{format!("{} · {price}", o.name)}</option> }
-                    }).collect_view()}
+                    {move || {
+                        sub.with(|s| s.swap_options.clone())
+                            .into_iter()
+                            .map(|o| {
+                                let price = format::price(&card.locale_tag.read_value(), &o.price);
+                                view! {
+                                    <option value=o.sku>{format!("{} · {price}", o.name)}</option>
+                                }
+                            })
+                            .collect_view()
+                    }}
                 </select>
-                <button type="submit" class="cad-button cad-secondary" part="button" aria-disabled=aria_busy>{t(locale, AccountKey::ApplySwap)}</button>
+                <button
+                    type="submit"
+                    class="cad-button cad-secondary"
+                    part="button"
+                    aria-disabled=aria_busy
+                >
+                    {t(locale, AccountKey::ApplySwap)}
+                </button>
             </form>
-            <form class="cad-field" hidden=move || sub.with(|s| s.status != SubscriptionStatus::Active) on:submit=move |ev| {
-                ev.prevent_default();
-                if let Ok(date) = reschedule_to.get_untracked().parse::<Date>() {
-                    request_change.run(SubscriptionChange::Reschedule { date });
+            <form
+                class="cad-field"
+                hidden=move || sub.with(|s| s.status != SubscriptionStatus::Active)
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    if let Ok(date) = reschedule_to.get_untracked().parse::<Date>() {
+                        request_change
+                            .run(SubscriptionChange::Reschedule {
+                                date,
+                            });
+                    }
                 }
-            }>
-                <label class="cad-label" for=format!("cad-reschedule-{id}")>{t(locale, AccountKey::NewDate)}</label>
-                <input type="date" id=format!("cad-reschedule-{id}") data-cadence="reschedule-date" required=true
-                    min=tomorrow max=latest on:input=move |ev| reschedule_to.set(event_target_value(&ev)) />
-                <button type="submit" class="cad-button cad-secondary" part="button" aria-disabled=aria_busy>{t(locale, AccountKey::ConfirmReschedule)}</button>
+            >
+                <label class="cad-label" for=format!("cad-reschedule-{id}")>
+                    {t(locale, AccountKey::NewDate)}
+                </label>
+                <input
+                    type="date"
+                    id=format!("cad-reschedule-{id}")
+                    data-cadence="reschedule-date"
+                    required=true
+                    min=tomorrow
+                    max=latest
+                    on:input=move |ev| reschedule_to.set(event_target_value(&ev))
+                />
+                <button
+                    type="submit"
+                    class="cad-button cad-secondary"
+                    part="button"
+                    aria-disabled=aria_busy
+                >
+                    {t(locale, AccountKey::ConfirmReschedule)}
+                </button>
             </form>
         </div>
     }
@@ -198,8 +366,13 @@ pub(crate) fn PausePanel(card: Card) -> impl IntoView {
             let name = name.clone();
             view! {
                 <label class="cad-choice">
-                    <input type="radio" name=name value=value prop:checked=move || choice.get() == value
-                        on:change=move |_| choice.set(value.to_owned()) />
+                    <input
+                        type="radio"
+                        name=name
+                        value=value
+                        prop:checked=move || choice.get() == value
+                        on:change=move |_| choice.set(value.to_owned())
+                    />
                     {label}
                 </label>
             }
@@ -225,27 +398,58 @@ pub(crate) fn PausePanel(card: Card) -> impl IntoView {
         }
     };
     view! {
-        <button type="button" class="cad-button" part="button" data-cadence="resume" hidden=move || !paused.get()
-            aria-disabled=move || busy.get().to_string() on:click=move |_| request_change.run(SubscriptionChange::Resume)>
+        <button
+            type="button"
+            class="cad-button"
+            part="button"
+            data-cadence="resume"
+            hidden=move || !paused.get()
+            aria-disabled=move || busy.get().to_string()
+            on:click=move |_| request_change.run(SubscriptionChange::Resume)
+        >
             {t(locale, AccountKey::Resume)}
         </button>
-        <button type="button" class="cad-button cad-secondary" part="button" data-cadence="pause" hidden=move || paused.get()
-            aria-expanded=move || open.get().to_string() aria-controls=controls
-            on:click=move |_| open.update(|o| *o = !*o)>
+        <button
+            type="button"
+            class="cad-button cad-secondary"
+            part="button"
+            data-cadence="pause"
+            hidden=move || paused.get()
+            aria-expanded=move || open.get().to_string()
+            aria-controls=controls
+            on:click=move |_| open.update(|o| *o = !*o)
+        >
             {t(locale, AccountKey::Pause)}
         </button>
-        <form class="cad-panel" id=panel_id hidden=move || !open.get() || paused.get() on:submit=submit>
+        <form
+            class="cad-panel"
+            id=panel_id
+            hidden=move || !open.get() || paused.get()
+            on:submit=submit
+        >
             <fieldset>
                 <legend>{t(locale, AccountKey::PauseHowLong)}</legend>
                 {radios}
                 <label class="cad-choice" hidden=move || choice.get() != "date">
-                    {t(locale, AccountKey::PauseDate)}" "
-                    <input type="date" data-cadence="pause-date" min=tomorrow max=max
+                    {t(locale, AccountKey::PauseDate)}
+                    " "
+                    <input
+                        type="date"
+                        data-cadence="pause-date"
+                        min=tomorrow
+                        max=max
                         required=move || choice.get() == "date"
-                        on:input=move |ev| until.set(event_target_value(&ev)) />
+                        on:input=move |ev| until.set(event_target_value(&ev))
+                    />
                 </label>
             </fieldset>
-            <button type="submit" class="cad-button" part="button" data-cadence="confirm-pause" aria-disabled=move || busy.get().to_string()>
+            <button
+                type="submit"
+                class="cad-button"
+                part="button"
+                data-cadence="confirm-pause"
+                aria-disabled=move || busy.get().to_string()
+            >
                 {t(locale, AccountKey::ConfirmPause)}
             </button>
         </form>

@@ -16,27 +16,46 @@ pub(crate) fn History(card: Card, data: StoredValue<Data, LocalStorage>) -> impl
     let id = sub.with_untracked(|s| s.id.clone());
     let version = Memo::new(move |_| sub.with(|s| s.version));
     view! {
-        <details class="cad-history" on:toggle=move |ev| {
-            use wasm_bindgen::JsCast;
-            let details = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok());
-            open.set(details.is_some_and(|d| d.open()));
-        }>
+        <details
+            class="cad-history"
+            on:toggle=move |ev| {
+                use wasm_bindgen::JsCast;
+                let details = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok());
+                open.set(details.is_some_and(|d| d.open()));
+            }
+        >
             <summary data-cadence="history-toggle">{t(locale, AccountKey::RecentChanges)}</summary>
             {move || {
                 let _ = version.get();
-                open.get().then(|| {
-                    let records = data.with_value(|d| d.history(id.clone()));
-                    move || match records.get() {
-                        None => view! { <p class="cad-muted">{t(locale, Key::Loading)}</p> }.into_any(),
-                        Some(Err(error)) => view! { <p>{t(locale, super::error_key(&error))}</p> }.into_any(),
-                        Some(Ok(list)) if list.is_empty() => view! { <p class="cad-muted">{t(locale, AccountKey::NoChanges)}</p> }.into_any(),
-                        Some(Ok(list)) => view! {
-                            <ol class="cad-history-list" data-cadence="history">
-                                {list.into_iter().map(|r| record(card, r)).collect_view()}
-                            </ol>
-                        }.into_any(),
-                    }
-                })
+                open.get()
+                    .then(|| {
+                        let records = data.with_value(|d| d.history(id.clone()));
+                        move || match records.get() {
+                            None => {
+                                view! { <p class="cad-muted">{t(locale, Key::Loading)}</p> }
+                                    .into_any()
+                            }
+                            Some(Err(error)) => {
+                                view! { <p>{t(locale, super::error_key(&error))}</p> }.into_any()
+                            }
+                            Some(Ok(list)) if list.is_empty() => {
+                                view! {
+                                    <p class="cad-muted">{t(locale, AccountKey::NoChanges)}</p>
+                                }
+                                    .into_any()
+                            }
+                            Some(Ok(list)) => {
+                                view! {
+                                    <ol class="cad-history-list" data-cadence="history">
+                                        {list.into_iter().map(|r| record(card, r)).collect_view()}
+                                    </ol>
+                                }
+                                    .into_any()
+                            }
+                        }
+                    })
             }}
         </details>
     }
@@ -53,7 +72,8 @@ fn record(card: Card, r: ChangeRecord) -> impl IntoView {
     view! {
         <li data-cadence="history-item" data-action=r.action.clone()>
             <span class="cad-history-what">{what}</span>
-            " · " <span class="cad-muted">{when}</span>
+            " · "
+            <span class="cad-muted">{when}</span>
             <span class="cad-history-after">{summary(card, &r.after)}</span>
         </li>
     }

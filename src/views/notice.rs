@@ -9,7 +9,9 @@ use leptos::prelude::*;
 pub(crate) fn Skeleton(locale: Locale, lines: usize) -> impl IntoView {
     view! {
         <div class="cad-skeleton" aria-busy="true">
-            <span class="cad-visually-hidden" role="status">{t(locale, Key::Loading)}</span>
+            <span class="cad-visually-hidden" role="status">
+                {t(locale, Key::Loading)}
+            </span>
             {(0..lines).map(|_| view! { <div class="cad-skeleton-line"></div> }).collect_view()}
         </div>
     }
@@ -27,11 +29,19 @@ pub(crate) fn Notice(
         <div class="cad-notice" part="error" role="alert">
             <p class="cad-notice-title">{t(locale, Key::ErrorTitle)}</p>
             <p>{message}</p>
-            {retry.map(|retry| view! {
-                <button type="button" class="cad-button" part="button" on:click=move |_| retry.run(())>
-                    {t(locale, Key::Retry)}
-                </button>
-            })}
+            {retry
+                .map(|retry| {
+                    view! {
+                        <button
+                            type="button"
+                            class="cad-button"
+                            part="button"
+                            on:click=move |_| retry.run(())
+                        >
+                            {t(locale, Key::Retry)}
+                        </button>
+                    }
+                })}
         </div>
     }
 }

@@ -49,37 +49,91 @@ pub(crate) fn PlanPreview(
     view! {
         // A disclosure: the summary already tells the monthly cost; the timeline opens on
         // request, so the product page stays short and nothing below it moves on load.
-        <details class="cad-plan" data-cadence="plan"
-            hidden=move || plan().is_none_or(|p| p.events.is_empty())>
+        <details
+            class="cad-plan"
+            data-cadence="plan"
+            hidden=move || plan().is_none_or(|p| p.events.is_empty())
+        >
             <summary data-cadence="plan-toggle">
-                <span class="cad-subheading" id=heading>{t(locale, ProductKey::PlanTitle)}</span>
+                <span class="cad-subheading" id=heading>
+                    {t(locale, ProductKey::PlanTitle)}
+                </span>
                 " · "
                 <span data-cadence="monthly-cost">
-                    {move || plan().map(|p| tf(locale, ProductKey::MonthlyCost, &[("price", &format::price(&locale_tag.read_value(), &p.monthly_cost))]))}
+                    {move || {
+                        plan()
+                            .map(|p| tf(
+                                locale,
+                                ProductKey::MonthlyCost,
+                                &[
+                                    (
+                                        "price",
+                                        &format::price(&locale_tag.read_value(), &p.monthly_cost),
+                                    ),
+                                ],
+                            ))
+                    }}
                 </span>
             </summary>
-            {owned.map(|note| view! { <p class="cad-muted" data-cadence="owned">{note}</p> })}
-            <ol class="cad-timeline">
-                {move || plan().filter(|_| timeline_ready.get()).map(|p| p.events.into_iter().take(PREVIEW_EVENTS).map(|e| {
-                    let date = format::date(&locale_tag.read_value(), e.date);
-                    let cost = e.cost.map(|c| format::price(&locale_tag.read_value(), &c));
-                    let kind = match e.kind {
-                        PlanEventKind::Maintenance => "cad-event cad-event-maintenance",
-                        _ => "cad-event cad-event-delivery",
-                    };
+            {owned
+                .map(|note| {
                     view! {
-                        <li class=kind data-cadence="plan-event" data-kind=if matches!(e.kind, PlanEventKind::Maintenance) { "maintenance" } else { "delivery" }>
-                            <span class="cad-event-date">{date}</span>
-                            <span class="cad-event-title">{e.title}</span>
-                            {cost.map(|c| view! { <span class="cad-muted">{c}</span> })}
-                            {e.guide_url.map(|url| view! {
-                                <a class="cad-link" href=url target="_blank" rel="noopener">{t(locale, ProductKey::Guide)}</a>
-                            })}
-                        </li>
+                        <p class="cad-muted" data-cadence="owned">
+                            {note}
+                        </p>
                     }
-                }).collect_view())}
+                })}
+            <ol class="cad-timeline">
+                {move || {
+                    plan()
+                        .filter(|_| timeline_ready.get())
+                        .map(|p| {
+                            p.events
+                                .into_iter()
+                                .take(PREVIEW_EVENTS)
+                                .map(|e| {
+                                    let date = format::date(&locale_tag.read_value(), e.date);
+                                    let cost = e
+                                        .cost
+                                        .map(|c| format::price(&locale_tag.read_value(), &c));
+                                    let kind = match e.kind {
+                                        PlanEventKind::Maintenance => {
+                                            "cad-event cad-event-maintenance"
+                                        }
+                                        _ => "cad-event cad-event-delivery",
+                                    };
+                                    view! {
+                                        <li
+                                            class=kind
+                                            data-cadence="plan-event"
+                                            data-kind=if matches!(e.kind, PlanEventKind::Maintenance) {
+                                                "maintenance"
+                                            } else {
+                                                "delivery"
+                                            }
+                                        >
+                                            <span class="cad-event-date">{date}</span>
+                                            <span class="cad-event-title">{e.title}</span>
+                                            {cost.map(|c| view! { <span class="cad-muted">{c}</span> })}
+                                            {e
+                                                .guide_url
+                                                .map(|url| {
+                                                    view! {
+                                                        <a class="cad-link" href=url target="_blank" rel="noopener">
+                                                            {t(locale, ProductKey::Guide)}
+                                                        </a>
+                                                    }
+                                                })}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()
+                        })
+                }}
             </ol>
-            <a class="cad-link" data-cadence="ics" href=move || ics_url.get() download="">{t(locale, ProductKey::AddToCalendar)}</a>
+            <a class="cad-link" data-cadence="ics" href=move || ics_url.get() download="">
+                {t(locale, ProductKey::AddToCalendar)}
+            </a>
         </details>
     }
 }

@@ -49,7 +49,9 @@ fn product_card(config: &Config, data: Data, p: Product) -> impl IntoView {
     let in_stock = p.in_stock;
     view! {
         <article class="cad-product" part="card" data-cadence="product">
-            <p class="cad-eyebrow">{kind_label(locale, p.kind)}{pack.map(|pack| format!(" · {pack}"))}</p>
+            <p class="cad-eyebrow">
+                {kind_label(locale, p.kind)}{pack.map(|pack| format!(" · {pack}"))}
+            </p>
             <h2 class="cad-title">{p.name.clone()}</h2>
             <p class="cad-description">{p.description.clone()}</p>
             {if in_stock {
@@ -57,12 +59,18 @@ fn product_card(config: &Config, data: Data, p: Product) -> impl IntoView {
                 view! {
                     <PurchaseOptions config=config.clone() data=data.clone() product=p />
                     <Recommendations config=config.clone() data=data context=context />
-                }.into_any()
+                }
+                    .into_any()
             } else {
                 view! {
-                    <p><span class="cad-price" data-cadence="price">{format::price(&config.locale_tag, &p.price)}</span></p>
+                    <p>
+                        <span class="cad-price" data-cadence="price">
+                            {format::price(&config.locale_tag, &p.price)}
+                        </span>
+                    </p>
                     <p class="cad-badge">{t(locale, ProductKey::OutOfStock)}</p>
-                }.into_any()
+                }
+                    .into_any()
             }}
         </article>
     }

@@ -67,14 +67,17 @@ pub(crate) fn Recommendations(
                 let card = cards.and_then(|c| {
                     c.with_value(|cards| {
                         cards.iter().copied().find(|card| {
-                            card.sub.with_untracked(|s| Some(&s.id) == item.subscription_id.as_ref())
+                            card.sub
+                                .with_untracked(|s| Some(&s.id) == item.subscription_id.as_ref())
                         })
                     })
                 });
                 let action = item.actions.iter().copied().find(|a| match a {
                     RecommendationAction::AddToNextDelivery => card.is_some(),
                     // The server names the cadence with every Subscribe it offers.
-                    RecommendationAction::Subscribe => signed_in && item.subscribe_interval.is_some(),
+                    RecommendationAction::Subscribe => {
+                        signed_in && item.subscribe_interval.is_some()
+                    }
                     RecommendationAction::AddToCart => true,
                     RecommendationAction::Unknown => false,
                 });
@@ -84,7 +87,11 @@ pub(crate) fn Recommendations(
                 let added = move || {
                     action == Some(RecommendationAction::AddToNextDelivery)
                         && card.is_some_and(|c| {
-                            c.sub.with(|s| s.upcoming.iter().any(|u| u.extras.iter().any(|x| x.sku == sku)))
+                            c.sub.with(|s| {
+                                s.upcoming
+                                    .iter()
+                                    .any(|u| u.extras.iter().any(|x| x.sku == sku))
+                            })
                         })
                 };
                 let busy = move || card.is_some_and(|c| c.busy.get());
@@ -103,21 +110,38 @@ pub(crate) fn Recommendations(
                 view! {
                     // One reactive class switches between the action and "in your next
                     // delivery" (each reactive attribute costs wasm size).
-                    <li class="cad-reco" class:cad-reco-done=added data-cadence="recommendation" data-sku=item.with_value(|i| i.sku.clone())
-                        data-reason=item.with_value(|i| i.reason.as_str())>
+                    <li
+                        class="cad-reco"
+                        class:cad-reco-done=added
+                        data-cadence="recommendation"
+                        data-sku=item.with_value(|i| i.sku.clone())
+                        data-reason=item.with_value(|i| i.reason.as_str())
+                    >
                         <div>
-                            <p class="cad-reco-name">{item.with_value(|i| i.name.clone())}" · "<span class="cad-price">{price}</span></p>
+                            <p class="cad-reco-name">
+                                {item.with_value(|i| i.name.clone())}" · "
+                                <span class="cad-price">{price}</span>
+                            </p>
                             <p class="cad-muted cad-reco-reason">{reason}</p>
                         </div>
-                        {action.map(|a| view! {
-                            <p class="cad-muted cad-reco-added" data-cadence="reco-added">
-                                {t(locale, Key::InNextDelivery)}
-                            </p>
-                            <button type="button" class="cad-button cad-secondary" part="button" data-cadence="reco-action"
-                                data-action=a.as_str() on:click=on_click>
-                                {t(locale, action_label(a))}
-                            </button>
-                        })}
+                        {action
+                            .map(|a| {
+                                view! {
+                                    <p class="cad-muted cad-reco-added" data-cadence="reco-added">
+                                        {t(locale, Key::InNextDelivery)}
+                                    </p>
+                                    <button
+                                        type="button"
+                                        class="cad-button cad-secondary"
+                                        part="button"
+                                        data-cadence="reco-action"
+                                        data-action=a.as_str()
+                                        on:click=on_click
+                                    >
+                                        {t(locale, action_label(a))}
+                                    </button>
+                                }
+                            })}
                     </li>
                 }
             })
@@ -127,19 +151,29 @@ pub(crate) fn Recommendations(
         // doing, not a layout shift); in the account it starts open.
         let opened = StoredValue::new(!collapsed);
         Some(view! {
-            <details class="cad-recos" data-cadence="recommendations" open=!collapsed
+            <details
+                class="cad-recos"
+                data-cadence="recommendations"
+                open=!collapsed
                 on:toggle=move |_| {
                     if !opened.get_value() {
                         opened.set_value(true);
                         seen();
                     }
-                }>
+                }
+            >
                 <summary data-cadence="recos-toggle">
-                    <span class="cad-subheading" id="cad-recos-title">{t(locale, title)}</span>
+                    <span class="cad-subheading" id="cad-recos-title">
+                        {t(locale, title)}
+                    </span>
                     <span class="cad-muted">"(" {count} ")"</span>
                 </summary>
-                <ul class="cad-reco-list" aria-labelledby="cad-recos-title">{rows}</ul>
-                <p class="cad-live" role="status">{move || status_text.get()}</p>
+                <ul class="cad-reco-list" aria-labelledby="cad-recos-title">
+                    {rows}
+                </ul>
+                <p class="cad-live" role="status">
+                    {move || status_text.get()}
+                </p>
             </details>
         })
     }

@@ -122,32 +122,55 @@ pub(crate) fn SubscriptionCard(card: Card) -> impl IntoView {
     let labelled_by = title_id.clone();
 
     view! {
-        <li class="cad-subscription" data-cadence="subscription" data-id=id.clone()
-            aria-labelledby=labelled_by aria-busy=move || busy.get().to_string()>
+        <li
+            class="cad-subscription"
+            data-cadence="subscription"
+            data-id=id.clone()
+            aria-labelledby=labelled_by
+            aria-busy=move || busy.get().to_string()
+        >
             <div class="cad-subscription-head">
-                <h3 class="cad-subscription-name" id=title_id>{move || sub.with(|s| s.product_name.clone())}</h3>
+                <h3 class="cad-subscription-name" id=title_id>
+                    {move || sub.with(|s| s.product_name.clone())}
+                </h3>
                 <span class=move || status_class(status.get()) data-cadence="status">
                     {move || status_label(locale, status.get())}
                 </span>
             </div>
             <Facts card=card />
             <StatusNote card=card />
-            {move || (status.get() != SubscriptionStatus::Cancelled).then(|| view! {
-                <Upcoming card=card />
-                <Adjust card=card />
-                <div class="cad-actions">
-                    <PausePanel card=card />
-                    <button type="button" class="cad-button cad-secondary" part="button" data-cadence="ship-now"
-                        aria-disabled=move || busy.get().to_string()
-                        hidden=move || status.get() != SubscriptionStatus::Active
-                        on:click=move |_| request_change.run(SubscriptionChange::ShipNow)>
-                        {t(locale, AccountKey::ShipNow)}
-                    </button>
-                    <CancelPanel card=card />
-                </div>
-            })}
-            <p class="cad-live" role="status" data-cadence="announce">{move || status_text.get()}</p>
-            <p class="cad-error" part="error" role="alert" data-cadence="alert">{move || alert_text.get()}</p>
+            {move || {
+                (status.get() != SubscriptionStatus::Cancelled)
+                    .then(|| {
+                        view! {
+                            <Upcoming card=card />
+                            <Adjust card=card />
+                            <div class="cad-actions">
+                                <PausePanel card=card />
+                                <button
+                                    type="button"
+                                    class="cad-button cad-secondary"
+                                    part="button"
+                                    data-cadence="ship-now"
+                                    aria-disabled=move || busy.get().to_string()
+                                    hidden=move || status.get() != SubscriptionStatus::Active
+                                    on:click=move |_| {
+                                        request_change.run(SubscriptionChange::ShipNow)
+                                    }
+                                >
+                                    {t(locale, AccountKey::ShipNow)}
+                                </button>
+                                <CancelPanel card=card />
+                            </div>
+                        }
+                    })
+            }}
+            <p class="cad-live" role="status" data-cadence="announce">
+                {move || status_text.get()}
+            </p>
+            <p class="cad-error" part="error" role="alert" data-cadence="alert">
+                {move || alert_text.get()}
+            </p>
             <History card=card data=data />
         </li>
     }
@@ -164,19 +187,28 @@ fn Facts(card: Card) -> impl IntoView {
     let next = move || sub.with(|s| s.next_delivery).map(|d| card.date(d));
     view! {
         <dl class="cad-facts">
-            <div><dt>{t(locale, Key::Quantity)}</dt><dd data-cadence="quantity">{move || sub.with(|s| s.quantity)}</dd></div>
+            <div>
+                <dt>{t(locale, Key::Quantity)}</dt>
+                <dd data-cadence="quantity">{move || sub.with(|s| s.quantity)}</dd>
+            </div>
             <div>
                 <dt class="cad-visually-hidden">{t(locale, AccountKey::Frequency)}</dt>
-                <dd data-cadence="interval">{move || format::interval(locale, sub.with(|s| s.interval))}</dd>
+                <dd data-cadence="interval">
+                    {move || format::interval(locale, sub.with(|s| s.interval))}
+                </dd>
             </div>
             <div hidden=move || next().is_none()>
-                <dt>{t(locale, AccountKey::NextDelivery)}</dt><dd data-cadence="next-delivery">{next}</dd>
+                <dt>{t(locale, AccountKey::NextDelivery)}</dt>
+                <dd data-cadence="next-delivery">{next}</dd>
             </div>
             <div>
                 <dt class="cad-visually-hidden">{t(locale, AccountKey::Price)}</dt>
                 <dd class="cad-price" data-cadence="price">
-                    {move || sub.with(|s| format::price(&locale_tag.read_value(), &s.price_per_delivery))}
-                    " " <span class="cad-muted">{t(locale, Key::PerDelivery)}</span>
+                    {move || {
+                        sub.with(|s| format::price(&locale_tag.read_value(), &s.price_per_delivery))
+                    }}
+                    " "
+                    <span class="cad-muted">{t(locale, Key::PerDelivery)}</span>
                 </dd>
             </div>
         </dl>
@@ -218,13 +250,23 @@ fn StatusNote(card: Card) -> impl IntoView {
                 view! {
                     <div class="cad-note">
                         <p>{on}" "{until}</p>
-                        {can.then(|| view! {
-                            <button type="button" class="cad-button" part="button" data-cadence="reactivate"
-                                aria-disabled=move || busy.get().to_string()
-                                on:click=move |_| request_change.run(SubscriptionChange::Reactivate)>
-                                {t(locale, AccountKey::Reactivate)}
-                            </button>
-                        })}
+                        {can
+                            .then(|| {
+                                view! {
+                                    <button
+                                        type="button"
+                                        class="cad-button"
+                                        part="button"
+                                        data-cadence="reactivate"
+                                        aria-disabled=move || busy.get().to_string()
+                                        on:click=move |_| {
+                                            request_change.run(SubscriptionChange::Reactivate)
+                                        }
+                                    >
+                                        {t(locale, AccountKey::Reactivate)}
+                                    </button>
+                                }
+                            })}
                     </div>
                 }
                 .into_any()

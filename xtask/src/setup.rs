@@ -12,6 +12,7 @@ pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Everything `cargo xtask test` needs.
 pub(crate) fn all() -> Result {
     for_dist()?;
+    leptosfmt()?;
     browsers()
 }
 
@@ -59,6 +60,25 @@ fn wasm_bindgen_cli() -> Result {
         "installing wasm-bindgen-cli {want} (matches the wasm-bindgen crate; found {have:?})"
     );
     cmd::run(cargo().args(["install", "wasm-bindgen-cli", "--version", &want]))
+}
+
+/// The `view!` formatter `cargo xtask test` checks `src/` with. Pinned: another version may
+/// format differently, and the check would fail on code nobody touched.
+const LEPTOSFMT_VERSION: &str = "0.1.33";
+
+fn leptosfmt() -> Result {
+    let have = read(Command::new("leptosfmt").arg("--version")).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(LEPTOSFMT_VERSION) {
+        return Ok(());
+    }
+    eprintln!("installing leptosfmt {LEPTOSFMT_VERSION} (found {have:?})");
+    cmd::run(cargo().args([
+        "install",
+        "leptosfmt",
+        "--version",
+        LEPTOSFMT_VERSION,
+        "--locked",
+    ]))
 }
 
 fn npm_packages() -> Result {

@@ -4,7 +4,8 @@
 
 use crate::cmd::{self, cargo};
 use crate::setup::{CHROMEDRIVER, CHROMIUM};
-use crate::{dist, e2e, schemathesis, setup, Result};
+use crate::{dist, e2e, root, schemathesis, setup, Result};
+use std::process::Command;
 use std::time::Instant;
 
 pub(crate) fn run(args: &[String]) -> Result {
@@ -23,6 +24,15 @@ pub(crate) fn run(args: &[String]) -> Result {
     step("setup", &mut setup::all)?;
     step("rustfmt", &mut || {
         cmd::run(cargo().args(["fmt", "--all", "--check"]))
+    })?;
+    // rustfmt leaves macro bodies alone, so the widget's `view!` markup has its own formatter
+    // (settings in leptosfmt.toml). To fix a failure: `leptosfmt src`, then `cargo fmt`.
+    step("leptosfmt (view! in src/)", &mut || {
+        cmd::run(
+            Command::new("leptosfmt")
+                .args(["--check", "--config-file", "leptosfmt.toml", "src"])
+                .current_dir(root()),
+        )
     })?;
     step("clippy (native)", &mut || {
         cmd::run(cargo().args([

@@ -178,12 +178,28 @@ pub(crate) fn PurchaseOptions(config: Config, data: Data, product: Product) -> i
             {adjust}
             {totals}
             {submit_row}
-            <PlanPreview locale=locale locale_tag=locale_tag product=stored_product choice=plan ics_url=ics_url />
-            {feed.map(|feed| view! {
-                {move || feed.get().map(|url| view! {
-                    <a class="cad-link" data-cadence="calendar-feed" href=url>{t(locale, ProductKey::CalendarFeed)}</a>
+            <PlanPreview
+                locale=locale
+                locale_tag=locale_tag
+                product=stored_product
+                choice=plan
+                ics_url=ics_url
+            />
+            {feed
+                .map(|feed| {
+                    view! {
+                        {move || {
+                            feed.get()
+                                .map(|url| {
+                                    view! {
+                                        <a class="cad-link" data-cadence="calendar-feed" href=url>
+                                            {t(locale, ProductKey::CalendarFeed)}
+                                        </a>
+                                    }
+                                })
+                        }}
+                    }
                 })}
-            })}
         </form>
     }
 }

@@ -39,13 +39,25 @@ pub(super) fn options(
         <fieldset class="cad-plans">
             <legend class="cad-label">{t(locale, ProductKey::PurchaseOptions)}</legend>
             <label class="cad-choice">
-                <input type="radio" name=name_once value="once" data-cadence="plan-once"
-                    prop:checked=buying_once on:change=move |_| subscribe.set(false) />
+                <input
+                    type="radio"
+                    name=name_once
+                    value="once"
+                    data-cadence="plan-once"
+                    prop:checked=buying_once
+                    on:change=move |_| subscribe.set(false)
+                />
                 <span data-cadence="price">{one_time_label}</span>
             </label>
             <label class="cad-choice">
-                <input type="radio" name=name value="subscribe" data-cadence="plan-subscribe"
-                    prop:checked=move || subscribe.get() on:change=move |_| subscribe.set(true) />
+                <input
+                    type="radio"
+                    name=name
+                    value="subscribe"
+                    data-cadence="plan-subscribe"
+                    prop:checked=move || subscribe.get()
+                    on:change=move |_| subscribe.set(true)
+                />
                 <span data-cadence="subscription-price">{sub_label}</span>
             </label>
         </fieldset>
@@ -65,28 +77,47 @@ pub(super) fn adjust(choice: Choice, sku: &str, locale: Locale) -> impl IntoView
     view! {
         <div class="cad-adjust">
             <div class="cad-field" hidden=choice.buying_once()>
-                <label class="cad-label" for=format!("cad-every-{sku}")>{t(locale, ProductKey::DeliverEvery)}</label>
-                <select id=format!("cad-every-{sku}") data-cadence="plan-interval"
+                <label class="cad-label" for=format!("cad-every-{sku}")>
+                    {t(locale, ProductKey::DeliverEvery)}
+                </label>
+                <select
+                    id=format!("cad-every-{sku}")
+                    data-cadence="plan-interval"
                     prop:value=move || interval_index.get().to_string()
                     on:change=move |ev| {
                         interval_index.set(event_target_value(&ev).parse().unwrap_or(0));
                         picked_by_hand.set(true);
-                    }>
-                    {intervals.get_value().into_iter().enumerate().map(|(i, iv)| view! {
-                        <option value=i.to_string()>{format::interval(locale, iv)}</option>
-                    }).collect_view()}
+                    }
+                >
+                    {intervals
+                        .get_value()
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, iv)| {
+                            view! {
+                                <option value=i.to_string()>{format::interval(locale, iv)}</option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </div>
             <div class="cad-field">
-                <label class="cad-label" for=format!("cad-qty-{sku}")>{t(locale, Key::Quantity)}</label>
-                <select id=format!("cad-qty-{sku}") data-cadence="plan-quantity"
+                <label class="cad-label" for=format!("cad-qty-{sku}")>
+                    {t(locale, Key::Quantity)}
+                </label>
+                <select
+                    id=format!("cad-qty-{sku}")
+                    data-cadence="plan-quantity"
                     on:change=move |ev| {
                         quantity.set(event_target_value(&ev).parse().unwrap_or(1));
                         if has_usage && !picked_by_hand.get_untracked() {
                             choice.follow_advice();
                         }
-                    }>
-                    {(1..=MAX_QUANTITY.min(10)).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                    }
+                >
+                    {(1..=MAX_QUANTITY.min(10))
+                        .map(|n| view! { <option value=n.to_string()>{n}</option> })
+                        .collect_view()}
                 </select>
             </div>
         </div>

@@ -115,10 +115,23 @@ pub(super) fn row(
     } = outcome;
     let subscribe = choice.subscribe;
     view! {
-        <button type="submit" class="cad-button" part="button" data-cadence="purchase-submit" aria-disabled=move || busy.get().to_string()>
-            {move || t(locale, if subscribe.get() && signed_in { Key::Subscribe } else { Key::AddToCart })}
+        <button
+            type="submit"
+            class="cad-button"
+            part="button"
+            data-cadence="purchase-submit"
+            aria-disabled=move || busy.get().to_string()
+        >
+            {move || t(
+                locale,
+                if subscribe.get() && signed_in { Key::Subscribe } else { Key::AddToCart },
+            )}
         </button>
-        <p class="cad-live" role="status" data-cadence="announce">{move || status_text.get()}</p>
-        <p class="cad-error" part="error" role="alert" data-cadence="alert">{move || alert_text.get()}</p>
+        <p class="cad-live" role="status" data-cadence="announce">
+            {move || status_text.get()}
+        </p>
+        <p class="cad-error" part="error" role="alert" data-cadence="alert">
+            {move || alert_text.get()}
+        </p>
     }
 }

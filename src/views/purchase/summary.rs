@@ -10,7 +10,11 @@ use leptos::prelude::*;
 /// The price of a product that cannot be subscribed to (the plan choice shows it otherwise).
 pub(super) fn price(prices: &Prices) -> impl IntoView {
     view! {
-        <p><span class="cad-price" data-cadence="price">{prices.format(&prices.one_time)}</span></p>
+        <p>
+            <span class="cad-price" data-cadence="price">
+                {prices.format(&prices.one_time)}
+            </span>
+        </p>
     }
 }
 
@@ -55,9 +59,22 @@ pub(super) fn totals(choice: Choice, prices: Prices, locale: Locale) -> impl Int
         ))
     };
     view! {
-        <p class="cad-total"><span class="cad-price" data-cadence="total">{total}</span>
-            " " <span class="cad-muted" hidden=buying_once>{t(locale, Key::PerDelivery)}</span></p>
-        <p class="cad-saving" hidden=buying_once data-cadence="saving">{saving}</p>
-        <p class="cad-muted" hidden=buying_once data-cadence="terms">{terms}" "{t(locale, ProductKey::Terms)}</p>
+        <p class="cad-total">
+            <span class="cad-price" data-cadence="total">
+                {total}
+            </span>
+            " "
+            <span class="cad-muted" hidden=buying_once>
+                {t(locale, Key::PerDelivery)}
+            </span>
+        </p>
+        <p class="cad-saving" hidden=buying_once data-cadence="saving">
+            {saving}
+        </p>
+        <p class="cad-muted" hidden=buying_once data-cadence="terms">
+            {terms}
+            " "
+            {t(locale, ProductKey::Terms)}
+        </p>
     }
 }

@@ -53,24 +53,45 @@ pub(super) fn question(choice: Choice, product: &Product, locale: Locale) -> imp
     });
     let sku = &product.sku;
     view! {
-        {product.usage.clone().map(|q| {
-            let id = format!("cad-usage-{sku}");
-            view! {
-                <div class="cad-field" hidden=buying_once>
-                    <label class="cad-label" for=id.clone()>{q.prompt}</label>
-                    <input type="number" id=id data-cadence="usage" inputmode="numeric"
-                        min=q.min.to_string() max=q.max.to_string() prop:value=move || usage.get().to_string()
-                        on:change=move |ev| {
-                            let n: u32 = event_target_value(&ev).parse().unwrap_or(q.default);
-                            usage.set(n.clamp(q.min, q.max));
-                            picked_by_hand.set(false);
-                            choice.follow_advice();
-                        } />
-                    <span class="cad-muted">{q.unit.clone()}</span>
-                </div>
-            }
-        })}
-        <p class="cad-advice" data-cadence="advice" hidden=move || buying_once() || !has_usage>{advice_text}</p>
-        {community_text.map(|text| view! { <p class="cad-muted" data-cadence="community" hidden=buying_once>{text}</p> })}
+        {product
+            .usage
+            .clone()
+            .map(|q| {
+                let id = format!("cad-usage-{sku}");
+                view! {
+                    <div class="cad-field" hidden=buying_once>
+                        <label class="cad-label" for=id.clone()>
+                            {q.prompt}
+                        </label>
+                        <input
+                            type="number"
+                            id=id
+                            data-cadence="usage"
+                            inputmode="numeric"
+                            min=q.min.to_string()
+                            max=q.max.to_string()
+                            prop:value=move || usage.get().to_string()
+                            on:change=move |ev| {
+                                let n: u32 = event_target_value(&ev).parse().unwrap_or(q.default);
+                                usage.set(n.clamp(q.min, q.max));
+                                picked_by_hand.set(false);
+                                choice.follow_advice();
+                            }
+                        />
+                        <span class="cad-muted">{q.unit.clone()}</span>
+                    </div>
+                }
+            })}
+        <p class="cad-advice" data-cadence="advice" hidden=move || buying_once() || !has_usage>
+            {advice_text}
+        </p>
+        {community_text
+            .map(|text| {
+                view! {
+                    <p class="cad-muted" data-cadence="community" hidden=buying_once>
+                        {text}
+                    </p>
+                }
+            })}
     }
 }
