@@ -159,6 +159,13 @@ test('a real panic inside the widget: the fallback, one event, no error in the p
   const { page, pageErrors, events } = await openPage(browser);
   await page.goto(`${HOST}/product`);
   await page.locator('#w1 .cad-title').waitFor({ timeout: 15000 });
+  // Everything that renders on its own must be in place first (the plan's timeline comes a
+  // task after the title, the recommendations when their answer arrives): otherwise one of
+  // them, not the click below, meets the broken DOM first, and the click finds its target
+  // detached (seen once under load).
+  await page.locator('#w1 [data-cadence=plan-event]').first().waitFor({ state: 'attached', timeout: 15000 });
+  await page.waitForLoadState('networkidle');
+  await page.locator('#w1 [data-cadence=plan-once]').waitFor({ timeout: 15000 });
   // Leptos unwraps DOM calls it cannot do without; a DOM that refuses to create elements
   // makes the next render panic in Rust — the real hook, abort and trap, no stand-in.
   await page.evaluate(() => {
