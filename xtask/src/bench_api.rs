@@ -60,6 +60,8 @@ pub(crate) fn run() -> Result {
             // per-client and per-customer limits would measure themselves, not the API.
             "--requests-per-second=100000000".to_owned(),
             "--requests-in-flight-per-customer=1024".to_owned(),
+            // The subscribe run makes thousands of subscriptions for one customer.
+            "--max-subscriptions-per-customer=4000000000".to_owned(),
         ],
     )?;
     let scenarios = [
