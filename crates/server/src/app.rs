@@ -55,8 +55,9 @@ impl AppState {
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub fn app(state: AppState) -> Router {
-    // Outermost first: CORS answers preflights before anything counts them; then the
-    // per-client rate limit, the request deadline, and the headers every answer gets.
+    // Each layer wraps those above it, so a request meets them bottom-up: CORS first (it
+    // answers preflights before anything counts them), then the per-client rate limit, the
+    // request deadline, and the headers every answer gets.
     let api = routes::api_routes()
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(private_answers_are_not_stored))

@@ -68,6 +68,9 @@ pub struct ServeArgs {
     pub limits: LimitArgs,
 }
 
+/// Seconds in a day: the retention settings are given in days.
+const DAY_SECS: u64 = 24 * 3600;
+
 /// The operator's bounds (`Limits`); every default is documented in the server README.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LimitArgs {
@@ -108,10 +111,10 @@ pub struct LimitArgs {
     #[arg(long, env = "CADENCE_TOKEN_ISSUER")]
     pub token_issuer: Option<String>,
     /// Days raw widget events are kept (their daily counts are kept).
-    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u64).range(2..=3650))]
+    #[arg(long, default_value_t = Limits::default().event_retention.as_secs() / DAY_SECS, value_parser = clap::value_parser!(u64).range(2..=3650))]
     pub event_retention_days: u64,
     /// Days an Idempotency-Key and its stored answer are kept.
-    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=365))]
+    #[arg(long, default_value_t = Limits::default().idempotency_retention.as_secs() / DAY_SECS, value_parser = clap::value_parser!(u64).range(1..=365))]
     pub idempotency_retention_days: u64,
     /// A reverse proxy whose X-Forwarded-For names the client; repeatable.
     #[arg(long = "trusted-proxy", value_delimiter = ',')]
@@ -120,7 +123,6 @@ pub struct LimitArgs {
 
 impl LimitArgs {
     fn limits(&self) -> Limits {
-        const DAY: u64 = 24 * 3600;
         Limits {
             max_connections: self.max_connections.max(1),
             max_connections_per_client: self.max_connections_per_client.max(1),
@@ -134,8 +136,8 @@ impl LimitArgs {
             requests_in_flight_per_customer: self.requests_in_flight_per_customer.max(1),
             max_subscriptions_per_customer: self.max_subscriptions_per_customer,
             max_token_lifetime: Duration::from_secs(self.max_token_lifetime_secs),
-            event_retention: Duration::from_secs(self.event_retention_days * DAY),
-            idempotency_retention: Duration::from_secs(self.idempotency_retention_days * DAY),
+            event_retention: Duration::from_secs(self.event_retention_days * DAY_SECS),
+            idempotency_retention: Duration::from_secs(self.idempotency_retention_days * DAY_SECS),
             trusted_proxies: self.trusted_proxies.clone(),
             ..Limits::default()
         }

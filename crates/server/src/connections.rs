@@ -6,9 +6,13 @@
 //! file descriptors and every other client was refused until it let go.
 
 use crate::client::Client;
+use crate::error::types;
 use crate::limits::Limits;
 use axum::extract::ConnectInfo;
+use axum::http::StatusCode;
 use axum::Router;
+use cadence_contract::problem::PROBLEM_CONTENT_TYPE;
+use cadence_contract::Problem;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::collections::HashMap;
@@ -23,19 +27,48 @@ use tower::ServiceExt;
 /// How long a stopping server waits for in-flight requests before it exits anyway.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// The answer to a connection refused at accept (over a cap): written at once, without
-/// reading the request, then the connection is closed. Problem+json like every answer.
-fn refusal(status: &str, detail: &str) -> Vec<u8> {
-    let code = &status[..3];
-    let body = format!(
-        r#"{{"type":"urn:cadence:problem:rate-limited","title":"Too many connections","status":{code},"detail":"{detail}"}}"#
-    );
-    format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/problem+json\r\nretry-after: 1\r\n\
-         connection: close\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
+/// Why a connection is refused at accept.
+#[derive(Clone, Copy, Debug)]
+enum Refusal {
+    /// The client address holds its maximum of open connections.
+    ClientFull,
+    /// The server holds its maximum of open connections.
+    ServerFull,
+}
+
+impl Refusal {
+    /// The answer, written at once without reading the request, before the connection is
+    /// closed: a problem document (the contract's `Problem`, as every other answer) with
+    /// `Retry-After`.
+    fn bytes(self) -> Vec<u8> {
+        let (status, kind, detail) = match self {
+            Refusal::ClientFull => (
+                StatusCode::TOO_MANY_REQUESTS,
+                types::RATE_LIMITED,
+                "Too many open connections from your address.",
+            ),
+            Refusal::ServerFull => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                types::UNAVAILABLE,
+                "The server holds its maximum of open connections.",
+            ),
+        };
+        let problem = Problem {
+            kind: kind.to_owned(),
+            title: "Too many connections".to_owned(),
+            status: status.as_u16(),
+            detail: Some(detail.to_owned()),
+            errors: Vec::new(),
+            current: None,
+        };
+        let body = serde_json::to_string(&problem).unwrap_or_default();
+        format!(
+            "HTTP/1.1 {status}\r\ncontent-type: {PROBLEM_CONTENT_TYPE}\r\nretry-after: 1\r\n\
+             connection: close\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    }
 }
 
 /// Open connections per client address, so one host cannot take the whole cap.
@@ -147,11 +180,7 @@ pub async fn serve(
                         refused_since_log = 0;
                         last_refusal_log = std::time::Instant::now();
                     }
-                    refuse(
-                        stream,
-                        "429 Too Many Requests",
-                        "Too many open connections from your address.",
-                    );
+                    refuse(stream, Refusal::ClientFull);
                     continue;
                 }
             }
@@ -162,11 +191,7 @@ pub async fn serve(
                 cap,
                 "connection refused: the server holds its maximum of open connections"
             );
-            refuse(
-                stream,
-                "503 Service Unavailable",
-                "The server holds its maximum of open connections.",
-            );
+            refuse(stream, Refusal::ServerFull);
             continue;
         };
         let router = router.clone();
@@ -185,14 +210,10 @@ pub async fn serve(
 }
 
 /// Writes the refusal without waiting on the client (a full socket buffer just drops it).
-fn refuse(stream: TcpStream, status: &'static str, detail: &'static str) {
+fn refuse(stream: TcpStream, why: Refusal) {
     tokio::spawn(async move {
         let mut stream = stream;
-        let _ = tokio::time::timeout(
-            Duration::from_secs(1),
-            stream.write_all(&refusal(status, detail)),
-        )
-        .await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&why.bytes())).await;
         let _ = stream.shutdown().await;
     });
 }
@@ -259,12 +280,18 @@ mod tests {
 
     #[test]
     fn refusals_are_problem_documents() {
-        let text = String::from_utf8(refusal("429 Too Many Requests", "x")).unwrap();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap();
-        assert!(head.starts_with("HTTP/1.1 429 "));
-        assert!(head.contains("retry-after: 1"));
-        let doc: serde_json::Value = serde_json::from_str(body).unwrap();
-        assert_eq!(doc["status"], 429);
-        assert!(head.contains(&format!("content-length: {}", body.len())));
+        for (why, status, kind) in [
+            (Refusal::ClientFull, 429, types::RATE_LIMITED),
+            (Refusal::ServerFull, 503, types::UNAVAILABLE),
+        ] {
+            let text = String::from_utf8(why.bytes()).unwrap();
+            let (head, body) = text.split_once("\r\n\r\n").unwrap();
+            assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{head}");
+            assert!(head.contains("content-type: application/problem+json"));
+            assert!(head.contains("retry-after: 1"));
+            assert!(head.contains(&format!("content-length: {}", body.len())));
+            let doc: Problem = serde_json::from_str(body).unwrap();
+            assert_eq!((doc.status, doc.kind.as_str()), (status, kind));
+        }
     }
 }

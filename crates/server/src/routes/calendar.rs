@@ -257,10 +257,9 @@ pub async fn calendar_feed(
         .ok_or(NOT_FOUND)?;
     let body = ics::calendar("Cadence", &list, &state.clock.timestamp(), Some(12));
     Ok((
-        [
-            (header::CONTENT_TYPE, CALENDAR_TYPE),
-            (header::CACHE_CONTROL, "private, no-cache"),
-        ],
+        // `Cache-Control: private, no-store` comes from the API's middleware (app.rs): the
+        // feed id in the URL is the customer's credential.
+        [(header::CONTENT_TYPE, CALENDAR_TYPE)],
         body,
     )
         .into_response())

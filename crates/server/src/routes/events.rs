@@ -16,7 +16,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use cadence_contract::{
-    Date, Problem, ReasonCode, RecommendationAction, UiEvent, UiEventKind, UiEvents, MAX_UI_EVENTS,
+    Problem, ReasonCode, RecommendationAction, UiEvent, UiEventKind, UiEvents, MAX_UI_EVENTS,
 };
 use rusqlite::{params, Transaction};
 use sha2::{Digest, Sha256};
@@ -87,11 +87,15 @@ pub async fn post_events(
         .db
         .write(move |tx| {
             known_skus(tx, &batch)?;
+            let days = Days {
+                today: today.to_string(),
+                yesterday: today.add_days(-1).unwrap_or(today).to_string(),
+            };
             // Impressions first: a click in the same batch as its impression matches it.
             let mut events: Vec<&UiEvent> = batch.events.iter().collect();
             events.sort_by_key(|e| e.kind != UiEventKind::Impression);
             for e in events {
-                count(tx, e, shopper.as_deref(), customer.as_deref(), &at, today)?;
+                count(tx, e, shopper.as_deref(), customer.as_deref(), &at, &days)?;
             }
             Ok::<_, ApiError>(())
         })
@@ -146,6 +150,12 @@ fn known_skus(tx: &Transaction<'_>, batch: &UiEvents) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The batch's day and the day before, as the tables store them (made once per batch).
+struct Days {
+    today: String,
+    yesterday: String,
+}
+
 /// Counts one event in the daily figures, unless this shopper already sent it today.
 fn count(
     tx: &Transaction<'_>,
@@ -153,9 +163,9 @@ fn count(
     shopper: Option<&str>,
     customer: Option<&str>,
     at: &str,
-    today: Date,
+    days: &Days,
 ) -> Result<(), ApiError> {
-    let day = today.to_string();
+    let day = &days.today;
     let reason = e.reason.map(ReasonCode::as_str).unwrap_or("");
     let who = shopper.unwrap_or("");
     let first = tx
@@ -171,14 +181,13 @@ fn count(
     let column = match e.kind {
         UiEventKind::Impression => "impressions",
         kind => {
-            let yesterday = today.add_days(-1).unwrap_or(today).to_string();
             let seen = tx
                 .prepare_cached(
                     "SELECT 1 FROM ui_event_firsts
                      WHERE day IN (?1, ?2) AND client = ?3 AND kind = 'impression'
                        AND sku = ?4 AND reason = ?5",
                 )?
-                .exists(params![day, yesterday, who, e.sku, reason])?;
+                .exists(params![day, days.yesterday, who, e.sku, reason])?;
             match (seen, kind) {
                 (false, _) => "unmatched",
                 (true, UiEventKind::Click) => "clicks",
