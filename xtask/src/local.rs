@@ -31,11 +31,16 @@ pub(crate) fn fresh_dir(name: &str) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// Whether xtask runs as root (as CI does).
+pub(crate) fn is_root() -> bool {
+    read(Command::new("id").arg("-u")).as_deref() == Some("0")
+}
+
 /// `apt-get install -y <packages>` (after `apt-get update`), as root or through sudo.
 /// `why` says what they are for, in the message shown when installing fails.
 pub(crate) fn apt_install(packages: &[&str], why: &str) -> Result {
     eprintln!("installing Debian's {} ({why})", packages.join(", "));
-    let is_root = read(Command::new("id").arg("-u")).as_deref() == Some("0");
+    let is_root = is_root();
     let apt = |args: &[&str]| {
         let mut c = if is_root {
             Command::new("apt-get")

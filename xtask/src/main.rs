@@ -5,7 +5,8 @@
 //! - `cargo xtask test`  — install what is missing, then run every check CI runs.
 //! - `cargo xtask dist`  — build the release widget into `dist/widget/` and check the size budgets.
 //! - `cargo xtask setup` — only install what is missing.
-//! - `cargo xtask schemathesis` — Schemathesis against the running API's OpenAPI document.
+//! - `cargo xtask schemathesis [--postgres]` — Schemathesis against the running API's
+//!   OpenAPI document, on SQLite or on a throwaway PostgreSQL cluster.
 //! - `cargo xtask bench` — the widget's page impact in headless Chromium; writes
 //!   target/bench/page-impact.json.
 //! - `cargo xtask bench-api` — load-test the release API server and write target/bench/api.txt.
@@ -20,6 +21,7 @@ mod demo;
 mod dist;
 mod e2e;
 mod local;
+mod postgres;
 mod schemathesis;
 mod server;
 mod setup;
@@ -47,7 +49,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("dist") => setup::for_dist().and_then(|()| dist::run().map(|_| ())),
         Some("setup") => setup::all(),
-        Some("schemathesis") if args.len() == 1 => schemathesis::run(),
+        Some("schemathesis") => schemathesis::command(&args[1..]),
         Some("bench-api") if args.len() == 1 => bench_api::run(),
         Some("bench") if args.len() == 1 => e2e::bench(),
         _ => {
@@ -68,9 +70,10 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "  demo [--port N]  build everything and run the demo storefront (API on N, shop on N+1; default 8480)
-  test             fmt, clippy, the production server build, unit + integration tests, schemathesis, wasm tests in Chromium, size budgets, end-to-end tests
+  test             fmt, clippy, the production server build, unit + integration tests (SQLite, then the server's on a throwaway PostgreSQL), schemathesis on both, wasm tests in Chromium, size budgets, end-to-end tests
   dist             build dist/widget/ (release wasm, wasm-bindgen, wasm-opt) and print its sizes
-  setup            install missing tools (wasm32 target, wasm-bindgen-cli, chromium, npm packages)
-  schemathesis     Schemathesis (pinned, in target/schemathesis-venv) against the debug server's OpenAPI document
+  setup            install missing tools (wasm32 target, wasm-bindgen-cli, chromium, postgresql, npm packages, the Python venv)
+  schemathesis     Schemathesis (pinned, in target/schemathesis-venv) against the debug server's OpenAPI document;
+                   with --postgres, on a throwaway PostgreSQL cluster instead of a SQLite file
   bench            page impact in headless Chromium (layout shift, long tasks, load and interaction times); writes target/bench/page-impact.json
-  bench-api        load-test the release API server with wrk; writes target/bench/api.txt (not part of test)";
+  bench-api        load-test the release API server with wrk on SQLite, then PostgreSQL with one and two servers; writes target/bench/api.txt (not part of test)";

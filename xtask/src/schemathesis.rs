@@ -1,11 +1,16 @@
 //! `cargo xtask schemathesis`: Schemathesis (from PyPI, pinned, in a venv under the target
 //! directory) generates requests from the served OpenAPI document and checks the running
 //! debug server's answers: never a 5xx, and statuses, content types, headers and bodies as
-//! documented. A step of `cargo xtask test`; deterministic (Hypothesis' derandomized mode).
+//! documented. Two steps of `cargo xtask test`: on a SQLite file, and on a PostgreSQL
+//! database of the run's throwaway cluster. Deterministic (Hypothesis' derandomized mode).
+//!
+//! The venv also holds `standardwebhooks` (the Standard Webhooks reference library), for
+//! tests that check the server's webhook signatures with it (`CADENCE_TEST_PYTHON`).
 
 use crate::cmd::{self, cargo, read};
 use crate::local::{apt_install, fresh_dir, get_json, server_binary, target_dir};
-use crate::server::Server;
+use crate::postgres::Cluster;
+use crate::server::{Database, Server};
 use crate::Result;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,6 +47,9 @@ const REQUIREMENTS: &[&str] = &[
     "typing_extensions==4.16.0",
     "urllib3==2.8.0",
     "Werkzeug==3.1.9",
+    // Not a Schemathesis dependency: for the tests that verify webhook signatures (no
+    // dependencies of its own).
+    "standardwebhooks==1.1.0",
 ];
 /// Examples per operation in the fuzzing phase: enough to find undocumented answers, and
 /// the whole step stays well under two minutes.
@@ -53,17 +61,41 @@ const ADA_SUB: &str = "sub_demo_ada_intenso";
 /// The page origin Schemathesis' requests carry (allowed on the run's server).
 const ORIGIN: &str = "http://schemathesis.invalid";
 
-pub(crate) fn run() -> Result {
+/// `cargo xtask schemathesis [--postgres]`: on a SQLite file, or with `--postgres` on a
+/// throwaway PostgreSQL cluster started for the run.
+pub(crate) fn command(args: &[String]) -> Result {
+    match args {
+        [] => run(None),
+        [flag] if flag == "--postgres" => {
+            let cluster = Cluster::start()?;
+            run(Some(cluster.create_database("schemathesis")?))?;
+            cluster.stop()
+        }
+        _ => Err("usage: cargo xtask schemathesis [--postgres]".into()),
+    }
+}
+
+/// One run against a debug server on a fresh SQLite file (`postgres` None; data in
+/// `target/schemathesis/`) or on the empty PostgreSQL database `postgres` names (data in
+/// `target/schemathesis-postgres/`).
+pub(crate) fn run(postgres: Option<String>) -> Result {
     let started = Instant::now();
     let schemathesis = install()?;
     cmd::run(cargo().args(["build", "--package", "cadence-server"]))?;
-    let data = fresh_dir("schemathesis")?;
+    let data = fresh_dir(match postgres {
+        None => "schemathesis",
+        Some(_) => "schemathesis-postgres",
+    })?;
+    let database = match postgres {
+        None => Database::Sqlite(data.join("cadence.db")),
+        Some(url) => Database::Postgres(url),
+    };
     let widget = data.join("widget");
     std::fs::create_dir_all(&widget).map_err(|e| format!("{}: {e}", widget.display()))?;
     let binary = server_binary("debug");
     let args = [
         "--api-addr=127.0.0.1:0".to_owned(),
-        format!("--db={}", data.join("cadence.db").display()),
+        database.arg(),
         format!("--widget-dir={}", widget.display()),
         format!("--jwt-secret={SECRET}"),
         // The merchant endpoint is on, as in production: without its key it answers 401.
@@ -134,7 +166,8 @@ pub(crate) fn run() -> Result {
     );
     drop(server);
     eprintln!(
-        "schemathesis {VERSION}: {} in {:.0?} (JUnit report in {})",
+        "schemathesis {VERSION} on {}: {} in {:.0?} (JUnit report in {})",
+        database.kind(),
         if result.is_ok() { "passed" } else { "FAILED" },
         started.elapsed(),
         report.display()
@@ -171,10 +204,20 @@ expected-statuses = [400, 401, 403, 406, 415, 422, 428]
     )
 }
 
+/// The project's venv: Schemathesis and `standardwebhooks`, pinned.
+fn venv() -> PathBuf {
+    target_dir().join("schemathesis-venv")
+}
+
+/// The venv's Python, which can `import standardwebhooks` once `install` ran.
+pub(crate) fn python() -> PathBuf {
+    venv().join("bin/python")
+}
+
 /// The `schemathesis` executable of the project's venv, installing the pinned packages
-/// when they are missing or differ.
-fn install() -> Result<PathBuf> {
-    let venv = target_dir().join("schemathesis-venv");
+/// when they are missing or differ (`cargo xtask setup` does it ahead of the tests).
+pub(crate) fn install() -> Result<PathBuf> {
+    let venv = venv();
     let exe = venv.join("bin/schemathesis");
     // What was installed last, written after a successful install.
     let stamp = venv.join("cadence-requirements.txt");
@@ -187,7 +230,7 @@ fn install() -> Result<PathBuf> {
     if installed() {
         return Ok(exe);
     }
-    let python = venv.join("bin/python");
+    let python = python();
     if read(Command::new(&python).args(["-m", "pip", "--version"])).is_none() {
         create_venv(&venv)?;
     }

@@ -3,8 +3,34 @@
 
 use crate::Result;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+
+/// The database a server runs on.
+pub(crate) enum Database {
+    /// A SQLite file (`--db`), created on first start.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL (`--database-url`), e.g. a database of a `postgres::Cluster`.
+    Postgres(String),
+}
+
+impl Database {
+    /// The command-line argument naming it, for `serve` and `seed`.
+    pub(crate) fn arg(&self) -> String {
+        match self {
+            Database::Sqlite(path) => format!("--db={}", path.display()),
+            Database::Postgres(url) => format!("--database-url={url}"),
+        }
+    }
+
+    /// `sqlite` or `postgres`, for messages.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Database::Sqlite(_) => "sqlite",
+            Database::Postgres(_) => "postgres",
+        }
+    }
+}
 
 /// A running server; killed when dropped so a failing test never leaves it behind.
 pub(crate) struct Server {

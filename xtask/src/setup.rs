@@ -2,7 +2,7 @@
 //! nothing when the tool is already there, and says plainly what to do if it cannot.
 
 use crate::cmd::{self, cargo, read};
-use crate::{root, Result};
+use crate::{postgres, root, schemathesis, Result};
 use std::path::Path;
 use std::process::Command;
 
@@ -13,7 +13,9 @@ pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub(crate) fn all() -> Result {
     for_dist()?;
     leptosfmt()?;
-    browsers()
+    browsers()?;
+    postgres::install()?;
+    schemathesis::install().map(|_| ())
 }
 
 /// Everything needed to build `dist/widget/`.

@@ -3,6 +3,8 @@
 //! This is the README's test command and what CI runs (`.ci/run`).
 
 use crate::cmd::{self, cargo};
+use crate::postgres::Cluster;
+use crate::schemathesis::python;
 use crate::setup::{CHROMEDRIVER, CHROMIUM};
 use crate::{dist, e2e, root, schemathesis, setup, Result};
 use std::process::Command;
@@ -22,6 +24,22 @@ pub(crate) fn run(args: &[String]) -> Result {
         Ok(())
     };
     step("setup", &mut setup::all)?;
+    // One throwaway PostgreSQL cluster for every cargo test run below, stopped and removed
+    // when dropped (also when a step fails). The tests get it through the environment
+    // (`Cluster::env`), and may stop and restart it to test an outage.
+    let mut cluster = None;
+    step("postgresql (throwaway cluster)", &mut || {
+        cluster = Some(Cluster::start()?);
+        Ok(())
+    })?;
+    let cluster = cluster.expect("started by the step above");
+    // What every cargo test run gets: the cluster, and the venv's Python (with the
+    // `standardwebhooks` package, for checking webhook signatures).
+    let mut test_env = cluster.env().to_vec();
+    test_env.push(("CADENCE_TEST_PYTHON", python().display().to_string()));
+    for (name, value) in &test_env {
+        eprintln!("{name}={value}");
+    }
     step("rustfmt", &mut || {
         cmd::run(cargo().args(["fmt", "--all", "--check"]))
     })?;
@@ -55,7 +73,13 @@ pub(crate) fn run(args: &[String]) -> Result {
             "-D",
             "warnings",
         ]))?;
-        cmd::run(cargo().arg("test").args(production).arg("--lib"))
+        cmd::run(
+            cargo()
+                .arg("test")
+                .args(production)
+                .arg("--lib")
+                .envs(test_env.iter().cloned()),
+        )
     })?;
     step("clippy (wasm32 widget)", &mut || {
         cmd::run(
@@ -86,9 +110,30 @@ pub(crate) fn run(args: &[String]) -> Result {
         Ok(())
     })?;
     step("unit + integration tests", &mut || {
-        cmd::run(cargo().args(["test", "--workspace"]))
+        cmd::run(
+            cargo()
+                .args(["test", "--workspace"])
+                .envs(test_env.iter().cloned()),
+        )
     })?;
-    step("schemathesis (OpenAPI conformance)", &mut schemathesis::run)?;
+    // The server's integration tests again, on PostgreSQL instead of SQLite files (their
+    // harness reads CADENCE_TEST_BACKEND).
+    step("integration tests on postgresql", &mut || {
+        cmd::run(
+            cargo()
+                .args(["test", "-p", "cadence-server", "--test", "it"])
+                .envs(test_env.iter().cloned())
+                .env("CADENCE_TEST_BACKEND", "postgres"),
+        )
+    })?;
+    step("schemathesis (OpenAPI conformance)", &mut || {
+        schemathesis::run(None)
+    })?;
+    step("schemathesis on postgresql", &mut || {
+        let url = cluster.create_database("schemathesis")?;
+        schemathesis::run(Some(url))
+    })?;
+    cluster.stop()?;
     step("widget tests in headless Chromium", &mut || {
         cmd::run(
             cargo()
