@@ -1,6 +1,7 @@
 //! `serve` command-line arguments, and their validation into a `Config`.
 
 use crate::auth::TokenRules;
+use crate::db::Location;
 use crate::limits::Limits;
 use axum::http::HeaderValue;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -23,6 +24,30 @@ pub const MIN_SECRET_LEN: usize = 16;
 /// (above the minimum) are accepted with a warning, for test setups.
 pub const RECOMMENDED_SECRET_LEN: usize = 32;
 
+/// Where the data lives: a SQLite file by default, PostgreSQL when a URL is given.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// SQLite database file, created and migrated on start (unless --database-url).
+    #[arg(long, default_value = "cadence.db")]
+    pub db: PathBuf,
+    /// PostgreSQL instead of SQLite: `postgres://user:password@host:port/database`.
+    /// Migrated on start; several servers may share one database.
+    #[arg(long, env = "CADENCE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// PostgreSQL connections this process opens at most.
+    #[arg(long, default_value_t = crate::db::PG_POOL_SIZE, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_pool_size: u32,
+}
+
+impl DatabaseArgs {
+    pub fn location(&self) -> Location {
+        match &self.database_url {
+            Some(url) => Location::Postgres(url.clone()),
+            None => Location::Sqlite(self.db.clone()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
     /// Address of the API and widget assets (port 0 picks a free port).
@@ -32,9 +57,8 @@ pub struct ServeArgs {
     /// Refused by a server built without the demo shop (`--no-default-features`).
     #[arg(long)]
     pub shop_addr: Option<SocketAddr>,
-    /// SQLite database file, created and migrated on start.
-    #[arg(long, default_value = "cadence.db")]
-    pub db: PathBuf,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
     /// Directory of the built widget, served under /widget/.
     #[arg(long, default_value = "dist/widget")]
     pub widget_dir: PathBuf,
@@ -159,7 +183,8 @@ pub struct Config {
     pub api_addr: SocketAddr,
     #[cfg(feature = "demo")]
     pub shop_addr: Option<SocketAddr>,
-    pub db: PathBuf,
+    pub database: Location,
+    pub pool_size: u32,
     pub widget_dir: PathBuf,
     pub allowed_origins: Vec<HeaderValue>,
     pub secret: Secret,
@@ -284,7 +309,8 @@ impl Config {
             api_addr: args.api_addr,
             #[cfg(feature = "demo")]
             shop_addr: args.shop_addr,
-            db: args.db,
+            database: args.database.location(),
+            pool_size: args.database.database_pool_size,
             widget_dir: args.widget_dir,
             allowed_origins,
             secret: Secret::resolve(args.jwt_secret, args.demo)?,

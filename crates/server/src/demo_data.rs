@@ -11,16 +11,20 @@ use crate::clock::Clock;
 use crate::db::changes::{self, NewChange};
 use crate::db::subscriptions::{self, NewRow};
 use crate::db::StoreError;
+use crate::db::{Connection, Db};
+use crate::params;
 use cadence_contract::{Date, Interval};
-use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
 /// The `meta` key whose presence means "the demo data was inserted once already" (its name
 /// is stored in existing databases: it stays).
 const SEEDED_KEY: &str = "demo_seeded_on";
 
 /// Inserts the demo data unless it was inserted before; returns whether it did.
-pub fn insert_on_first_start(conn: &mut Connection, clock: Clock) -> Result<bool, StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+pub fn insert_on_first_start(db: &Db, clock: Clock) -> Result<bool, StoreError> {
+    db.write_blocking(|tx| insert_unless_seeded(tx, clock))
+}
+
+fn insert_unless_seeded(tx: &Connection, clock: Clock) -> Result<bool, StoreError> {
     let seeded: i64 = tx.query_row(
         "SELECT count(*) FROM meta WHERE key = ?1",
         [SEEDED_KEY],
@@ -30,16 +34,15 @@ pub fn insert_on_first_start(conn: &mut Connection, clock: Clock) -> Result<bool
         return Ok(false);
     }
     let today = clock.today();
-    catalog(&tx)?;
-    customers(&tx, clock)?;
-    community(&tx, today)?;
-    shared_baskets(&tx, today)?;
-    crate::recommend::cooccurrence::refresh(&tx)?;
+    catalog(tx)?;
+    customers(tx, clock)?;
+    community(tx, today)?;
+    shared_baskets(tx, today)?;
+    crate::recommend::cooccurrence::refresh(tx)?;
     tx.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)",
         params![SEEDED_KEY, today.to_string()],
     )?;
-    tx.commit()?;
     Ok(true)
 }
 
@@ -151,7 +154,7 @@ const PRODUCTS: &[SeedProduct] = &[
     },
 ];
 
-fn catalog(tx: &Transaction<'_>) -> Result<(), StoreError> {
+fn catalog(tx: &Connection) -> Result<(), StoreError> {
     use crate::db::products::unit_to_sql;
     for p in PRODUCTS {
         tx.execute(
@@ -223,7 +226,7 @@ fn days_ago(today: Date, days: i64) -> Date {
         .expect("demo dates lie well within years 1..=9999")
 }
 
-fn customers(tx: &Transaction<'_>, clock: Clock) -> Result<(), StoreError> {
+fn customers(tx: &Connection, clock: Clock) -> Result<(), StoreError> {
     let today = clock.today();
     for (id, name, email, bought_days_ago) in [
         ("cust_ada", "Ada Lovelace", "ada@example.com", 400),
@@ -346,7 +349,7 @@ fn customers(tx: &Transaction<'_>, clock: Clock) -> Result<(), StoreError> {
 type Line<'a> = (&'a str, u32, i64);
 
 fn order(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: &str,
     customer: &str,
     on: Date,
@@ -387,7 +390,7 @@ const DEMO_OWNERS: &[(u32, &str, u16, i64)] = &[
     (8, "CAPS-LUNGO", 4, 25),
 ];
 
-fn community(tx: &Transaction<'_>, today: Date) -> Result<(), StoreError> {
+fn community(tx: &Connection, today: Date) -> Result<(), StoreError> {
     for n in 1..=8 {
         let id = format!("cust_owner_{n}");
         tx.execute(
@@ -427,7 +430,7 @@ fn community(tx: &Transaction<'_>, today: Date) -> Result<(), StoreError> {
 /// Demo owners' one-time orders: capsules with a descaling kit (3 orders, exactly the
 /// minimum support) and capsules with a water filter (2 here + Ada's = 3), so anonymous
 /// product pages show "bought together"; pairs seen fewer times stay hidden.
-fn shared_baskets(tx: &Transaction<'_>, today: Date) -> Result<(), StoreError> {
+fn shared_baskets(tx: &Connection, today: Date) -> Result<(), StoreError> {
     let baskets: &[(u32, i64, &[Line<'_>])] = &[
         (
             1,

@@ -351,25 +351,21 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             // The pool had no connection free in time (or could open none), or SQLite stayed
-            // busy or locked past `busy_timeout`: the database is saturated or unreachable, a
-            // 503 to retry (with Retry-After), not a bug.
-            StoreError::Unavailable(_) | StoreError::Busy(_) => {
+            // busy or locked past `busy_timeout`, or PostgreSQL is down, restarting or kept
+            // losing serialization conflicts: saturated or unreachable, a 503 to retry (with
+            // Retry-After), not a bug.
+            StoreError::Unavailable(_) | StoreError::Busy(_) | StoreError::Conflict(_) => {
                 ApiError::Unavailable(e.to_string())
             }
-            StoreError::Sqlite(_) | StoreError::Json(_) | StoreError::Task(_) => {
-                ApiError::Internal(e.to_string())
-            }
+            StoreError::Sqlite(_)
+            | StoreError::Postgres(_)
+            | StoreError::NoRows
+            | StoreError::Json(_)
+            | StoreError::Task(_) => ApiError::Internal(e.to_string()),
             StoreError::Corrupt(why) => ApiError::Internal(why),
             StoreError::Invalid { pointer, detail } => ApiError::field(pointer, detail),
             StoreError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
         }
-    }
-}
-
-/// SQL a route runs itself, inside `Db::write`: as the storage layer's own.
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::from(e).into()
     }
 }
 

@@ -6,11 +6,10 @@
 
 use cadence_server::auth::{JwtKeys, TokenRules};
 use cadence_server::clock::Clock;
-use cadence_server::config::{Config, Secret, ServeArgs};
+use cadence_server::config::{Config, DatabaseArgs, Secret, ServeArgs};
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 #[cfg(feature = "demo")]
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -48,9 +47,8 @@ enum Command {
 #[cfg(feature = "demo")]
 #[derive(clap::Args)]
 struct SeedArgs {
-    /// SQLite database file, created and migrated if needed.
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
     /// Size: scale 1 is 100 products, 1 000 orders and 250 customers; 0 generates nothing.
     #[arg(long, default_value_t = 1)]
     scale: u32,
@@ -74,9 +72,8 @@ struct SeedArgs {
 #[cfg(feature = "demo")]
 #[derive(clap::Args)]
 struct BenchArgs {
-    /// SQLite database file (e.g. made with `seed`).
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
     /// Requests per context (product, account).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     requests: u32,
@@ -188,13 +185,14 @@ fn seed(args: SeedArgs) -> Result<(), Box<dyn std::error::Error>> {
         seed: args.seed,
     };
     let started = std::time::Instant::now();
-    let (db, _) = cadence_server::db::Db::open(&args.db)?;
-    let mut conn = db.conn()?;
+    let database = &args.database;
+    let (db, _) =
+        cadence_server::db::Db::connect(&database.location(), database.database_pool_size)?;
     let clock = Clock::System;
-    if args.with_demo_data && cadence_server::demo_data::insert_on_first_start(&mut conn, clock)? {
+    if args.with_demo_data && cadence_server::demo_data::insert_on_first_start(&db, clock)? {
         println!("inserted the demo data");
     }
-    let summary = generate(&mut conn, &params, clock.today())?;
+    let summary = generate(&db, &params, clock.today())?;
     println!(
         "generated {} products, {} customers, {} orders ({} lines), {} subscriptions ({} changes), {} recommendation events; {} co-occurrence pairs",
         summary.products,
@@ -223,7 +221,9 @@ fn bench(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     // Any secret works (the bench mints and checks its own tokens): demo when none.
     let secret = Secret::resolve(args.jwt_secret, true)?;
     let keys = std::sync::Arc::new(JwtKeys::new(secret.bytes()));
-    let (db, _) = cadence_server::db::Db::open(&args.db)?;
+    let database = &args.database;
+    let (db, _) =
+        cadence_server::db::Db::connect(&database.location(), database.database_pool_size)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         println!("{}", bench::time_refresh(&db).await?);

@@ -73,7 +73,7 @@ async fn in_batches(db: &Db, sql: &'static str, cutoff: String) -> Result<usize,
             .write(move |tx| -> Result<usize, StoreError> {
                 Ok(tx
                     .prepare_cached(sql)?
-                    .execute(rusqlite::params![cutoff, BATCH])?)
+                    .execute(crate::params![cutoff, BATCH])?)
             })
             .await?;
         total += deleted;

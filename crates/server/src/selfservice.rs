@@ -39,7 +39,7 @@ pub fn check_via(request: &ChangeRequest) -> Result<(), ApiError> {
 /// one more is a 409. Every write (the subscription, its extras, an order, the audit row)
 /// goes through `tx`: a refusal anywhere leaves nothing behind.
 pub fn apply(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Connection,
     customer_id: &str,
     id: &str,
     request: &ChangeRequest,
@@ -131,7 +131,7 @@ pub fn apply(
 
 /// The one-time price of `sku` as an extra for a subscription to `own`: 422 at `/sku`
 /// when it is the subscription's own product, unknown or out of stock.
-fn add_once_price(conn: &rusqlite::Connection, own: &str, sku: &str) -> Result<Money, ApiError> {
+fn add_once_price(conn: &crate::db::Connection, own: &str, sku: &str) -> Result<Money, ApiError> {
     if sku == own {
         return Err(ApiError::field(
             "/sku",

@@ -5,7 +5,7 @@ use crate::app::{app, AppState};
 use crate::auth::JwtKeys;
 use crate::clock::Clock;
 use crate::config::{origin_of, Config, MerchantKeySetting, Secret};
-use crate::db::Db;
+use crate::db::{Db, Location, OpenError, StoreError};
 use crate::demo_data;
 use crate::merchant_key::MerchantKey;
 #[cfg(feature = "demo")]
@@ -33,6 +33,46 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+/// Opens the database. A PostgreSQL server that cannot be reached yet (still starting, a
+/// network blip, a restart) is retried every few seconds with a log line saying why, until
+/// it answers or the process is stopped; anything else (a bad URL, a schema newer than
+/// this server) fails start-up at once.
+async fn open_database(
+    location: &Location,
+    pool_size: u32,
+) -> Result<(Db, Vec<&'static str>), ServeError> {
+    let mut waited = 0u32;
+    loop {
+        let attempt = {
+            let location = location.clone();
+            tokio::task::spawn_blocking(move || Db::connect(&location, pool_size))
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()))?
+        };
+        match attempt {
+            Err(OpenError::Store(e @ (StoreError::Busy(_) | StoreError::Unavailable(_))))
+                if matches!(location, Location::Postgres(_)) =>
+            {
+                if waited % 5 == 0 {
+                    tracing::error!(
+                        database = %location.describe(),
+                        error = %e,
+                        "cannot reach PostgreSQL; retrying every 2 s"
+                    );
+                }
+                waited += 1;
+                tokio::select! {
+                    () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+                    _ = tokio::signal::ctrl_c() => {
+                        return Err(ServeError::Open(OpenError::Store(e)));
+                    }
+                }
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
     if config.secret == Secret::Demo {
         eprintln!(
@@ -50,13 +90,12 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         tracing::warn!(dir = %config.widget_dir.display(), "widget directory not found: /widget/ will answer 404 until it is built");
     }
 
-    let (db, applied) = Db::open(&config.db)?;
+    let (db, applied) = open_database(&config.database, config.pool_size).await?;
     if !applied.is_empty() {
-        tracing::info!(?applied, db = %config.db.display(), "database migrated");
+        tracing::info!(?applied, db = %config.database.describe(), "database migrated");
     }
     if config.demo_data {
-        let mut conn = db.conn().map_err(crate::db::OpenError::from)?;
-        if demo_data::insert_on_first_start(&mut conn, clock).map_err(ServeError::DemoData)? {
+        if demo_data::insert_on_first_start(&db, clock).map_err(ServeError::DemoData)? {
             tracing::info!("inserted the demo catalog and customers (first start)");
         }
     }

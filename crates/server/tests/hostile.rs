@@ -225,8 +225,8 @@ where
 /// server starts (the API's own subscribe refuses a second one to the same product).
 fn fill_subscriptions(db: &Path) {
     let (db, _) = Db::open(db).unwrap();
-    let mut conn = db.conn().unwrap();
-    cadence_server::demo_data::insert_on_first_start(&mut conn, Clock::System).unwrap();
+    let conn = db.conn().unwrap();
+    cadence_server::demo_data::insert_on_first_start(&db, Clock::System).unwrap();
     let columns: Vec<String> = {
         let mut stmt = conn.prepare("PRAGMA table_info(subscriptions)").unwrap();
         stmt.query_map([], |r| r.get::<_, String>(1))

@@ -3,12 +3,12 @@
 
 use super::ics::{ics_date, Event};
 use crate::db;
+use crate::db::Connection;
 use crate::db::StoreError;
 use cadence_contract::{
     build_plan, Date, PlanChoice, PlanEvent, PlanEventKind, Product, RoutinePlan,
     SubscriptionStatus,
 };
-use rusqlite::Connection;
 
 /// How far ahead calendars look, in months.
 pub const HORIZON_MONTHS: u32 = 12;

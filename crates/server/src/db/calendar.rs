@@ -1,7 +1,7 @@
 //! Calendar feed ids, stored so a feed request finds its customer with one lookup.
 
 use super::StoreError;
-use rusqlite::{Connection, OptionalExtension};
+use crate::db::{Connection, OptionalExtension};
 
 /// Records `feed_id` as the customer's feed (replacing one made under an older secret).
 pub fn save_feed(conn: &Connection, feed_id: &str, customer: &str) -> Result<(), StoreError> {

@@ -1,8 +1,9 @@
 //! The append-only audit trail of subscription changes (`subscription_changes`).
 
 use super::StoreError;
+use crate::db::Connection;
+use crate::params;
 use cadence_contract::{ChangeRecord, Date, SubscriptionSnapshot};
-use rusqlite::{params, Connection};
 
 /// One audit entry: who changed which subscription how, with snapshots before and after.
 pub struct NewChange<'a> {

@@ -1,8 +1,8 @@
 //! Customer queries.
 
 use super::StoreError;
+use crate::db::{Connection, OptionalExtension};
 use cadence_contract::Customer;
-use rusqlite::{Connection, OptionalExtension};
 
 /// The customer's display name, if the customer exists.
 pub fn name(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
@@ -44,7 +44,7 @@ pub fn revoke_access(conn: &Connection, id: &str, now: i64) -> Result<bool, Stor
             "UPDATE customers SET tokens_revoked_at = ?2, feed_generation = feed_generation + 1
              WHERE id = ?1",
         )?
-        .execute(rusqlite::params![id, now])?;
+        .execute(crate::params![id, now])?;
     conn.prepare_cached("DELETE FROM calendar_feeds WHERE customer_id = ?1")?
         .execute([id])?;
     Ok(changed == 1)
@@ -59,5 +59,5 @@ pub fn list(conn: &Connection) -> Result<Vec<Customer>, StoreError> {
             name: row.get(1)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }

@@ -9,13 +9,24 @@ pub enum StoreError {
     /// the database is saturated or unreachable. Worth retrying.
     #[error("connection pool: {0}")]
     Unavailable(#[from] r2d2::Error),
-    /// SQLite stayed busy or locked past `busy_timeout`: another process held the write
-    /// lock longer than a request can wait. Worth retrying.
-    #[error("sqlite: {0}")]
-    Busy(rusqlite::Error),
+    /// The database said "not now": SQLite stayed busy or locked past `busy_timeout`;
+    /// PostgreSQL is down, restarting, out of connections, or a statement ran past its
+    /// timeout. Worth retrying.
+    #[error("database busy or unreachable: {0}")]
+    Busy(String),
+    /// PostgreSQL chose this transaction to fail so another could win (serialization
+    /// failure, deadlock), more times in a row than `Db::write` retries. Worth retrying.
+    #[error("postgres: transaction conflict: {0}")]
+    Conflict(String),
     /// Any other SQLite failure.
     #[error("sqlite: {0}")]
     Sqlite(rusqlite::Error),
+    /// Any other PostgreSQL failure.
+    #[error("postgres: {0}")]
+    Postgres(postgres::Error),
+    /// A query that must return a row returned none (`.optional()` turns it into `None`).
+    #[error("query returned no rows")]
+    NoRows,
     /// A stored value this server cannot read back, or a rule the data must keep that it
     /// does not (a bug, or a hand-edited file).
     #[error("{0}")]
@@ -42,9 +53,21 @@ impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                StoreError::Busy(e)
+                StoreError::Busy(e.to_string())
             }
             _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        if super::pg::is_conflict(&e) {
+            StoreError::Conflict(e.to_string())
+        } else if super::pg::is_unavailable(&e) {
+            StoreError::Busy(e.to_string())
+        } else {
+            StoreError::Postgres(e)
         }
     }
 }

@@ -2,8 +2,9 @@
 //! delivery date they ride with.
 
 use super::StoreError;
+use crate::db::{Connection, OptionalExtension};
+use crate::params;
 use cadence_contract::{Date, ExtraItem, Money, MAX_QUANTITY};
-use rusqlite::{params, Connection, OptionalExtension};
 
 /// `on`'s query, once per subscription on `/me`: the primary key (subscription_id, sku)
 /// finds the subscription's few extras (public so tests can check its plan).
@@ -22,7 +23,7 @@ pub fn on(conn: &Connection, subscription: &str, date: Date) -> Result<Vec<Extra
             price: Money::new(row.get(3)?, row.get::<_, String>(4)?),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }
 
 /// Adds `quantity` of `sku` to the delivery on `date`; the same SKU again adds up, to at

@@ -6,7 +6,7 @@
 //! works.
 
 use super::StoreError;
-use rusqlite::{Connection, OptionalExtension};
+use crate::db::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 /// What a request means, independent of JSON formatting: equal hashes = the same request.
@@ -77,7 +77,7 @@ pub fn store(
            (customer_id, key, request_hash, response_status, response_body, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(rusqlite::params![
+    .execute(crate::params![
         customer,
         key,
         response.request_hash,

@@ -1,5 +1,10 @@
-//! The SQLite connection pool: per-connection pragmas, migrations, and running blocking
-//! queries off the async runtime.
+//! The database: SQLite (one file, the default) or PostgreSQL (`--database-url`), each
+//! behind a connection pool, migrations, and running blocking work off the async runtime.
+//!
+//! What differs between the two is here and in `sql.rs`/`pg.rs`: how a transaction starts
+//! (SQLite: one writer at a time, queued in-process; PostgreSQL: SERIALIZABLE, retried
+//! when another transaction wins), and how a schema version is kept. The domain code sees
+//! one `sql::Connection`.
 
 pub mod calendar;
 pub mod changes;
@@ -9,33 +14,78 @@ pub mod extras;
 pub mod idempotency;
 mod migrate;
 pub mod orders;
+pub mod pg;
 pub mod plan;
 pub mod products;
+pub mod sql;
 pub mod subscriptions;
 
 pub use error::StoreError;
-pub use migrate::{migrate, MIGRATIONS};
+pub use migrate::MIGRATIONS;
+pub use sql::{Connection, Dialect, OptionalExtension, Row};
 
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, TransactionBehavior};
-use std::path::Path;
+use rusqlite::TransactionBehavior;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+/// Where the data lives.
+#[derive(Clone, Debug)]
+pub enum Location {
+    /// A SQLite file, created when missing.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL (`postgres://user:password@host:port/database`).
+    Postgres(String),
+}
+
+impl Location {
+    /// What to print about it (a PostgreSQL URL without its password).
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Sqlite(path) => path.display().to_string(),
+            Location::Postgres(url) => pg::Manager::new(url)
+                .map(|m| m.describe())
+                .unwrap_or_else(|_| "postgres://(unparsable URL)".to_owned()),
+        }
+    }
+}
 
 /// A cheap-to-clone handle to the database.
 #[derive(Clone)]
 pub struct Db {
-    pool: Pool,
-    /// Held around every write transaction: SQLite has one writer at a time, and writers
-    /// of this process queue here (woken as soon as the lock is free) instead of in
-    /// SQLite's busy handler, which sleeps and retries and so gave concurrent mutations a
-    /// tail of over a second. `busy_timeout` still covers other processes.
-    writer: Arc<Mutex<()>>,
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite {
+        pool: r2d2::Pool<SqliteConnectionManager>,
+        /// Held around every write transaction: SQLite has one writer at a time, and
+        /// writers of this process queue here (woken as soon as the lock is free) instead
+        /// of in SQLite's busy handler, which sleeps and retries and so gave concurrent
+        /// mutations a tail of over a second. `busy_timeout` still covers other processes.
+        writer: Arc<Mutex<()>>,
+    },
+    Postgres {
+        pool: pg::Pool,
+    },
 }
 
 /// How long a request waits for a pooled connection before it is answered 503.
-const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+const POOL_WAIT: Duration = Duration::from_secs(5);
+
+/// PostgreSQL connections per server process, unless `--database-pool-size` says
+/// otherwise: requests run on the blocking pool, each holding one connection for a few
+/// milliseconds, so a few more than the cores keeps the database busy without queueing
+/// hundreds of sessions on it (see the server README's sizing arithmetic).
+pub const PG_POOL_SIZE: u32 = 16;
+
+/// How often a PostgreSQL write transaction is run again after losing a serialization
+/// conflict before the request is answered 503: with SERIALIZABLE, a loser re-runs and
+/// sees the winner's commit (a 412 for a stale If-Match, the stored answer for a repeated
+/// idempotency key), so a few tries settle any realistic contention.
+const CONFLICT_RETRIES: u32 = 12;
 
 /// Set on every connection: the pool may open new ones at any time.
 /// `busy_timeout` comes first so the other pragmas wait rather than fail while another
@@ -47,86 +97,276 @@ PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = ON;";
 
 impl Db {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
+    /// Opens (creating if needed) a SQLite file and brings its schema up to date.
     /// Returns the handle and the names of the migrations applied now.
     pub fn open(path: &Path) -> Result<(Db, Vec<&'static str>), OpenError> {
-        // WAL is a property of the file: switch it once, alone, before the pool opens its
-        // connections in parallel (a new file would otherwise see them race for the lock).
-        Connection::open(path)?.execute_batch(PRAGMAS)?;
-        let manager = SqliteConnectionManager::file(path)
-            .with_init(|conn: &mut Connection| conn.execute_batch(PRAGMAS));
-        // SQLite has one writer at a time; a handful of readers is plenty on WAL.
-        // A request waits at most POOL_WAIT for a connection, then is answered 503 with
-        // Retry-After (r2d2's default wait is 30 s: a saturated server looked hung).
-        let pool = r2d2::Pool::builder()
-            .max_size(8)
-            .connection_timeout(POOL_WAIT)
-            .build(manager)?;
-        let applied = {
-            let mut conn = pool.get()?;
-            migrate(&mut conn)?
+        Db::connect(&Location::Sqlite(path.to_owned()), PG_POOL_SIZE)
+    }
+
+    /// Opens the database at `location` and brings its schema up to date. `pool_size`
+    /// applies to PostgreSQL (SQLite has one writer: 8 connections are plenty on WAL).
+    pub fn connect(
+        location: &Location,
+        pool_size: u32,
+    ) -> Result<(Db, Vec<&'static str>), OpenError> {
+        let db = match location {
+            Location::Sqlite(path) => {
+                // WAL is a property of the file: switch it once, alone, before the pool
+                // opens its connections in parallel (a new file would otherwise see them
+                // race for the lock).
+                rusqlite::Connection::open(path)?.execute_batch(PRAGMAS)?;
+                let manager = SqliteConnectionManager::file(path)
+                    .with_init(|conn: &mut rusqlite::Connection| conn.execute_batch(PRAGMAS));
+                // A request waits at most POOL_WAIT for a connection, then is answered 503
+                // with Retry-After (r2d2's default wait is 30 s: a saturated server looked
+                // hung).
+                let pool = r2d2::Pool::builder()
+                    .max_size(8)
+                    .connection_timeout(POOL_WAIT)
+                    .build(manager)?;
+                Db {
+                    backend: Backend::Sqlite {
+                        pool,
+                        writer: Arc::default(),
+                    },
+                }
+            }
+            Location::Postgres(url) => {
+                let manager = pg::Manager::new(url).map_err(OpenError::Postgres)?;
+                // `build_unchecked`: the pool opens connections when asked, so a database
+                // that is down now is reported by the migration step below (and a running
+                // server recovers when it returns) instead of failing inside r2d2.
+                let pool = r2d2::Pool::builder()
+                    .max_size(pool_size)
+                    .min_idle(Some(0))
+                    .connection_timeout(POOL_WAIT)
+                    .build_unchecked(manager);
+                Db {
+                    backend: Backend::Postgres { pool },
+                }
+            }
         };
-        Ok((
-            Db {
-                pool,
-                writer: Arc::default(),
-            },
-            applied,
-        ))
+        let applied = migrate::migrate(&db)?;
+        Ok((db, applied))
+    }
+
+    /// Which database this is.
+    pub fn dialect(&self) -> Dialect {
+        match self.backend {
+            Backend::Sqlite { .. } => Dialect::Sqlite,
+            Backend::Postgres { .. } => Dialect::Postgres,
+        }
+    }
+
+    /// Connections open and idle in the pool, for `/metrics`.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let (state, max) = match &self.backend {
+            Backend::Sqlite { pool, .. } => (pool.state(), pool.max_size()),
+            Backend::Postgres { pool } => (pool.state(), pool.max_size()),
+        };
+        (state.connections, state.idle_connections, max)
     }
 
     /// Runs read-only `work` on a pooled connection, on the blocking thread pool.
     ///
     /// `work` fails with any error a `StoreError` converts into: storage code uses
     /// `StoreError` itself, and a route may refuse from inside (a validation error, a 409)
-    /// with its `ApiError`.
+    /// with its `ApiError`. On PostgreSQL it runs in a READ ONLY REPEATABLE READ
+    /// transaction: one snapshot, as a SQLite WAL reader has.
     pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = pool.get().map_err(StoreError::from)?;
-            work(&conn)
-        })
-        .await
-        .map_err(StoreError::from)?
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_blocking(work))
+            .await
+            .map_err(StoreError::from)?
     }
 
-    /// Runs `work` inside one `BEGIN IMMEDIATE` transaction: it takes the write lock up
-    /// front, so read-then-write logic cannot be overtaken by another writer. The
-    /// transaction commits only if `work` returns `Ok`. `work` fails as in [`Db::read`].
+    /// [`Db::read`] on the calling thread (start-up, command-line tools, tests).
+    pub fn read_blocking<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Connection) -> Result<T, E>,
+    {
+        match &self.backend {
+            Backend::Sqlite { pool, .. } => {
+                let conn = pool.get().map_err(StoreError::from)?;
+                // A deferred transaction: every query of `work` reads the same snapshot.
+                let snapshot = conn.unchecked_transaction().map_err(StoreError::from)?;
+                let value = work(&snapshot as &rusqlite::Connection)?;
+                snapshot.finish().map_err(StoreError::from)?;
+                Ok(value)
+            }
+            Backend::Postgres { pool } => {
+                let session = pg::Session::new(pool.get().map_err(StoreError::from)?);
+                session.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+                let value = work(&session)?;
+                session.commit()?;
+                Ok(value)
+            }
+        }
+    }
+
+    /// Runs `work` inside one transaction that commits only if `work` returns `Ok`, such
+    /// that read-then-write logic cannot be overtaken by another writer: on SQLite a
+    /// `BEGIN IMMEDIATE` (the write lock up front), on PostgreSQL a SERIALIZABLE
+    /// transaction, run again from the start when PostgreSQL reports that a concurrent
+    /// one won (which is why `work` is `Fn`: it may run more than once, and only the
+    /// last run's writes count). `work` fails as in [`Db::read`].
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
+        F: Fn(&Connection) -> Result<T, E> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            // Taken before a pooled connection, so queued writers do not hold connections
-            // readers need. A panic in another writer poisons nothing: it guards no data.
-            let _turn = writer
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let mut conn = pool.get().map_err(StoreError::from)?;
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(StoreError::from)?;
-            let value = work(&tx)?;
-            tx.commit().map_err(StoreError::from)?;
-            Ok(value)
-        })
-        .await
-        .map_err(StoreError::from)?
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(work))
+            .await
+            .map_err(StoreError::from)?
     }
 
-    /// A pooled connection for synchronous callers (start-up, tests).
-    pub fn conn(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>, r2d2::Error> {
-        self.pool.get()
+    /// [`Db::write`] on the calling thread (start-up, command-line tools, tests).
+    pub fn write_blocking<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        E: From<StoreError>,
+        F: Fn(&Connection) -> Result<T, E>,
+    {
+        self.transaction(CONFLICT_RETRIES, &mut |conn| work(conn))
+    }
+
+    /// One write transaction that is not run again after a PostgreSQL conflict (a conflict
+    /// is returned as `StoreError::Conflict`): for bulk loads that run alone and carry
+    /// state along (the data generator's random numbers).
+    pub fn write_once_blocking<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Connection) -> Result<T, E>,
+    {
+        let mut work = Some(work);
+        self.transaction(0, &mut |conn| match work.take() {
+            Some(work) => work(conn),
+            None => Err(StoreError::Conflict("not retried".to_owned()).into()),
+        })
+    }
+
+    fn transaction<T, E>(
+        &self,
+        retries: u32,
+        work: &mut dyn FnMut(&Connection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        match &self.backend {
+            Backend::Sqlite { pool, writer } => {
+                // Taken before a pooled connection, so queued writers do not hold
+                // connections readers need. A panic in another writer poisons nothing: it
+                // guards no data.
+                let _turn = writer
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut conn = pool.get().map_err(StoreError::from)?;
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(StoreError::from)?;
+                let value = work(&tx as &rusqlite::Connection)?;
+                tx.commit().map_err(StoreError::from)?;
+                Ok(value)
+            }
+            Backend::Postgres { pool } => {
+                let mut attempt = 0;
+                loop {
+                    let session = pg::Session::new(pool.get().map_err(StoreError::from)?);
+                    session.begin("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
+                    let outcome = match work(&session) {
+                        Ok(value) => session.commit().map(|()| value).map_err(E::from),
+                        Err(e) => Err(e),
+                    };
+                    if outcome.is_ok() || !session.hit_conflict() || attempt >= retries {
+                        return outcome;
+                    }
+                    drop(session); // rolls back
+                    attempt += 1;
+                    std::thread::sleep(conflict_backoff(attempt));
+                }
+            }
+        }
+    }
+
+    /// A pooled connection outside any transaction (each statement commits on its own),
+    /// for start-up checks, the command-line tools and tests.
+    pub fn conn(&self) -> Result<DirectConn, StoreError> {
+        Ok(match &self.backend {
+            Backend::Sqlite { pool, .. } => DirectConn::Sqlite(pool.get()?),
+            Backend::Postgres { pool } => DirectConn::Postgres(pg::Session::new(pool.get()?)),
+        })
+    }
+
+    /// Whether the database answers now, and its schema is the one this server knows.
+    pub fn ready(&self) -> Result<(), StoreError> {
+        let version = self.read_blocking(|conn| migrate::version(conn))?;
+        if version == MIGRATIONS.len() as i64 {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(format!(
+                "schema version {version}, this server needs {}",
+                MIGRATIONS.len()
+            )))
+        }
+    }
+}
+
+/// Waits between conflict retries: a few milliseconds, growing, with random jitter so two
+/// losers do not collide again in step.
+fn conflict_backoff(attempt: u32) -> Duration {
+    let jitter = (uuid::Uuid::new_v4().as_u128() % 1000) as u64;
+    Duration::from_micros(500 * u64::from(attempt.min(8)) + jitter * u64::from(attempt))
+}
+
+/// A connection from [`Db::conn`].
+pub enum DirectConn {
+    Sqlite(r2d2::PooledConnection<SqliteConnectionManager>),
+    Postgres(pg::Session),
+}
+
+impl DirectConn {
+    fn inner(&self) -> &Connection {
+        match self {
+            DirectConn::Sqlite(conn) => &**conn as &rusqlite::Connection,
+            DirectConn::Postgres(session) => session,
+        }
+    }
+}
+
+impl std::ops::Deref for DirectConn {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.inner()
+    }
+}
+
+/// So `&db.conn()?` is a `&Connection` wherever one is expected.
+impl sql::Backend for DirectConn {
+    fn dialect(&self) -> Dialect {
+        self.inner().dialect()
+    }
+    fn execute_values(&self, sql: &str, params: &[sql::Value]) -> sql::Result<usize> {
+        self.inner().execute_values(sql, params)
+    }
+    fn query_values(
+        &self,
+        sql: &str,
+        params: &[sql::Value],
+        each: &mut dyn FnMut(&Row<'_>) -> sql::Result<()>,
+    ) -> sql::Result<()> {
+        self.inner().query_values(sql, params, each)
+    }
+    fn execute_batch(&self, sql: &str) -> sql::Result<()> {
+        self.inner().execute_batch(sql)
     }
 }
 
@@ -136,6 +376,10 @@ pub enum OpenError {
     Pool(#[from] r2d2::Error),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {0}")]
+    Postgres(postgres::Error),
+    #[error("{0}")]
+    Store(#[from] StoreError),
     #[error("the database schema (version {found}) is newer than this server knows ({known})")]
     TooNew { found: i64, known: usize },
 }

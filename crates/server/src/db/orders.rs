@@ -1,8 +1,9 @@
 //! Orders placed by the subscription machinery (ship now).
 
 use super::StoreError;
+use crate::db::Connection;
+use crate::params;
 use cadence_contract::{Date, Money};
-use rusqlite::{params, Connection};
 
 /// Records a one-line subscription delivery ordered on `on`; returns the order id.
 pub fn insert_delivery(

@@ -3,11 +3,11 @@
 
 use super::products::{self, unit_from_sql, unit_to_sql};
 use super::StoreError;
+use crate::db::{Connection, OptionalExtension};
 use cadence_contract::{
     next_due, CommunityChoice, Date, Interval, Money, OwnedRoutine, Ownership, Product, Routine,
     UsageQuestion, COMMUNITY_MIN_OWNERS,
 };
-use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
 
 /// The product with its plan data; `customer` (already authenticated) adds `ownership`.
@@ -81,7 +81,7 @@ pub fn routines(conn: &Connection, durable: &str) -> Result<Vec<(i64, Routine)>,
             },
         ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }
 
 /// Active subscriptions of customers who own a machine their product fits (the rows the
@@ -176,7 +176,7 @@ pub fn replace_community(conn: &Connection, rows: &[CommunityRow]) -> Result<usi
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for row in rows {
-        insert.execute(rusqlite::params![
+        insert.execute(crate::params![
             row.sku,
             row.owners,
             row.interval.count,
@@ -286,7 +286,7 @@ pub fn ownerships(
                 row.get::<_, String>(2)?,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::sql::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(model_sku, model_name, purchased_on)| {
             let purchased_on = parse_date(&purchased_on)?;
@@ -316,7 +316,7 @@ fn owned_routines(
         .into_iter()
         .map(|(id, routine)| {
             let done: Option<String> =
-                last.query_row(rusqlite::params![customer, id], |row| row.get(0))?;
+                last.query_row(crate::params![customer, id], |row| row.get(0))?;
             let last_done = done.as_deref().map(parse_date).transpose()?;
             let base = last_done.map_or(purchased_on, |d| d.max(purchased_on));
             Ok(OwnedRoutine {

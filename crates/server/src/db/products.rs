@@ -1,10 +1,10 @@
 //! Catalog queries: products with their subscription offer.
 
 use super::StoreError;
+use crate::db::{Connection, OptionalExtension, Row};
 use cadence_contract::{
     Interval, IntervalUnit, Money, Product, ProductKind, SubscriptionOffer, SwapOption,
 };
-use rusqlite::{Connection, OptionalExtension, Row};
 
 /// How interval units are spelled in the database.
 pub fn unit_to_sql(unit: IntervalUnit) -> &'static str {
@@ -47,7 +47,7 @@ struct Raw {
     default_interval: Option<(u16, String)>,
 }
 
-fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
+fn raw(row: &Row<'_>) -> crate::db::sql::Result<Raw> {
     let count: Option<u16> = row.get(10)?;
     let unit: Option<String> = row.get(11)?;
     Ok(Raw {
@@ -142,7 +142,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Product>, StoreError> {
     let mut stmt = conn.prepare_cached(&sql)?;
     let raws = stmt
         .query_map([], raw)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::sql::Result<Vec<_>>>()?;
     raws.into_iter().map(|raw| complete(conn, raw)).collect()
 }
 
@@ -168,7 +168,7 @@ pub fn swap_options(
 ) -> Result<Vec<SwapOption>, StoreError> {
     let mut stmt = conn.prepare_cached(SWAP_OPTIONS_SQL)?;
     let rows = stmt.query_map(
-        rusqlite::params![sku, interval.count, unit_to_sql(interval.unit)],
+        crate::params![sku, interval.count, unit_to_sql(interval.unit)],
         |row| {
             let price = Money::new(row.get(2)?, row.get::<_, String>(3)?);
             Ok(SwapOption {
@@ -178,7 +178,7 @@ pub fn swap_options(
             })
         },
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }
 
 /// The subscribe & save discount the catalog offers on `sku` now.

@@ -3,12 +3,13 @@
 
 use super::products::{self, unit_from_sql, unit_to_sql};
 use super::StoreError;
+use crate::db::{Connection, OptionalExtension, Row as SqlRow};
+use crate::params;
 use cadence_contract::schedule::{MAX_PAUSE_DAYS, UPCOMING_COUNT};
 use cadence_contract::{
     Date, Interval, Money, Rules, Schedule, Subscription, SubscriptionSnapshot, SubscriptionStatus,
     SwapOption,
 };
-use rusqlite::{params, Connection, OptionalExtension, Row as SqlRow};
 use std::collections::HashMap;
 
 const SELECT: &str = "SELECT s.id, s.sku, p.name, s.quantity, s.interval_count, s.interval_unit,
@@ -62,7 +63,7 @@ struct Raw {
     version: u64,
 }
 
-fn raw(row: &SqlRow<'_>) -> rusqlite::Result<Raw> {
+fn raw(row: &SqlRow<'_>) -> crate::db::sql::Result<Raw> {
     Ok(Raw {
         id: row.get(0)?,
         sku: row.get(1)?,
@@ -227,7 +228,7 @@ pub fn list_for(
     let mut stmt = conn.prepare_cached(&sql)?;
     let raws = stmt
         .query_map([customer], raw)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::sql::Result<Vec<_>>>()?;
     let mut choices = Choices::default();
     raws.into_iter()
         .map(|raw| view_with(conn, &convert(raw)?, today, &mut choices))

@@ -5,9 +5,10 @@
 use super::rng::Rng;
 use super::{GenerateError, FAMILY_SIZE};
 use crate::db::products::unit_to_sql;
+use crate::db::Connection;
 use crate::db::StoreError;
+use crate::params;
 use cadence_contract::Interval;
-use rusqlite::{params, Transaction};
 
 const BRANDS: [&str; 16] = [
     "Aurora", "Brava", "Crema", "Dolce", "Estrella", "Fiamma", "Gusto", "Lumen", "Moka",
@@ -72,7 +73,7 @@ pub(super) struct Family {
 
 /// Inserts `products` products, family by family, and returns the complete families.
 pub(super) fn catalog(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     products: u32,
     rng: &mut Rng,
 ) -> Result<Vec<Family>, GenerateError> {

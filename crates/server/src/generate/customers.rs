@@ -6,8 +6,9 @@ use super::catalog::{Family, Item};
 use super::rng::{Rng, Weighted};
 use super::subscriptions::{subscribe, Delivering, NewSubscription};
 use super::{days_ago, GenerateError, Params, Summary, HORIZON_DAYS};
+use crate::db::Connection;
+use crate::params;
 use cadence_contract::Date;
-use rusqlite::{params, Transaction};
 
 const FIRST_NAMES: [&str; 16] = [
     "Alex", "Bea", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ines", "Jonas", "Kemal",
@@ -20,7 +21,7 @@ const LAST_NAMES: [&str; 16] = [
 /// Customers, what they own, their subscriptions with the audit trail, and their orders.
 /// Returns the customer ids.
 pub(super) fn customers(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     p: &Params,
     families: &[Family],
     rng: &mut Rng,

@@ -4,13 +4,14 @@
 use super::catalog::Family;
 use super::rng::{Rng, Weighted};
 use super::{days_ago, stamp, GenerateError};
+use crate::db::Connection;
+use crate::params;
 use cadence_contract::Date;
-use rusqlite::{params, Transaction};
 
 /// Recommendation impressions over the last year, with clicks and actions at rates that
 /// differ by reason (a due consumable converts better than a crowd signal).
 pub(super) fn events(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     impressions: u32,
     families: &[Family],
     customers: &[String],

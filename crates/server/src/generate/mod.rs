@@ -16,10 +16,11 @@ mod events;
 pub mod rng;
 mod subscriptions;
 
+use crate::db::Db;
 use crate::db::StoreError;
+use crate::params;
 use cadence_contract::Date;
 use rng::Rng;
-use rusqlite::{params, Connection, TransactionBehavior};
 
 /// The `meta` key recording that (and with what) generated data was inserted.
 pub const MARK_KEY: &str = "generated_data";
@@ -79,12 +80,6 @@ pub enum GenerateError {
     Store(#[from] StoreError),
 }
 
-impl From<rusqlite::Error> for GenerateError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::from(e).into()
-    }
-}
-
 impl From<serde_json::Error> for GenerateError {
     fn from(e: serde_json::Error) -> Self {
         StoreError::from(e).into()
@@ -93,7 +88,8 @@ impl From<serde_json::Error> for GenerateError {
 
 /// Inserts the dataset into a migrated database; refuses if generated data is already
 /// there (the ids would collide). Demo data, if any, is left as it is.
-pub fn generate(conn: &mut Connection, p: &Params, today: Date) -> Result<Summary, GenerateError> {
+pub fn generate(db: &Db, p: &Params, today: Date) -> Result<Summary, GenerateError> {
+    let conn = db.conn()?;
     let already: i64 = conn.query_row(
         "SELECT count(*) FROM meta WHERE key = ?1",
         [MARK_KEY],
@@ -113,36 +109,33 @@ pub fn generate(conn: &mut Connection, p: &Params, today: Date) -> Result<Summar
         clock = std::time::Instant::now();
     };
 
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let families = catalog::catalog(&tx, p.products, &mut rng)?;
-    tx.commit()?;
+    let families = db.write_once_blocking(|tx| catalog::catalog(tx, p.products, &mut rng))?;
     summary.products = u64::from(p.products);
     lap(&mut summary, "catalog");
 
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let customer_ids = customers::customers(&tx, p, &families, &mut rng, today, &mut summary)?;
-    tx.commit()?;
+    let customer_ids = db.write_once_blocking(|tx| {
+        customers::customers(tx, p, &families, &mut rng, today, &mut summary)
+    })?;
     lap(&mut summary, "customers, orders, subscriptions");
 
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    summary.ui_events =
-        events::events(&tx, p.orders / 2, &families, &customer_ids, &mut rng, today)?;
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-        params![
-            MARK_KEY,
-            format!(
-                "seed={} products={} orders={} customers={} on={today}",
-                p.seed, p.products, p.orders, p.customers
-            )
-        ],
-    )?;
-    tx.commit()?;
+    summary.ui_events = db.write_once_blocking(|tx| {
+        let events = events::events(tx, p.orders / 2, &families, &customer_ids, &mut rng, today)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+            params![
+                MARK_KEY,
+                format!(
+                    "seed={} products={} orders={} customers={} on={today}",
+                    p.seed, p.products, p.orders, p.customers
+                )
+            ],
+        )?;
+        Ok::<_, GenerateError>(events)
+    })?;
     lap(&mut summary, "recommendation events");
 
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    summary.cooccurrence_pairs = crate::recommend::cooccurrence::refresh(&tx)? as u64;
-    tx.commit()?;
+    summary.cooccurrence_pairs =
+        db.write_once_blocking(|tx| crate::recommend::cooccurrence::refresh(tx))? as u64;
     lap(&mut summary, "co-occurrence rebuild");
     Ok(summary)
 }

@@ -3,8 +3,9 @@
 
 use super::rng::Rng;
 use super::{days_ago, stamp, GenerateError, Summary};
+use crate::db::Connection;
+use crate::params;
 use cadence_contract::{Date, Interval, SubscriptionSnapshot, SubscriptionStatus};
-use rusqlite::{params, Transaction};
 
 const CANCEL_REASONS: [&str; 5] = [
     "too_much_product",
@@ -58,7 +59,7 @@ pub(super) struct Delivering {
 
 /// Inserts the subscription with its audit trail.
 pub(super) fn subscribe(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     new: &NewSubscription<'_>,
     rng: &mut Rng,
     today: Date,

@@ -1,9 +1,10 @@
 //! Recommendation click-through (clicks / impressions) and conversion (actions /
 //! impressions) per reason code, from the widget's `ui_events`.
 
+use crate::db::Connection;
 use crate::db::StoreError;
+use crate::params;
 use cadence_contract::{Date, Engagement, ReasonCode, RecommendationMetrics};
-use rusqlite::{params, Connection};
 
 pub const DEFINITION: &str = "From the events the widget reports, in the months covered. \
 An impression is a recommendation shown on screen, a click is the shopper opening it, an \
@@ -50,7 +51,7 @@ pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<ReasonCou
             unmatched: count(4)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }
 
 /// One entry per known reason (zero when never shown) and the total over every event.

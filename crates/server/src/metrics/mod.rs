@@ -11,9 +11,9 @@ pub mod engagement;
 pub mod repurchase;
 pub mod subscriptions;
 
+use crate::db::Connection;
 use crate::db::StoreError;
 use cadence_contract::{Date, MerchantMetrics, METRICS_MONTHS};
-use rusqlite::Connection;
 use std::fmt;
 
 /// A calendar month, as the `YYYY-MM` the figures are grouped by.

@@ -2,11 +2,12 @@
 //! each new customer's first and second order dates, then count per cohort and window.
 
 use super::Month;
+use crate::db::Connection;
 use crate::db::StoreError;
+use crate::params;
 use cadence_contract::{
     ratio, Date, RepurchaseCohort, RepurchaseMetrics, RepurchaseRate, REPURCHASE_WINDOWS,
 };
-use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 
 pub const DEFINITION: &str = "A cohort is the customers whose first order falls in that \

@@ -3,9 +3,10 @@
 //! audit trail, `via` since migration 0005).
 
 use super::Month;
+use crate::db::Connection;
 use crate::db::StoreError;
+use crate::params;
 use cadence_contract::{Date, SubscriptionCounts, SubscriptionMetrics, SubscriptionMonth};
-use rusqlite::{params, Connection};
 use std::collections::HashMap;
 
 pub const DEFINITION: &str = "Per calendar month (UTC). Started: subscriptions created. \

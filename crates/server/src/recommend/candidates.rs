@@ -3,9 +3,10 @@
 
 use super::{Candidate, Weights};
 use crate::db;
+use crate::db::Connection;
 use crate::db::StoreError;
+use crate::params;
 use cadence_contract::{Date, Money, ReasonCode};
-use rusqlite::{params, Connection};
 
 /// A routine's consumable is "due soon" when the routine falls due within this many days.
 pub const DUE_WITHIN_DAYS: i64 = 30;
@@ -63,7 +64,7 @@ pub fn fits_owned(conn: &Connection, customer: &str) -> Result<Vec<Candidate>, S
             ..Candidate::default()
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }
 
 /// On a machine's product page, what fits that machine (for anyone, signed in or not):
@@ -86,7 +87,7 @@ pub fn fits_viewed(conn: &Connection, viewed: &str) -> Result<Vec<Candidate>, St
             ..Candidate::default()
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }
 
 /// Products that share at least `MIN_SUPPORT` orders with one of `anchors` (from the

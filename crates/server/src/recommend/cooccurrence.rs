@@ -3,9 +3,10 @@
 //! same rebuild refreshes the community signal (`db::plan::compute_community`, migration
 //! 0006), the other per-request aggregate moved off the request path.
 
+use crate::db::Connection;
 use crate::db::StoreError;
 use crate::db::{plan, Db};
-use rusqlite::{params, Connection};
+use crate::params;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -36,20 +37,18 @@ pub fn compute(conn: &Connection) -> Result<Vec<Pair>, StoreError> {
             }
         }
     };
-    let mut stmt =
-        conn.prepare_cached("SELECT order_id, sku FROM order_lines ORDER BY order_id")?;
-    let mut rows = stmt.query([])?;
     let mut order = String::new();
     let mut basket: Vec<u32> = Vec::new();
-    while let Some(row) = rows.next()? {
-        let order_id = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+    let sql = "SELECT order_id, sku FROM order_lines ORDER BY order_id";
+    conn.query_values(sql, &[], &mut |row| {
+        let order_id = row.text(0)?;
         if order_id != order {
             count_basket(&basket, &mut counts);
             basket.clear();
             order.clear();
             order.push_str(order_id);
         }
-        let sku = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        let sku = row.text(1)?;
         let id = match ids.get(sku) {
             Some(id) => *id,
             None => {
@@ -60,7 +59,8 @@ pub fn compute(conn: &Connection) -> Result<Vec<Pair>, StoreError> {
             }
         };
         basket.push(id);
-    }
+        Ok(())
+    })?;
     count_basket(&basket, &mut counts);
     let mut pairs: Vec<Pair> = counts
         .into_iter()
@@ -104,13 +104,8 @@ pub fn refresh(conn: &Connection) -> Result<usize, StoreError> {
 /// written in between count at the next rebuild. Returns the pairs.
 pub async fn refresh_db(db: &Db) -> Result<usize, StoreError> {
     let (pairs, community) = db
-        .read(|conn| {
-            // One read transaction: both tables describe the same moment.
-            let snapshot = conn.unchecked_transaction()?;
-            let computed = (compute(&snapshot)?, plan::compute_community(&snapshot)?);
-            snapshot.finish()?;
-            Ok::<_, StoreError>(computed)
-        })
+        // One read transaction: both tables describe the same moment.
+        .read(|conn| Ok::<_, StoreError>((compute(conn)?, plan::compute_community(conn)?)))
         .await?;
     db.write(move |tx| {
         plan::replace_community(tx, &community)?;
@@ -154,7 +149,8 @@ mod tests {
 
     #[test]
     fn counts_agree_with_the_self_join() {
-        let conn = Connection::open_in_memory().unwrap();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let conn: &Connection = &conn;
         conn.execute_batch(
             "CREATE TABLE order_lines (order_id TEXT, sku TEXT, PRIMARY KEY (order_id, sku));",
         )
@@ -173,8 +169,8 @@ mod tests {
                 }
             }
         }
-        let pairs = compute(&conn).unwrap();
+        let pairs = compute(conn).unwrap();
         assert!(!pairs.is_empty());
-        assert_eq!(pairs, by_self_join(&conn));
+        assert_eq!(pairs, by_self_join(conn));
     }
 }

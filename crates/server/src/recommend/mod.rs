@@ -7,9 +7,10 @@ pub mod cooccurrence;
 pub mod rank;
 
 use crate::db::StoreError;
+use crate::db::{Connection, OptionalExtension};
+use crate::params;
 use cadence_contract::{Date, Money, ReasonCode, Recommendation, RecommendationAction};
 use rank::{Facts, Info};
-use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashSet;
 
 /// One proposal of one generator, before filtering and ranking.
@@ -121,7 +122,7 @@ fn models_of(conn: &Connection, sku: &str) -> Result<HashSet<String>, StoreError
          UNION SELECT model_sku FROM compatibility WHERE fits_sku = ?1",
     )?;
     let rows = stmt.query_map([sku], |row| row.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }
 
 /// Exclusions and owned models of a signed-in customer.
@@ -174,7 +175,7 @@ fn recent_skus(conn: &Connection, customer: &str, today: Date) -> Result<Vec<Str
                WHERE o.customer_id = ?1 AND o.ordered_on >= ?2",
     )?;
     let rows = stmt.query_map(params![customer, since], |row| row.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }
 
 fn info(conn: &Connection, sku: &str) -> Result<Option<Info>, StoreError> {
@@ -201,7 +202,7 @@ fn info(conn: &Connection, sku: &str) -> Result<Option<Info>, StoreError> {
         conn.prepare_cached("SELECT model_sku FROM compatibility WHERE fits_sku = ?1")?;
     info.fits_models = stmt
         .query_map([sku], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::sql::Result<_>>()?;
     Ok(Some(info))
 }
 
@@ -221,8 +222,7 @@ mod tests {
     pub(super) fn seeded() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
         let (db, _) = Db::open(&dir.path().join("t.db")).unwrap();
-        crate::demo_data::insert_on_first_start(&mut db.conn().unwrap(), Clock::fixed_on(today()))
-            .unwrap();
+        crate::demo_data::insert_on_first_start(&db, Clock::fixed_on(today())).unwrap();
         (dir, db)
     }
 

@@ -160,7 +160,7 @@ pub async fn post_change(
                 tx,
                 &customer.id,
                 &key,
-                hash,
+                hash.clone(),
                 StatusCode::OK,
                 &after,
                 &at.now,

@@ -9,8 +9,10 @@ use crate::app::AppState;
 use crate::auth::MaybeCustomer;
 use crate::client::Client;
 use crate::config::normalize_origin;
+use crate::db::Connection;
 use crate::error::ApiError;
 use crate::extract::RequestClient;
+use crate::params;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
@@ -18,7 +20,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use cadence_contract::{
     Problem, ReasonCode, RecommendationAction, UiEvent, UiEventKind, UiEvents, MAX_UI_EVENTS,
 };
-use rusqlite::{params, Transaction};
 use sha2::{Digest, Sha256};
 
 /// Stores a batch of at most 50 events (16 KiB), all or none, from a page of an allowed
@@ -137,7 +138,7 @@ fn address_key(key: &[u8; 32], client: Client) -> String {
 }
 
 /// Every SKU is in the catalog (checked in the writing transaction: all or none).
-fn known_skus(tx: &Transaction<'_>, batch: &UiEvents) -> Result<(), ApiError> {
+fn known_skus(tx: &Connection, batch: &UiEvents) -> Result<(), ApiError> {
     let mut exists = tx.prepare_cached("SELECT 1 FROM products WHERE sku = ?1")?;
     for (i, e) in batch.events.iter().enumerate() {
         if !exists.exists([&e.sku])? {
@@ -158,7 +159,7 @@ struct Days {
 
 /// Counts one event in the daily figures, unless this shopper already sent it today.
 fn count(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     e: &UiEvent,
     shopper: Option<&str>,
     customer: Option<&str>,

@@ -7,6 +7,7 @@ use crate::db::changes::{self, NewChange};
 use crate::db::idempotency::{self, StoredResponse};
 use crate::db::products;
 use crate::db::subscriptions::{self, NewRow};
+use crate::db::Connection;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
 use axum::extract::State;
@@ -14,7 +15,6 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cadence_contract::problem::FieldError;
 use cadence_contract::{NewSubscription, Problem, Product, Subscription, API_PREFIX, MAX_QUANTITY};
-use rusqlite::Connection;
 
 /// The strong ETag of a subscription's current version.
 pub fn etag(subscription: &Subscription) -> HeaderValue {
@@ -100,7 +100,7 @@ impl Outcome {
     /// Stores `subscription` as the answer to this customer's `key` (inside the caller's
     /// transaction, with the mutation and its audit row) and marks it executed.
     pub(crate) fn store_executed(
-        tx: &rusqlite::Connection,
+        tx: &crate::db::Connection,
         customer: &str,
         key: &str,
         request_hash: String,
@@ -226,7 +226,7 @@ pub async fn create_subscription(
                 tx,
                 &customer.id,
                 &key,
-                hash,
+                hash.clone(),
                 StatusCode::CREATED,
                 &created,
                 &now,

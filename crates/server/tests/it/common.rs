@@ -1,4 +1,8 @@
-//! Shared test harness: a seeded app on a temporary SQLite file, driven with `oneshot`.
+//! Shared test harness: a seeded app on a temporary database, driven with `oneshot`.
+//!
+//! The database is a SQLite file, or, when `CADENCE_TEST_BACKEND=postgres` (as `cargo
+//! xtask test`'s second pass sets), a fresh schema on the throwaway PostgreSQL cluster at
+//! `CADENCE_TEST_PG_URL`: the same tests then hold for both.
 #![allow(dead_code)] // Helpers kept for the next test even when no module calls them today.
 
 use axum::body::Body;
@@ -6,7 +10,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::Router;
 use cadence_server::auth::JwtKeys;
 use cadence_server::clock::Clock;
-use cadence_server::db::Db;
+use cadence_server::db::{Db, Location};
 use cadence_server::limits::Limits;
 use cadence_server::merchant_key::MerchantKey;
 use cadence_server::storefront::{shop_app, MerchantAccess, ShopState};
@@ -67,12 +71,23 @@ pub fn clock() -> Clock {
 impl TestApp {
     pub fn new() -> TestApp {
         let app = TestApp::unseeded();
-        demo_data::insert_on_first_start(&mut app.state.db.conn().unwrap(), clock()).unwrap();
+        demo_data::insert_on_first_start(&app.state.db, clock()).unwrap();
         app
     }
 
     /// A migrated database without the demo data, for hand-made datasets.
     pub fn unseeded() -> TestApp {
+        TestApp::unseeded_on(backend())
+    }
+
+    /// A seeded app on SQLite whatever the test pass (SQLite's own query plans, file).
+    pub fn sqlite() -> TestApp {
+        let app = TestApp::unseeded_on(Backend::Sqlite);
+        demo_data::insert_on_first_start(&app.state.db, clock()).unwrap();
+        app
+    }
+
+    pub fn unseeded_on(backend: Backend) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let widget_dir = dir.path().join("widget");
         std::fs::create_dir(&widget_dir).unwrap();
@@ -82,7 +97,14 @@ impl TestApp {
             b"\0asm\x01\0\0\0",
         )
         .unwrap();
-        let (db, _) = Db::open(&dir.path().join("cadence.db")).unwrap();
+        let db = match backend {
+            Backend::Sqlite => Db::open(&dir.path().join("cadence.db")).unwrap().0,
+            Backend::Postgres => {
+                Db::connect(&Location::Postgres(fresh_pg_schema()), 8)
+                    .unwrap()
+                    .0
+            }
+        };
         let state = AppState {
             db,
             clock: clock(),
@@ -148,12 +170,49 @@ impl TestApp {
         self.send(request).await
     }
 
-    /// Rows in `table`, read straight from the database file.
+    /// Rows in `table`, read straight from the database.
     pub fn count(&self, table: &str) -> i64 {
         let conn = self.state.db.conn().unwrap();
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
             .unwrap()
     }
+}
+
+/// Which database a test pass runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// This pass's database: `CADENCE_TEST_BACKEND=postgres` or SQLite.
+pub fn backend() -> Backend {
+    match std::env::var("CADENCE_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("CADENCE_TEST_BACKEND={other}: expected sqlite or postgres"),
+    }
+}
+
+/// The test cluster's URL (`cargo xtask test` starts the cluster and sets it).
+pub fn pg_url() -> String {
+    std::env::var("CADENCE_TEST_PG_URL").expect(
+        "CADENCE_TEST_PG_URL is not set: the PostgreSQL tests run under `cargo xtask test`, \
+         which starts a throwaway cluster",
+    )
+}
+
+/// A new, empty schema on the test cluster, and a URL whose sessions use it: every test
+/// gets its own tables, as every SQLite test gets its own file.
+pub fn fresh_pg_schema() -> String {
+    let url = pg_url();
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-c%20search_path%3D{schema}")
 }
 
 pub async fn send(router: Router, request: Request<Body>) -> Reply {

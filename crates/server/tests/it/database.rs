@@ -6,7 +6,7 @@ use cadence_server::demo_data;
 
 /// The names of the migrations from index `first` on, as `Db::open` reports them.
 fn names_from(first: usize) -> Vec<&'static str> {
-    MIGRATIONS[first..].iter().map(|(name, _)| *name).collect()
+    MIGRATIONS[first..].iter().map(|m| m.name).collect()
 }
 
 #[test]
@@ -16,7 +16,7 @@ fn reopening_runs_no_migration_twice_and_does_not_reseed() {
 
     let (db, applied) = Db::open(&path).unwrap();
     assert_eq!(applied.len(), MIGRATIONS.len());
-    assert!(demo_data::insert_on_first_start(&mut db.conn().unwrap(), clock()).unwrap());
+    assert!(demo_data::insert_on_first_start(&db, clock()).unwrap());
     // The merchant removes a demo routine; a restart must not bring it back.
     db.conn()
         .unwrap()
@@ -29,7 +29,7 @@ fn reopening_runs_no_migration_twice_and_does_not_reseed() {
 
     let (db, applied) = Db::open(&path).unwrap();
     assert!(applied.is_empty(), "already applied: {applied:?}");
-    assert!(!demo_data::insert_on_first_start(&mut db.conn().unwrap(), clock()).unwrap());
+    assert!(!demo_data::insert_on_first_start(&db, clock()).unwrap());
     let conn = db.conn().unwrap();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(count("SELECT count(*) FROM maintenance_routines"), 1);
@@ -45,15 +45,15 @@ fn every_connection_gets_the_pragmas() {
     let conn = db.conn().unwrap();
     let pragma = |name: &str| -> String {
         conn.query_row(&format!("PRAGMA {name}"), [], |r| {
-            r.get::<_, rusqlite::types::Value>(0)
+            r.get::<_, cadence_server::db::sql::Value>(0)
         })
         .map(|v| format!("{v:?}"))
         .unwrap()
     };
     assert_eq!(pragma("journal_mode"), r#"Text("wal")"#);
-    assert_eq!(pragma("foreign_keys"), "Integer(1)");
-    assert_eq!(pragma("synchronous"), "Integer(2)", "FULL");
-    assert_eq!(pragma("busy_timeout"), "Integer(5000)");
+    assert_eq!(pragma("foreign_keys"), "Int(1)");
+    assert_eq!(pragma("synchronous"), "Int(2)", "FULL");
+    assert_eq!(pragma("busy_timeout"), "Int(5000)");
 }
 
 /// A database from before self-service (0001 only) gains swap groups and readable
@@ -64,7 +64,7 @@ fn migration_0002_upgrades_an_existing_demo_database() {
     let path = dir.path().join("cadence.db");
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(MIGRATIONS[0].1).unwrap();
+        conn.execute_batch(MIGRATIONS[0].sqlite).unwrap();
         conn.execute_batch(
             "PRAGMA user_version = 1;
              INSERT INTO products (sku, name, kind, description, price_minor, currency, subscribable, discount_percent)
@@ -100,8 +100,8 @@ fn migration_0003_upgrades_an_existing_demo_database_only() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cadence.db");
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(MIGRATIONS[0].1).unwrap();
-        conn.execute_batch(MIGRATIONS[1].1).unwrap();
+        conn.execute_batch(MIGRATIONS[0].sqlite).unwrap();
+        conn.execute_batch(MIGRATIONS[1].sqlite).unwrap();
         conn.execute_batch(
             "PRAGMA user_version = 2;
              INSERT INTO products (sku, name, kind, description, price_minor, currency, units_per_pack, subscribable, discount_percent)

@@ -13,6 +13,8 @@ use axum::body::Body;
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use cadence_server::auth::JwtKeys;
 use cadence_server::clock::Clock;
+use cadence_server::db::sql::Value as SqlValue;
+use cadence_server::db::{Connection, Dialect};
 use cadence_server::openapi::ApiDoc;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use proptest::prelude::*;
@@ -1086,14 +1088,12 @@ fn body_bytes(route: &Route, body: &BodyGen) -> Vec<u8> {
 
 /// Every table of the database, in full: "nothing changed" means equal snapshots. Read
 /// from the schema rather than listed, so a table a migration adds is covered too.
-fn tables(conn: &rusqlite::Connection) -> Vec<String> {
-    let mut stmt = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-        .unwrap();
-    stmt.query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+fn tables(conn: &Connection) -> Vec<String> {
+    let sql = match conn.dialect() {
+        Dialect::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        Dialect::Postgres => "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1",
+    };
+    conn.query_all(sql, [], |row| row.get(0)).unwrap()
 }
 
 /// Per table: its row count and every row's values, sorted (tables `WITHOUT ROWID` have no
@@ -1103,18 +1103,16 @@ fn snapshot(app: &TestApp) -> Vec<(String, usize, String)> {
     tables(&conn)
         .into_iter()
         .map(|table| {
-            let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
-            let columns = stmt.column_count();
-            let mut rows = stmt.query([]).unwrap();
-            let mut dumped = Vec::new();
-            while let Some(row) = rows.next().unwrap() {
-                let mut line = String::new();
-                for i in 0..columns {
-                    let value: rusqlite::types::Value = row.get(i).unwrap();
-                    line.push_str(&format!("{value:?}\u{1f}"));
-                }
-                dumped.push(line);
-            }
+            let mut dumped = conn
+                .query_all(&format!("SELECT * FROM {table}"), [], |row| {
+                    let mut line = String::new();
+                    for i in 0..row.column_count() {
+                        let value: SqlValue = row.get(i)?;
+                        line.push_str(&format!("{value:?}\u{1f}"));
+                    }
+                    Ok(line)
+                })
+                .unwrap();
             dumped.sort();
             (table, dumped.len(), dumped.join("\n"))
         })

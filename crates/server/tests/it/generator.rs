@@ -19,7 +19,7 @@ fn small(seed: u64) -> Params {
 
 fn generated(params: &Params) -> (TestApp, cadence_server::generate::Summary) {
     let app = TestApp::unseeded();
-    let summary = generate(&mut app.state.db.conn().unwrap(), params, clock().today()).unwrap();
+    let summary = generate(&app.state.db, params, clock().today()).unwrap();
     (app, summary)
 }
 
@@ -76,7 +76,7 @@ fn the_same_seed_gives_the_same_data_and_counts_match_the_tables() {
     assert_ne!(lines(&a), lines(&c), "another seed, other data");
 
     // Generated ids would collide: a second run on the same file is refused.
-    let twice = generate(&mut a.state.db.conn().unwrap(), &small(7), clock().today());
+    let twice = generate(&a.state.db, &small(7), clock().today());
     assert!(twice.is_err());
 }
 

@@ -7,29 +7,32 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use cadence_contract::{Interval, COMMUNITY_MIN_OWNERS};
 use cadence_server::clock::Clock;
+use cadence_server::db::sql::ToValue;
 use cadence_server::db::{extras, plan, products};
+use cadence_server::db::{Connection, Dialect};
 use cadence_server::generate::{generate, Params};
 use cadence_server::limits::Limits;
 use cadence_server::openapi::{openapi_bytes, ApiDoc};
 use cadence_server::recommend::cooccurrence::refresh_db;
 use cadence_server::storefront::cache::TtlCache;
 use cadence_server::storefront::{shop_app_with, MerchantAccess, ShopState};
-use rusqlite::Connection;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use utoipa::OpenApi;
 
 /// SQLite's plan of `sql`, one line per step (`EXPLAIN QUERY PLAN`'s `detail` column).
-fn plan_of(conn: &Connection, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Vec<String> {
-    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-    let rows = stmt.query_map(params, |r| r.get::<_, String>(3)).unwrap();
-    rows.collect::<Result<_, _>>().unwrap()
+fn plan_of(conn: &Connection, sql: &str, params: &[&dyn ToValue]) -> Vec<String> {
+    assert_eq!(conn.dialect(), Dialect::Sqlite, "SQLite's query plans");
+    conn.query_all(&format!("EXPLAIN QUERY PLAN {sql}"), params, |r| {
+        r.get::<_, String>(3)
+    })
+    .unwrap()
 }
 
 #[test]
 fn the_per_subscription_queries_of_me_search_indexes_and_never_scan() {
-    let app = TestApp::new();
+    let app = TestApp::sqlite();
     let conn = app.state.db.conn().unwrap();
     let swap = plan_of(
         &conn,
@@ -53,8 +56,7 @@ fn the_per_subscription_queries_of_me_search_indexes_and_never_scan() {
         (extras::ON_SQL, vec![ADA_SUB, "2026-04-02"]),
         (plan::COMMUNITY_SQL, vec!["CAPS-INTENSO"]),
     ] {
-        let params: Vec<&dyn rusqlite::ToSql> =
-            params.iter().map(|p| p as &dyn rusqlite::ToSql).collect();
+        let params: Vec<&dyn ToValue> = params.iter().map(|p| p as &dyn ToValue).collect();
         let steps = plan_of(&conn, sql, &params);
         assert!(
             steps.iter().all(|s| s.starts_with("SEARCH")),
@@ -164,12 +166,7 @@ fn community_per_request(conn: &Connection, sku: &str, allowed: &[Interval]) -> 
 async fn the_precomputed_community_signal_equals_the_per_request_one() {
     let app = TestApp::unseeded();
     let today = Clock::Fixed(TODAY_SECS).today();
-    generate(
-        &mut app.state.db.conn().unwrap(),
-        &Params::at_scale(10, 21),
-        today,
-    )
-    .unwrap();
+    generate(&app.state.db, &Params::at_scale(10, 21), today).unwrap();
     let conn = app.state.db.conn().unwrap();
     let compare = |conn: &Connection| -> (usize, usize) {
         let skus: Vec<String> = conn
@@ -482,7 +479,7 @@ fn cancel_some(app: &TestApp) {
         conn.execute(
             "INSERT INTO subscription_changes (subscription_id, actor, action, after_json, at)
              VALUES (?1, 'customer', 'cancel', '{}', ?2)",
-            rusqlite::params![ADA_SUB, format!("2026-03-1{n}T09:00:00Z")],
+            cadence_server::params![ADA_SUB, format!("2026-03-1{n}T09:00:00Z")],
         )
         .unwrap();
     }

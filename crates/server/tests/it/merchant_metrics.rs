@@ -72,7 +72,7 @@ fn insert_orders(app: &TestApp, orders: &[(&str, &str)]) {
         .unwrap();
         conn.execute(
             "INSERT INTO orders (id, customer_id, ordered_on) VALUES (?1, ?2, ?3)",
-            rusqlite::params![format!("ord_{n}"), customer, on],
+            cadence_server::params![format!("ord_{n}"), customer, on],
         )
         .unwrap();
     }

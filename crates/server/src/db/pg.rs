@@ -1,0 +1,309 @@
+//! The PostgreSQL side of `sql.rs`: a pooled session with its prepared statements, how
+//! values are bound and read, and which failures are worth a retry.
+//!
+//! The synchronous `postgres` client keeps the domain code as it is (closures run on the
+//! blocking pool, as with SQLite); each pooled connection caches its prepared statements,
+//! so a hot query is parsed once per connection, not once per request.
+
+use super::sql::{self, Backend, Dialect, Row, Value};
+use super::StoreError;
+use bytes::BytesMut;
+use postgres::error::SqlState;
+use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Settings every session starts with. A statement that runs longer than this is cancelled
+/// and answered 503 (a runaway query must not hold a connection the others need); a
+/// transaction left idle (a crashed handler) is ended by the server.
+const SESSION_SETTINGS: &str = "SET statement_timeout = '5s';
+SET lock_timeout = '4s';
+SET idle_in_transaction_session_timeout = '30s';";
+
+/// How long opening a TCP connection to PostgreSQL may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Opens sessions for r2d2.
+#[derive(Debug)]
+pub struct Manager {
+    config: postgres::Config,
+}
+
+impl Manager {
+    pub fn new(url: &str) -> Result<Manager, postgres::Error> {
+        let mut config: postgres::Config = url.parse()?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        config.application_name("cadence-server");
+        Ok(Manager { config })
+    }
+
+    /// Where it connects, for log lines (no password).
+    pub fn describe(&self) -> String {
+        let hosts: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .map(|h| match h {
+                postgres::config::Host::Tcp(name) => name.clone(),
+                postgres::config::Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        let db = self.config.get_dbname().unwrap_or("(default)");
+        format!("postgres://{}:{port}/{db}", hosts.join(","))
+    }
+}
+
+/// A pooled PostgreSQL connection and the statements prepared on it.
+pub struct PgConn {
+    client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgConn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<PgConn, postgres::Error> {
+        let mut client = self.config.connect(postgres::NoTls)?;
+        client.batch_execute(SESSION_SETTINGS)?;
+        Ok(PgConn {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
+        conn.client.batch_execute("")
+    }
+
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// One checked-out connection as a [`sql::Connection`]. Remembers whether a statement
+/// failed for a reason a retry of the whole transaction can cure, and rolls back an open
+/// transaction when dropped, so a connection never returns to the pool mid-transaction.
+pub struct Session {
+    conn: RefCell<r2d2::PooledConnection<Manager>>,
+    in_transaction: Cell<bool>,
+    retryable: Cell<bool>,
+}
+
+impl Session {
+    pub fn new(conn: r2d2::PooledConnection<Manager>) -> Session {
+        Session {
+            conn: RefCell::new(conn),
+            in_transaction: Cell::new(false),
+            retryable: Cell::new(false),
+        }
+    }
+
+    pub fn begin(&self, sql: &str) -> sql::Result<()> {
+        self.batch(sql)?;
+        self.in_transaction.set(true);
+        Ok(())
+    }
+
+    pub fn commit(&self) -> sql::Result<()> {
+        let outcome = self.batch("COMMIT");
+        self.in_transaction.set(false);
+        outcome
+    }
+
+    pub fn rollback(&self) {
+        if self.in_transaction.replace(false) {
+            if let Err(e) = self.conn.borrow_mut().client.batch_execute("ROLLBACK") {
+                tracing::warn!(error = %e, "rollback failed");
+            }
+        }
+    }
+
+    /// Whether a statement of this session failed with a serialization failure or a
+    /// deadlock: the transaction may be run again from the start.
+    pub fn hit_conflict(&self) -> bool {
+        self.retryable.get()
+    }
+
+    fn note(&self, e: postgres::Error) -> StoreError {
+        if is_conflict(&e) {
+            self.retryable.set(true);
+        }
+        StoreError::from(e)
+    }
+
+    fn batch(&self, sql: &str) -> sql::Result<()> {
+        let result = self.conn.borrow_mut().client.batch_execute(sql);
+        result.map_err(|e| self.note(e))
+    }
+
+    fn statement(&self, sql: &str) -> sql::Result<postgres::Statement> {
+        let mut conn = self.conn.borrow_mut();
+        if let Some(statement) = conn.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let prepared = conn.client.prepare(&sql::to_postgres_placeholders(sql));
+        drop(conn);
+        let statement = prepared.map_err(|e| self.note(e))?;
+        self.conn
+            .borrow_mut()
+            .statements
+            .insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.rollback();
+    }
+}
+
+fn bind(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+}
+
+impl Backend for Session {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn execute_values(&self, sql: &str, params: &[Value]) -> sql::Result<usize> {
+        let statement = self.statement(sql)?;
+        let result = self
+            .conn
+            .borrow_mut()
+            .client
+            .execute(&statement, &bind(params));
+        let changed = result.map_err(|e| self.note(e))?;
+        Ok(usize::try_from(changed).unwrap_or(usize::MAX))
+    }
+
+    fn query_values(
+        &self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(&Row<'_>) -> sql::Result<()>,
+    ) -> sql::Result<()> {
+        let statement = self.statement(sql)?;
+        let result = self
+            .conn
+            .borrow_mut()
+            .client
+            .query(&statement, &bind(params));
+        // The borrow ends here: `each` may run statements of its own.
+        let rows = result.map_err(|e| self.note(e))?;
+        for row in &rows {
+            each(&Row::Postgres(row))?;
+        }
+        Ok(())
+    }
+
+    fn execute_batch(&self, sql: &str) -> sql::Result<()> {
+        self.batch(sql)
+    }
+}
+
+/// Serialization failures and deadlocks: another transaction won; run this one again.
+pub fn is_conflict(e: &postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
+    )
+}
+
+/// Failures that say "not now" rather than "wrong": the database is down, restarting,
+/// out of connections, or a statement ran past its timeout. Answered 503.
+pub fn is_unavailable(e: &postgres::Error) -> bool {
+    match e.code() {
+        None => true, // no SQLSTATE: the connection itself failed (refused, reset, closed)
+        Some(c) => {
+            *c == SqlState::QUERY_CANCELED
+                || *c == SqlState::LOCK_NOT_AVAILABLE
+                || *c == SqlState::TOO_MANY_CONNECTIONS
+                || *c == SqlState::ADMIN_SHUTDOWN
+                || *c == SqlState::CRASH_SHUTDOWN
+                || *c == SqlState::CANNOT_CONNECT_NOW
+                || c.code().starts_with("08") // connection exceptions
+        }
+    }
+}
+
+/// Binds a [`Value`] to whatever type PostgreSQL inferred for the placeholder: our values
+/// are untyped like SQLite's, the server's columns are typed.
+impl ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                Type::TEXT | Type::VARCHAR => i.to_string().to_sql(ty, out),
+                _ => Err(format!("cannot bind an integer to a {ty} parameter").into()),
+            },
+            Value::Real(f) => match *ty {
+                Type::FLOAT8 => f.to_sql(ty, out),
+                Type::FLOAT4 => (*f as f32).to_sql(ty, out),
+                _ => Err(format!("cannot bind a number to a {ty} parameter").into()),
+            },
+            Value::Text(s) => match *ty {
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                    s.as_str().to_sql(ty, out)
+                }
+                _ => Err(format!("cannot bind text to a {ty} parameter").into()),
+            },
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// Column `index` of a PostgreSQL row as a [`Value`].
+pub(super) fn cell(row: &postgres::Row, index: usize) -> sql::Result<Value> {
+    let Some(column) = row.columns().get(index) else {
+        return Err(StoreError::Corrupt(format!("no column {index}")));
+    };
+    let value = match *column.type_() {
+        Type::INT8 => row.try_get::<_, Option<i64>>(index)?.map(Value::Int),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(index)?
+            .map(|i| Value::Int(i.into())),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(index)?
+            .map(|i| Value::Int(i.into())),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(index)?
+            .map(|b| Value::Int(b.into())),
+        Type::FLOAT8 => row.try_get::<_, Option<f64>>(index)?.map(Value::Real),
+        Type::FLOAT4 => row
+            .try_get::<_, Option<f32>>(index)?
+            .map(|f| Value::Real(f.into())),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+            row.try_get::<_, Option<String>>(index)?.map(Value::Text)
+        }
+        ref other => {
+            return Err(StoreError::Corrupt(format!(
+                "column {} is {other}, which the server does not read: CAST it to BIGINT, DOUBLE PRECISION or TEXT in the query",
+                column.name()
+            )))
+        }
+    };
+    Ok(value.unwrap_or(Value::Null))
+}
