@@ -5,15 +5,15 @@
 //! resolves names and sends requests, and passes what these functions need as arguments,
 //! so every rule here is tested in microseconds (`clippy.toml` enforces it).
 
+pub mod address;
 pub mod endpoint_url;
 pub mod event;
 pub mod retry;
 pub mod signature;
 
 // What the crate offers, by name: a new public item is exported on purpose, not by a glob.
-pub use endpoint_url::{
-    check_resolved, classify_ip, AddressClass, EndpointHost, EndpointUrl, Policy, Refusal,
-};
+pub use address::{classify_ip, AddressClass};
+pub use endpoint_url::{check_resolved, EndpointHost, EndpointUrl, Policy, Refusal};
 pub use event::{rfc3339_utc, Event, EventId, EventType, UnknownEventType};
 pub use retry::{
     endpoint_health, next_attempt, retry_delay, Disable, Health, NextAttempt, Outcome,
