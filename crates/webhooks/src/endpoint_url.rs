@@ -52,10 +52,12 @@ impl AddressClass {
                 "a loopback address, which webhooks reach only in the demo and tests"
             }
             AddressClass::Private => {
-                "a private-network address, which webhooks reach only where the operator allows private addresses"
+                "a private-network address, which webhooks reach only where the operator \
+                 allows private addresses"
             }
             AddressClass::LinkLocal => {
-                "a link-local address (where cloud metadata services live), which webhooks reach only where the operator allows link-local addresses"
+                "a link-local address (where cloud metadata services live), which webhooks \
+                 reach only where the operator allows link-local addresses"
             }
             AddressClass::NonRoutable => {
                 "a reserved or non-routable address, which webhooks never reach"
@@ -78,7 +80,10 @@ pub enum Refusal {
     Scheme(String),
     #[error("plain http is allowed only to loopback, in the demo and tests; use https")]
     InsecureNotLoopback,
-    #[error("the endpoint URL must not contain a user name or password; authenticate calls with the webhook signature")]
+    #[error(
+        "the endpoint URL must not contain a user name or password; calls are \
+         authenticated by the webhook signature"
+    )]
     Credentials,
     #[error("the endpoint URL must not contain a fragment (#…): it is never sent to the server")]
     Fragment,
@@ -88,7 +93,10 @@ pub enum Refusal {
     PortZero,
     #[error("the endpoint host {0:?} is not a fully qualified domain name")]
     SingleLabel(String),
-    #[error("the endpoint host {0:?} names this machine, which webhooks reach only in the demo and tests")]
+    #[error(
+        "the endpoint host {0:?} names this machine, which webhooks reach only in the demo \
+         and tests"
+    )]
     LocalName(String),
     #[error("the endpoint host is {addr}, {}", .class.refusal())]
     Address { addr: IpAddr, class: AddressClass },
@@ -322,7 +330,9 @@ mod tests {
             EndpointUrl::parse("https://169.254.169.254/latest/meta-data", STRICT).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "the endpoint host is 169.254.169.254, a link-local address (where cloud metadata services live), which webhooks reach only where the operator allows link-local addresses"
+            "the endpoint host is 169.254.169.254, a link-local address (where cloud metadata \
+             services live), which webhooks reach only where the operator allows link-local \
+             addresses"
         );
         assert!(matches!(
             EndpointUrl::parse(

@@ -61,7 +61,10 @@ impl fmt::Display for EventType {
 
 /// A name that is no [`EventType`]; the message suits a problem+json `detail`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown event type {0:?}; expected one of subscription.created subscription.updated order.created order.updated routine.task_done")]
+#[error(
+    "unknown event type {0:?}; expected one of subscription.created subscription.updated \
+     order.created order.updated routine.task_done"
+)]
 pub struct UnknownEventType(pub String);
 
 impl FromStr for EventType {

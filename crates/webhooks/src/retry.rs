@@ -287,7 +287,8 @@ mod tests {
         assert_eq!(day_5.disable, Some(Disable::FailingSince(t0)));
         assert_eq!(
             day_5.disable.unwrap().to_string(),
-            "Disabled: every delivery attempt has failed since 2023-11-14T22:13:20Z (5 days or more)."
+            "Disabled: every delivery attempt has failed since 2023-11-14T22:13:20Z \
+             (5 days or more)."
         );
         // One success resets the streak.
         let ok = endpoint_health(day_4.failing_since, Outcome::Delivered, t0 + 4 * day);

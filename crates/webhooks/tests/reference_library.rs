@@ -66,13 +66,12 @@ fn python() -> &'static Path {
 }
 
 fn has_library(python: &Path) -> bool {
-    Command::new(python)
-        .args([
-            "-c",
-            "import importlib.metadata as m, standardwebhooks; print(m.version('standardwebhooks'))",
-        ])
-        .output()
-        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == STANDARDWEBHOOKS)
+    const VERSION: &str =
+        "import importlib.metadata as m, standardwebhooks; print(m.version('standardwebhooks'))";
+    let Ok(output) = Command::new(python).args(["-c", VERSION]).output() else {
+        return false;
+    };
+    output.status.success() && String::from_utf8_lossy(&output.stdout).trim() == STANDARDWEBHOOKS
 }
 
 fn run(command: &mut Command) -> Result<(), String> {
@@ -174,7 +173,11 @@ fn secret(seed: u8) -> Secret {
     Secret::generate(bytes)
 }
 
-const PAYLOAD: &str = r#"{"id":"evt_0f0f","type":"subscription.updated","timestamp":"2026-11-23T09:41:00Z","sequence":3,"data":{"subscription_id":"sub_1","change":"skip","note":"Grüße, 日本 ✓"}}"#;
+/// A minified envelope, non-ASCII included (the signature covers UTF-8 bytes).
+const PAYLOAD: &str = concat!(
+    r#"{"id":"evt_0f0f","type":"subscription.updated","timestamp":"2026-11-23T09:41:00Z","#,
+    r#""sequence":3,"data":{"subscription_id":"sub_1","change":"skip","note":"Grüße, 日本 ✓"}}"#
+);
 
 #[test]
 fn the_reference_library_accepts_our_signatures() {
