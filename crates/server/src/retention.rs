@@ -43,15 +43,15 @@ pub async fn prune(db: &Db, limits: &Limits, clock: Clock) -> Result<Pruned, Sto
     Ok(Pruned {
         idempotency_keys: in_batches(
             db,
-            "DELETE FROM idempotency_keys WHERE rowid IN
-               (SELECT rowid FROM idempotency_keys WHERE created_at < ?1 LIMIT ?2)",
+            "DELETE FROM idempotency_keys WHERE (customer_id, key) IN
+               (SELECT customer_id, key FROM idempotency_keys WHERE created_at < ?1 LIMIT ?2)",
             keys_before,
         )
         .await?,
         ui_events: in_batches(
             db,
-            "DELETE FROM ui_events WHERE rowid IN
-               (SELECT rowid FROM ui_events WHERE at < ?1 LIMIT ?2)",
+            "DELETE FROM ui_events WHERE id IN
+               (SELECT id FROM ui_events WHERE at < ?1 LIMIT ?2)",
             events_before,
         )
         .await?,

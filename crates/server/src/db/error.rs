@@ -21,9 +21,9 @@ pub enum StoreError {
     /// Any other SQLite failure.
     #[error("sqlite: {0}")]
     Sqlite(rusqlite::Error),
-    /// Any other PostgreSQL failure.
+    /// Any other PostgreSQL failure, with the server's message and SQLSTATE.
     #[error("postgres: {0}")]
-    Postgres(postgres::Error),
+    Postgres(String),
     /// A query that must return a row returned none (`.optional()` turns it into `None`).
     #[error("query returned no rows")]
     NoRows,
@@ -62,12 +62,17 @@ impl From<rusqlite::Error> for StoreError {
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
+        // `postgres::Error` displays as "db error" alone: the server's words are inside.
+        let text = match e.as_db_error() {
+            Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+            None => e.to_string(),
+        };
         if super::pg::is_conflict(&e) {
-            StoreError::Conflict(e.to_string())
+            StoreError::Conflict(text)
         } else if super::pg::is_unavailable(&e) {
-            StoreError::Busy(e.to_string())
+            StoreError::Busy(text)
         } else {
-            StoreError::Postgres(e)
+            StoreError::Postgres(text)
         }
     }
 }

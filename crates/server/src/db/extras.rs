@@ -55,9 +55,12 @@ pub fn add(
         });
     }
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO subscription_extras
+        "INSERT INTO subscription_extras
            (subscription_id, sku, quantity, unit_price_minor, currency, ships_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (subscription_id, sku) DO UPDATE SET quantity = excluded.quantity,
+           unit_price_minor = excluded.unit_price_minor, currency = excluded.currency,
+           ships_on = excluded.ships_on",
     )?
     .execute(params![
         subscription,

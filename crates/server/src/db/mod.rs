@@ -146,7 +146,7 @@ impl Db {
                 }
             }
         };
-        let applied = migrate::migrate(&db)?;
+        let applied = db.off_runtime(|| migrate::migrate(&db))?;
         Ok((db, applied))
     }
 
@@ -180,13 +180,38 @@ impl Db {
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.read_blocking(work))
+        tokio::task::spawn_blocking(move || db.read_here(work))
             .await
             .map_err(StoreError::from)?
     }
 
-    /// [`Db::read`] on the calling thread (start-up, command-line tools, tests).
+    /// [`Db::read`], blocking the caller (start-up, command-line tools, tests).
     pub fn read_blocking<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send,
+        E: From<StoreError> + Send,
+        F: FnOnce(&Connection) -> Result<T, E> + Send,
+    {
+        self.off_runtime(move || self.read_here(work))
+    }
+
+    /// The synchronous PostgreSQL client runs its own event loop, which may not start on a
+    /// thread that drives async tasks: a blocking caller inside the async runtime
+    /// (start-up, a `#[tokio::test]`) gets a thread of its own for the call. SQLite, and
+    /// the request paths (already on the blocking pool), run where they are.
+    fn off_runtime<R: Send>(&self, run: impl FnOnce() -> R + Send) -> R {
+        match self.backend {
+            Backend::Sqlite { .. } => run(),
+            Backend::Postgres { .. } => std::thread::scope(|scope| {
+                scope
+                    .spawn(run)
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            }),
+        }
+    }
+
+    fn read_here<T, E, F>(&self, work: F) -> Result<T, E>
     where
         E: From<StoreError>,
         F: FnOnce(&Connection) -> Result<T, E>,
@@ -223,18 +248,21 @@ impl Db {
         F: Fn(&Connection) -> Result<T, E> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write_blocking(work))
-            .await
-            .map_err(StoreError::from)?
+        tokio::task::spawn_blocking(move || {
+            db.transaction(CONFLICT_RETRIES, &mut |conn| work(conn))
+        })
+        .await
+        .map_err(StoreError::from)?
     }
 
-    /// [`Db::write`] on the calling thread (start-up, command-line tools, tests).
+    /// [`Db::write`], blocking the caller (start-up, command-line tools, tests).
     pub fn write_blocking<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        E: From<StoreError>,
-        F: Fn(&Connection) -> Result<T, E>,
+        T: Send,
+        E: From<StoreError> + Send,
+        F: Fn(&Connection) -> Result<T, E> + Send,
     {
-        self.transaction(CONFLICT_RETRIES, &mut |conn| work(conn))
+        self.off_runtime(move || self.transaction(CONFLICT_RETRIES, &mut |conn| work(conn)))
     }
 
     /// One write transaction that is not run again after a PostgreSQL conflict (a conflict
@@ -242,13 +270,16 @@ impl Db {
     /// state along (the data generator's random numbers).
     pub fn write_once_blocking<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        E: From<StoreError>,
-        F: FnOnce(&Connection) -> Result<T, E>,
+        T: Send,
+        E: From<StoreError> + Send,
+        F: FnOnce(&Connection) -> Result<T, E> + Send,
     {
         let mut work = Some(work);
-        self.transaction(0, &mut |conn| match work.take() {
-            Some(work) => work(conn),
-            None => Err(StoreError::Conflict("not retried".to_owned()).into()),
+        self.off_runtime(move || {
+            self.transaction(0, &mut |conn| match work.take() {
+                Some(work) => work(conn),
+                None => Err(StoreError::Conflict("not retried".to_owned()).into()),
+            })
         })
     }
 
@@ -301,7 +332,9 @@ impl Db {
     pub fn conn(&self) -> Result<DirectConn, StoreError> {
         Ok(match &self.backend {
             Backend::Sqlite { pool, .. } => DirectConn::Sqlite(pool.get()?),
-            Backend::Postgres { pool } => DirectConn::Postgres(pg::Session::new(pool.get()?)),
+            Backend::Postgres { pool } => {
+                DirectConn::Postgres(pg::Session::new(self.off_runtime(|| pool.get())?))
+            }
         })
     }
 
@@ -333,6 +366,21 @@ pub enum DirectConn {
 }
 
 impl DirectConn {
+    /// Runs `call` on this connection; on PostgreSQL on a thread of its own (see
+    /// `Db::off_runtime`: a direct connection is used from start-up code and tests, which
+    /// may be inside the async runtime).
+    fn hop<R: Send>(&self, call: impl FnOnce(&Connection) -> R + Send) -> R {
+        match self {
+            DirectConn::Sqlite(conn) => call(&**conn as &rusqlite::Connection),
+            DirectConn::Postgres(session) => std::thread::scope(|scope| {
+                scope
+                    .spawn(|| call(session))
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            }),
+        }
+    }
+
     fn inner(&self) -> &Connection {
         match self {
             DirectConn::Sqlite(conn) => &**conn as &rusqlite::Connection,
@@ -344,8 +392,9 @@ impl DirectConn {
 impl std::ops::Deref for DirectConn {
     type Target = Connection;
 
+    /// Itself, as a `Connection`: every statement goes through the `Backend` impl below.
     fn deref(&self) -> &Connection {
-        self.inner()
+        self
     }
 }
 
@@ -355,7 +404,7 @@ impl sql::Backend for DirectConn {
         self.inner().dialect()
     }
     fn execute_values(&self, sql: &str, params: &[sql::Value]) -> sql::Result<usize> {
-        self.inner().execute_values(sql, params)
+        self.hop(|conn| conn.execute_values(sql, params))
     }
     fn query_values(
         &self,
@@ -363,10 +412,32 @@ impl sql::Backend for DirectConn {
         params: &[sql::Value],
         each: &mut dyn FnMut(&Row<'_>) -> sql::Result<()>,
     ) -> sql::Result<()> {
-        self.inner().query_values(sql, params, each)
+        match self {
+            DirectConn::Sqlite(conn) => {
+                (&**conn as &rusqlite::Connection).query_values(sql, params, each)
+            }
+            // The rows come back to this thread to be read: `each` need not be `Send`.
+            DirectConn::Postgres(_) => {
+                let rows = self.hop(|conn| -> sql::Result<Vec<Vec<sql::Value>>> {
+                    let mut rows = Vec::new();
+                    conn.query_values(sql, params, &mut |row| {
+                        let cells = (0..row.column_count())
+                            .map(|i| row.get::<_, sql::Value>(i))
+                            .collect::<sql::Result<Vec<_>>>()?;
+                        rows.push(cells);
+                        Ok(())
+                    })?;
+                    Ok(rows)
+                })?;
+                for cells in &rows {
+                    each(&Row::Values(cells))?;
+                }
+                Ok(())
+            }
+        }
     }
     fn execute_batch(&self, sql: &str) -> sql::Result<()> {
-        self.inner().execute_batch(sql)
+        self.hop(|conn| conn.execute_batch(sql))
     }
 }
 

@@ -10,8 +10,9 @@ use super::StoreError;
 use bytes::BytesMut;
 use postgres::error::SqlState;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 /// Settings every session starts with. A statement that runs longer than this is cancelled
@@ -59,8 +60,28 @@ impl Manager {
 
 /// A pooled PostgreSQL connection and the statements prepared on it.
 pub struct PgConn {
-    client: postgres::Client,
+    /// `None` only while being dropped.
+    client: Option<postgres::Client>,
     statements: HashMap<String, postgres::Statement>,
+}
+
+/// Closing a client runs its event loop once more, which may not happen on a thread that
+/// drives async tasks (a pool dropped at the end of a `#[tokio::test]`, or at shutdown):
+/// the client is closed on a thread of its own.
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            std::thread::spawn(move || drop(client));
+        }
+    }
+}
+
+impl PgConn {
+    fn client(&mut self) -> &mut postgres::Client {
+        self.client
+            .as_mut()
+            .expect("a pooled connection keeps its client until dropped")
+    }
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -71,17 +92,17 @@ impl r2d2::ManageConnection for Manager {
         let mut client = self.config.connect(postgres::NoTls)?;
         client.batch_execute(SESSION_SETTINGS)?;
         Ok(PgConn {
-            client,
+            client: Some(client),
             statements: HashMap::new(),
         })
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
-        conn.client.batch_execute("")
+        conn.client().batch_execute("")
     }
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {
-        conn.client.is_closed()
+        conn.client.as_ref().is_none_or(postgres::Client::is_closed)
     }
 }
 
@@ -91,35 +112,43 @@ pub type Pool = r2d2::Pool<Manager>;
 /// failed for a reason a retry of the whole transaction can cure, and rolls back an open
 /// transaction when dropped, so a connection never returns to the pool mid-transaction.
 pub struct Session {
-    conn: RefCell<r2d2::PooledConnection<Manager>>,
-    in_transaction: Cell<bool>,
-    retryable: Cell<bool>,
+    /// A mutex only so a session can be lent to another thread (`DirectConn`); one thread
+    /// uses it at a time, and no lock is held while rows are handed to the caller.
+    conn: Mutex<r2d2::PooledConnection<Manager>>,
+    in_transaction: AtomicBool,
+    retryable: AtomicBool,
 }
 
 impl Session {
     pub fn new(conn: r2d2::PooledConnection<Manager>) -> Session {
         Session {
-            conn: RefCell::new(conn),
-            in_transaction: Cell::new(false),
-            retryable: Cell::new(false),
+            conn: Mutex::new(conn),
+            in_transaction: AtomicBool::new(false),
+            retryable: AtomicBool::new(false),
         }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, r2d2::PooledConnection<Manager>> {
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn begin(&self, sql: &str) -> sql::Result<()> {
         self.batch(sql)?;
-        self.in_transaction.set(true);
+        self.in_transaction.store(true, Ordering::Relaxed);
         Ok(())
     }
 
     pub fn commit(&self) -> sql::Result<()> {
         let outcome = self.batch("COMMIT");
-        self.in_transaction.set(false);
+        self.in_transaction.store(false, Ordering::Relaxed);
         outcome
     }
 
     pub fn rollback(&self) {
-        if self.in_transaction.replace(false) {
-            if let Err(e) = self.conn.borrow_mut().client.batch_execute("ROLLBACK") {
+        if self.in_transaction.swap(false, Ordering::Relaxed) {
+            if let Err(e) = self.lock().client().batch_execute("ROLLBACK") {
                 tracing::warn!(error = %e, "rollback failed");
             }
         }
@@ -128,31 +157,30 @@ impl Session {
     /// Whether a statement of this session failed with a serialization failure or a
     /// deadlock: the transaction may be run again from the start.
     pub fn hit_conflict(&self) -> bool {
-        self.retryable.get()
+        self.retryable.load(Ordering::Relaxed)
     }
 
     fn note(&self, e: postgres::Error) -> StoreError {
         if is_conflict(&e) {
-            self.retryable.set(true);
+            self.retryable.store(true, Ordering::Relaxed);
         }
         StoreError::from(e)
     }
 
     fn batch(&self, sql: &str) -> sql::Result<()> {
-        let result = self.conn.borrow_mut().client.batch_execute(sql);
+        let result = self.lock().client().batch_execute(sql);
         result.map_err(|e| self.note(e))
     }
 
     fn statement(&self, sql: &str) -> sql::Result<postgres::Statement> {
-        let mut conn = self.conn.borrow_mut();
+        let mut conn = self.lock();
         if let Some(statement) = conn.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let prepared = conn.client.prepare(&sql::to_postgres_placeholders(sql));
+        let prepared = conn.client().prepare(&sql::to_postgres_placeholders(sql));
         drop(conn);
         let statement = prepared.map_err(|e| self.note(e))?;
-        self.conn
-            .borrow_mut()
+        self.lock()
             .statements
             .insert(sql.to_owned(), statement.clone());
         Ok(statement)
@@ -165,6 +193,15 @@ impl Drop for Session {
     }
 }
 
+/// PostgreSQL text cannot hold U+0000 (SQLite's can). No stored value has one — every
+/// write refuses it here — so a query looking for one finds nothing, as on SQLite, rather
+/// than failing (a `%00` in a URL path is a 404, not a 500).
+fn has_nul(params: &[Value]) -> bool {
+    params
+        .iter()
+        .any(|v| matches!(v, Value::Text(t) if t.contains('\0')))
+}
+
 fn bind(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
     params.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
 }
@@ -175,12 +212,14 @@ impl Backend for Session {
     }
 
     fn execute_values(&self, sql: &str, params: &[Value]) -> sql::Result<usize> {
+        if has_nul(params) {
+            return Err(StoreError::Invalid {
+                pointer: "",
+                detail: "Text may not contain the NUL character.".to_owned(),
+            });
+        }
         let statement = self.statement(sql)?;
-        let result = self
-            .conn
-            .borrow_mut()
-            .client
-            .execute(&statement, &bind(params));
+        let result = self.lock().client().execute(&statement, &bind(params));
         let changed = result.map_err(|e| self.note(e))?;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
     }
@@ -191,12 +230,11 @@ impl Backend for Session {
         params: &[Value],
         each: &mut dyn FnMut(&Row<'_>) -> sql::Result<()>,
     ) -> sql::Result<()> {
+        if has_nul(params) {
+            return Ok(()); // no row holds one: see `has_nul`
+        }
         let statement = self.statement(sql)?;
-        let result = self
-            .conn
-            .borrow_mut()
-            .client
-            .query(&statement, &bind(params));
+        let result = self.lock().client().query(&statement, &bind(params));
         // The borrow ends here: `each` may run statements of its own.
         let rows = result.map_err(|e| self.note(e))?;
         for row in &rows {

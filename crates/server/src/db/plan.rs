@@ -276,7 +276,7 @@ pub fn ownerships(
         "SELECT o.sku, p.name, max(o.purchased_on)
          FROM owned_products o JOIN products p ON p.sku = o.sku
          WHERE o.customer_id = ?1 AND p.kind = 'durable'
-         GROUP BY o.sku ORDER BY o.sku",
+         GROUP BY o.sku, p.name ORDER BY o.sku",
     )?;
     let rows = stmt
         .query_map([customer], |row| {

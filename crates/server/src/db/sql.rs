@@ -56,6 +56,8 @@ pub trait Backend {
 pub enum Row<'a> {
     Sqlite(&'a rusqlite::Row<'a>),
     Postgres(&'a postgres::Row),
+    /// Cells already read (a row carried from another thread).
+    Values(&'a [Value]),
 }
 
 impl Row<'_> {
@@ -66,6 +68,10 @@ impl Row<'_> {
         let value = match self {
             Row::Sqlite(row) => sqlite_value(row, index)?,
             Row::Postgres(row) => super::pg::cell(row, index)?,
+            Row::Values(cells) => cells
+                .get(index)
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupt(format!("no column {index}")))?,
         };
         T::from_value(value).map_err(|why| StoreError::Corrupt(format!("column {index}: {why}")))
     }
@@ -77,6 +83,7 @@ impl<'a> Row<'a> {
         match self {
             Row::Sqlite(row) => row.as_ref().column_count(),
             Row::Postgres(row) => row.len(),
+            Row::Values(cells) => cells.len(),
         }
     }
 
@@ -91,6 +98,12 @@ impl<'a> Row<'a> {
                     .map_err(|e| StoreError::Corrupt(format!("column {index}: {e}")))
             }
             Row::Postgres(row) => Ok(row.try_get::<_, &'a str>(index)?),
+            Row::Values(cells) => match cells.get(index) {
+                Some(Value::Text(text)) => Ok(text),
+                other => Err(StoreError::Corrupt(format!(
+                    "column {index}: expected text, found {other:?}"
+                ))),
+            },
         }
     }
 }

@@ -55,7 +55,8 @@ pub(super) fn customers(
     let mut customer =
         tx.prepare_cached("INSERT INTO customers (id, name, email) VALUES (?1, ?2, ?3)")?;
     let mut owned = tx.prepare_cached(
-        "INSERT OR IGNORE INTO owned_products (customer_id, sku, purchased_on) VALUES (?1, ?2, ?3)",
+        "INSERT INTO owned_products (customer_id, sku, purchased_on) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
     )?;
     let mut order = tx.prepare_cached(
         "INSERT INTO orders (id, customer_id, ordered_on, subscription_id) VALUES (?1, ?2, ?3, ?4)",

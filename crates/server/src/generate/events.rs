@@ -58,8 +58,9 @@ pub(super) fn events(
     let mut count = tx.prepare_cached(
         "INSERT INTO ui_event_daily (day, reason, impressions, clicks, actions)
          VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (day, reason) DO UPDATE SET impressions = impressions + excluded.impressions,
-           clicks = clicks + excluded.clicks, actions = actions + excluded.actions",
+         ON CONFLICT (day, reason) DO UPDATE SET impressions = ui_event_daily.impressions + excluded.impressions,
+           clicks = ui_event_daily.clicks + excluded.clicks,
+           actions = ui_event_daily.actions + excluded.actions",
     )?;
     let mut rows = 0u64;
     for _ in 0..impressions {

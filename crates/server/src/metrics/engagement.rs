@@ -37,7 +37,8 @@ pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<ReasonCou
     // The daily counts (`routes::events` keeps them), not the raw events: the cost grows
     // with days and reasons, not with how many events were ever sent.
     let mut stmt = conn.prepare_cached(
-        "SELECT nullif(reason, ''), sum(impressions), sum(clicks), sum(actions), sum(unmatched)
+        "SELECT nullif(reason, ''), CAST(sum(impressions) AS BIGINT), CAST(sum(clicks) AS BIGINT),
+                CAST(sum(actions) AS BIGINT), CAST(sum(unmatched) AS BIGINT)
          FROM ui_event_daily WHERE day >= ?1 AND day <= ?2
          GROUP BY reason",
     )?;

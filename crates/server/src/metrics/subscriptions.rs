@@ -3,8 +3,8 @@
 //! audit trail, `via` since migration 0005).
 
 use super::Month;
-use crate::db::Connection;
 use crate::db::StoreError;
+use crate::db::{Connection, Dialect};
 use crate::params;
 use cadence_contract::{Date, SubscriptionCounts, SubscriptionMetrics, SubscriptionMonth};
 use std::collections::HashMap;
@@ -37,18 +37,24 @@ pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Activity, Sto
         }
     }
     // Old audit rows (before 0002) stored whole subscriptions: `$.status` reads the same.
-    let mut changes = conn.prepare_cached(
+    // Reading one field of stored JSON is spelled differently by the two databases.
+    let status_before = match conn.dialect() {
+        Dialect::Sqlite => "json_extract(before_json, '$.status')",
+        Dialect::Postgres => "(before_json::json ->> 'status')",
+    };
+    let sql = format!(
         "SELECT substr(at, 1, 7),
-                coalesce(sum(action IN ('pause', 'pause_for', 'pause_until')
-                    AND coalesce(json_extract(before_json, '$.status'), '') <> 'paused'), 0),
-                coalesce(sum(action = 'skip'), 0),
-                coalesce(sum(action = 'cancel'), 0),
-                coalesce(sum(via = 'cancel_offer'), 0)
+                count(*) FILTER (WHERE action IN ('pause', 'pause_for', 'pause_until')
+                    AND coalesce({status_before}, '') <> 'paused'),
+                count(*) FILTER (WHERE action = 'skip'),
+                count(*) FILTER (WHERE action = 'cancel'),
+                count(*) FILTER (WHERE via = 'cancel_offer')
          FROM subscription_changes
          WHERE at >= ?1 AND substr(at, 1, 10) <= ?2
            AND action IN ('pause', 'pause_for', 'pause_until', 'skip', 'cancel')
-         GROUP BY 1",
-    )?;
+         GROUP BY 1"
+    );
+    let mut changes = conn.prepare_cached(&sql)?;
     for row in changes.query_map(params![since, today], |row| {
         Ok((
             row.get::<_, String>(0)?,

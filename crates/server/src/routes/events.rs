@@ -171,8 +171,8 @@ fn count(
     let who = shopper.unwrap_or("");
     let first = tx
         .prepare_cached(
-            "INSERT OR IGNORE INTO ui_event_firsts (day, client, kind, sku, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO ui_event_firsts (day, client, kind, sku, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
         )?
         .execute(params![day, who, e.kind.as_str(), e.sku, reason])?
         == 1;
@@ -199,7 +199,7 @@ fn count(
     // `column` is one of four fixed names, never input.
     tx.prepare_cached(&format!(
         "INSERT INTO ui_event_daily (day, reason, {column}) VALUES (?1, ?2, 1)
-         ON CONFLICT (day, reason) DO UPDATE SET {column} = {column} + 1"
+         ON CONFLICT (day, reason) DO UPDATE SET {column} = ui_event_daily.{column} + 1"
     ))?
     .execute(params![day, reason])?;
     tx.prepare_cached(

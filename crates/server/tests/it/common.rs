@@ -88,6 +88,13 @@ impl TestApp {
     }
 
     pub fn unseeded_on(backend: Backend) -> TestApp {
+        // RUST_LOG=… shows the server's logs (an internal error's cause) under a test.
+        if std::env::var_os("RUST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+                .with_test_writer()
+                .try_init();
+        }
         let dir = tempfile::tempdir().unwrap();
         let widget_dir = dir.path().join("widget");
         std::fs::create_dir(&widget_dir).unwrap();
@@ -207,10 +214,15 @@ pub fn pg_url() -> String {
 pub fn fresh_pg_schema() -> String {
     let url = pg_url();
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .unwrap();
+    // On a thread of its own: the synchronous client may not run inside a test's runtime.
+    let create = format!("CREATE SCHEMA {schema}");
+    let admin_url = url.clone();
+    std::thread::spawn(move || {
+        let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
+        admin.batch_execute(&create).unwrap();
+    })
+    .join()
+    .unwrap();
     let separator = if url.contains('?') { '&' } else { '?' };
     format!("{url}{separator}options=-c%20search_path%3D{schema}")
 }

@@ -37,8 +37,10 @@ fn daily(app: &TestApp) -> (i64, i64, i64, i64) {
         .conn()
         .unwrap()
         .query_row(
-            "SELECT coalesce(sum(impressions), 0), coalesce(sum(clicks), 0),
-                    coalesce(sum(actions), 0), coalesce(sum(unmatched), 0)
+            "SELECT CAST(coalesce(sum(impressions), 0) AS BIGINT),
+                    CAST(coalesce(sum(clicks), 0) AS BIGINT),
+                    CAST(coalesce(sum(actions), 0) AS BIGINT),
+                    CAST(coalesce(sum(unmatched), 0) AS BIGINT)
              FROM ui_event_daily",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),

@@ -66,7 +66,8 @@ fn insert_orders(app: &TestApp, orders: &[(&str, &str)]) {
     let conn = app.state.db.conn().unwrap();
     for (n, (customer, on)) in orders.iter().enumerate() {
         conn.execute(
-            "INSERT OR IGNORE INTO customers (id, name, email) VALUES (?1, ?1, ?1 || '@example.com')",
+            "INSERT INTO customers (id, name, email) VALUES (?1, ?1, ?1 || '@example.com')
+             ON CONFLICT DO NOTHING",
             [customer],
         )
         .unwrap();
