@@ -22,6 +22,7 @@ pub mod types {
     pub const IF_MATCH_REQUIRED: &str = "urn:cadence:problem:if-match-required";
     pub const INVALID_MERCHANT_KEY: &str = "urn:cadence:problem:invalid-merchant-key";
     pub const MERCHANT_KEY_NOT_CONFIGURED: &str = "urn:cadence:problem:merchant-key-not-configured";
+    pub const INSUFFICIENT_SCOPE: &str = "urn:cadence:problem:insufficient-scope";
     pub const RATE_LIMITED: &str = "urn:cadence:problem:rate-limited";
     pub const UNAVAILABLE: &str = "urn:cadence:problem:unavailable";
     pub const ORIGIN_NOT_ALLOWED: &str = "urn:cadence:problem:origin-not-allowed";
@@ -63,6 +64,9 @@ pub enum ApiError {
     /// A merchant endpoint on a server that has no merchant key configured.
     #[error("no merchant key configured")]
     MerchantKeyNotConfigured,
+    /// A valid admin key without the scope this endpoint needs.
+    #[error("insufficient scope: {0}")]
+    InsufficientScope(&'static str),
     #[error("bad request: {0}")]
     BadRequest(&'static str),
     #[error("idempotency key: {0}")]
@@ -125,7 +129,9 @@ impl ApiError {
             ApiError::Unauthorized(_) | ApiError::MerchantUnauthorized(_) => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::MerchantKeyNotConfigured => StatusCode::FORBIDDEN,
+            ApiError::MerchantKeyNotConfigured | ApiError::InsufficientScope(_) => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::BadRequest(_) | ApiError::InvalidIdempotencyKey(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -159,6 +165,12 @@ impl ApiError {
             ApiError::MerchantUnauthorized(why) => (
                 Some(types::INVALID_MERCHANT_KEY),
                 "Invalid or missing merchant key".into(),
+                Some(*why),
+                vec![],
+            ),
+            ApiError::InsufficientScope(why) => (
+                Some(types::INSUFFICIENT_SCOPE),
+                "The key lacks a scope this endpoint needs".into(),
                 Some(*why),
                 vec![],
             ),

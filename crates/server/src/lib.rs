@@ -2,6 +2,7 @@
 //! static files, and (with the `demo` feature, on by default) a demo storefront on its own
 //! origin, the data generator and the recommendations load bench.
 
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod calendar;
@@ -17,12 +18,15 @@ pub mod limits;
 pub mod merchant_key;
 pub mod metrics;
 pub mod openapi;
+pub mod outbox;
+pub mod prometheus;
 pub mod recommend;
 pub mod retention;
 pub mod routes;
 pub mod selfservice;
 pub mod serve;
 pub mod throttle;
+pub mod webhooks;
 
 // Left out of a production build (`--no-default-features`): the demo shop and its HTML
 // escaping, the data generator behind `seed`, and `bench-recommendations`.

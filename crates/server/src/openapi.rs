@@ -19,6 +19,8 @@ use utoipa::{Modify, OpenApi};
     ),
     paths(
         health::health,
+        health::ready,
+        health::metrics,
         products::get_product,
         me::get_me,
         subscriptions::create_subscription,
@@ -32,6 +34,9 @@ use utoipa::{Modify, OpenApi};
         events::post_events,
         merchant::get_metrics,
         merchant::revoke_customer,
+        crate::admin::keys::create_key,
+        crate::admin::keys::list_keys,
+        crate::admin::keys::revoke_key,
         openapi_json,
     ),
     // Every schema a path's body or response reaches is collected from the paths (utoipa
@@ -52,13 +57,13 @@ use utoipa::{Modify, OpenApi};
         (name = "subscriptions", description = "Subscribe & save, self-service"),
         (name = "recommendations", description = "Explained recommendations and the widget's UI events"),
         (name = "merchant", description = "The merchant's figures, behind the merchant key"),
-        (name = "meta", description = "Health and this document"),
+        (name = "meta", description = "Health, readiness, operator metrics and this document"),
     )
 )]
 pub struct ApiDoc;
 
 /// The answers any operation may give because of the server's limits (`Limits`): 429
-/// when a client goes over a rate (not `/health`, which is exempt), 503 when the
+/// when a client goes over a rate (not `/health` or `/ready`, which are exempt), 503 when the
 /// database cannot be had in time, 408 when a request takes too long. Added to every
 /// operation here rather than written on each, so a new route cannot forget them.
 struct LimitAnswers;
@@ -90,7 +95,10 @@ impl Modify for LimitAnswers {
                 if path == "/api/v1/health" {
                     continue;
                 }
-                add("429", "Too many requests from this client, customer or origin; retry after Retry-After seconds");
+                // `/ready` is exempt from the rate limit too: load balancers poll it.
+                if path != "/api/v1/ready" {
+                    add("429", "Too many requests from this client, customer or origin; retry after Retry-After seconds");
+                }
                 add(
                     "408",
                     "The request took longer than the server's request timeout",

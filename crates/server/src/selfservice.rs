@@ -8,12 +8,15 @@
 use crate::db::changes::{self, NewChange};
 use crate::db::{extras, orders, products, subscriptions};
 use crate::error::ApiError;
+use crate::outbox::{self, ChangeSummary, SubscriptionEventData};
 use cadence_contract::{ChangeRequest, ChangeVia, Date, Money, Subscription, SubscriptionChange};
+use cadence_webhooks::EventType;
 
 /// The server's today and now (RFC 3339), read once per request.
 pub struct At {
     pub today: Date,
     pub now: String,
+    pub unix: i64,
 }
 
 /// Only what the cancel confirmation offers may say it came from there: a pause or a
@@ -125,6 +128,23 @@ pub fn apply(
             at: &at.now,
         },
         request.via.map(ChangeVia::as_str),
+    )?;
+    // The merchant's systems hear of it in the same transaction (the outbox).
+    outbox::enqueue(
+        tx,
+        EventType::SubscriptionUpdated,
+        &outbox::subscription_stream(&row.id),
+        at.unix,
+        &SubscriptionEventData {
+            customer_id,
+            subscription: &after,
+            change: ChangeSummary {
+                action: change.action(),
+                actor: "customer",
+                reason,
+                via: request.via.map(ChangeVia::as_str),
+            },
+        },
     )?;
     Ok(after)
 }

@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     "0005_metrics",
     "0006_hot_paths",
     "0007_hardening",
+    "0008_operations",
 ];
 
 /// Any number, the same in every server: the advisory lock migrations take on PostgreSQL.

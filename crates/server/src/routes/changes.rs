@@ -141,6 +141,7 @@ pub async fn post_change(
     let at = selfservice::At {
         today: state.clock.today(),
         now: state.clock.timestamp(),
+        unix: state.clock.unix_seconds(),
     };
     let cap = state.limits.max_subscriptions_per_customer;
     let outcome = state

@@ -20,6 +20,8 @@ use axum::Router;
 pub fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/metrics", get(health::metrics))
         .route("/products/{sku}", get(products::get_product))
         .route("/products/{sku}/plan.ics", get(calendar::plan_ics))
         .route("/me", get(me::get_me))
@@ -47,6 +49,7 @@ pub fn api_routes() -> Router<AppState> {
             "/merchant/customers/{id}/revoke",
             axum::routing::post(merchant::revoke_customer),
         )
+        .nest("/admin", crate::admin::routes())
         .route("/openapi.json", get(crate::openapi::openapi_json))
         // Applies to the routes above, so it must come after them.
         .method_not_allowed_fallback(fallback::method_not_allowed)

@@ -10,11 +10,13 @@ use crate::db::subscriptions::{self, NewRow};
 use crate::db::Connection;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
+use crate::outbox::{self, ChangeSummary, SubscriptionEventData};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cadence_contract::problem::FieldError;
 use cadence_contract::{NewSubscription, Problem, Product, Subscription, API_PREFIX, MAX_QUANTITY};
+use cadence_webhooks::EventType;
 
 /// The strong ETag of a subscription's current version.
 pub fn etag(subscription: &Subscription) -> HeaderValue {
@@ -220,6 +222,22 @@ pub async fn create_subscription(
                     after: &subscriptions::snapshot(&created),
                     reason: None,
                     at: &now,
+                },
+            )?;
+            outbox::enqueue(
+                tx,
+                EventType::SubscriptionCreated,
+                &outbox::subscription_stream(&id),
+                clock.unix_seconds(),
+                &SubscriptionEventData {
+                    customer_id: &customer.id,
+                    subscription: &created,
+                    change: ChangeSummary {
+                        action: "create",
+                        actor: "customer",
+                        reason: None,
+                        via: None,
+                    },
                 },
             )?;
             Outcome::store_executed(
