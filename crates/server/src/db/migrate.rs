@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[Migration] = migrations![
     "0006_hot_paths",
     "0007_hardening",
     "0008_operations",
+    "0009_webhooks",
+    "0010_orders",
+    "0011_admin_data",
+    "0012_routines",
 ];
 
 /// Any number, the same in every server: the advisory lock migrations take on PostgreSQL.

@@ -1,0 +1,2 @@
+-- 0011_admin_data: (being written; see the issue 17 work)
+SELECT 1;

@@ -1,0 +1,2 @@
+-- 0010_orders (PostgreSQL): mirrors ../0010_orders.sql
+SELECT 1;
