@@ -106,7 +106,7 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
     if let Err(e) = pairs {
         tracing::warn!(error = %e, "co-occurrence rebuild failed at start");
     }
-    crate::recommend::cooccurrence::spawn_refresh(db.clone());
+    crate::recommend::cooccurrence::spawn_refresh(db.clone(), clock);
 
     let bind = |addr| async move {
         TcpListener::bind(addr)

@@ -3,9 +3,9 @@
 //! same rebuild refreshes the community signal (`db::plan::compute_community`, migration
 //! 0006), the other per-request aggregate moved off the request path.
 
-use crate::db::Connection;
 use crate::db::StoreError;
 use crate::db::{plan, Db};
+use crate::db::{Connection, OptionalExtension};
 use crate::params;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -114,12 +114,57 @@ pub async fn refresh_db(db: &Db) -> Result<usize, StoreError> {
     .await
 }
 
-/// Rebuilds both tables now and then every `REFRESH_EVERY` for the life of the process.
-pub fn spawn_refresh(db: Db) {
+/// The `meta` key holding when a server last claimed a periodic rebuild (unix seconds).
+const CLAIM_KEY: &str = "background_rebuild_claimed_at";
+
+/// Claims this round of the periodic rebuild for this server, unless another server on the
+/// same database claimed one less than a round ago: three servers then rebuild once per
+/// [`REFRESH_EVERY`] between them, not three times. The claim is one write transaction
+/// (SQLite's single writer, PostgreSQL's SERIALIZABLE), so two servers cannot both win
+/// it; a server that dies after claiming only delays the next rebuild by one round.
+pub async fn claim_round(db: &Db, now: i64) -> Result<bool, StoreError> {
+    // A little under a round, so a server's own next tick is never refused by its own
+    // previous claim.
+    let fresh_for = REFRESH_EVERY.as_secs() as i64 - 30;
+    db.write(move |tx| {
+        let last: Option<String> = tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [CLAIM_KEY], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let last = last.and_then(|v| v.parse::<i64>().ok());
+        if last.is_some_and(|at| now - at < fresh_for && at <= now) {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![CLAIM_KEY, now.to_string()],
+        )?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Rebuilds both tables every `REFRESH_EVERY` for the life of the process, in the rounds
+/// this server claims (the start-up rebuild is `serve`'s, unconditional).
+pub fn spawn_refresh(db: Db, clock: crate::clock::Clock) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(REFRESH_EVERY);
+        tick.tick().await; // the first tick is now: serve has just rebuilt
         loop {
             tick.tick().await;
+            match claim_round(&db, clock.unix_seconds()).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::debug!("another server rebuilt the background tables this round");
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not claim the background rebuild");
+                    continue;
+                }
+            }
             match refresh_db(&db).await {
                 Ok(pairs) => tracing::debug!(pairs, "co-occurrence and community refreshed"),
                 Err(e) => tracing::warn!(error = %e, "background tables refresh failed"),
@@ -172,5 +217,25 @@ mod tests {
         let pairs = compute(conn).unwrap();
         assert!(!pairs.is_empty());
         assert_eq!(pairs, by_self_join(conn));
+    }
+
+    /// Several servers on one database: one claim per round between them.
+    #[tokio::test]
+    async fn one_server_claims_each_round() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(&dir.path().join("t.db")).unwrap();
+        let round = REFRESH_EVERY.as_secs() as i64;
+        assert!(claim_round(&db, 1_000_000).await.unwrap());
+        assert!(
+            !claim_round(&db, 1_000_001).await.unwrap(),
+            "another server's turn was taken"
+        );
+        assert!(!claim_round(&db, 1_000_000 + round - 60).await.unwrap());
+        assert!(
+            claim_round(&db, 1_000_000 + round).await.unwrap(),
+            "the next round"
+        );
+        // A clock set back never blocks the rebuild for good.
+        assert!(claim_round(&db, 10).await.unwrap());
     }
 }
