@@ -71,9 +71,8 @@ async fn in_batches(db: &Db, sql: &'static str, cutoff: String) -> Result<usize,
         let cutoff = cutoff.clone();
         let deleted = db
             .write(move |tx| -> Result<usize, StoreError> {
-                Ok(tx
-                    .prepare_cached(sql)?
-                    .execute(crate::params![cutoff, BATCH])?)
+                tx.prepare_cached(sql)?
+                    .execute(crate::params![cutoff, BATCH])
             })
             .await?;
         total += deleted;

@@ -94,10 +94,10 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
     if !applied.is_empty() {
         tracing::info!(?applied, db = %config.database.describe(), "database migrated");
     }
-    if config.demo_data {
-        if demo_data::insert_on_first_start(&db, clock).map_err(ServeError::DemoData)? {
-            tracing::info!("inserted the demo catalog and customers (first start)");
-        }
+    if config.demo_data
+        && demo_data::insert_on_first_start(&db, clock).map_err(ServeError::DemoData)?
+    {
+        tracing::info!("inserted the demo catalog and customers (first start)");
     }
 
     // Start-up rebuild (the database may have gained orders while we were down), then

@@ -18,12 +18,11 @@ pub fn feed_customer(
     conn: &Connection,
     feed_id: &str,
 ) -> Result<Option<(String, i64)>, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT f.customer_id, c.feed_generation
+    conn.prepare_cached(
+        "SELECT f.customer_id, c.feed_generation
              FROM calendar_feeds f JOIN customers c ON c.id = f.customer_id
              WHERE f.feed_id = ?1",
-        )?
-        .query_row([feed_id], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?)
+    )?
+    .query_row([feed_id], |row| Ok((row.get(0)?, row.get(1)?)))
+    .optional()
 }

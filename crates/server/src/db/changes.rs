@@ -61,15 +61,14 @@ pub fn shipped_now_on(
     let next = day
         .add_days(1)
         .ok_or_else(|| StoreError::Corrupt("a date beyond year 9999".into()))?;
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM subscription_changes
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM subscription_changes
                  WHERE subscription_id = ?1 AND action = 'ship_now' AND at >= ?2 AND at < ?3)",
-        )?
-        .query_row(
-            params![subscription, day.to_string(), next.to_string()],
-            |row| row.get(0),
-        )?)
+    )?
+    .query_row(
+        params![subscription, day.to_string(), next.to_string()],
+        |row| row.get(0),
+    )
 }
 
 /// Rows written before 0002 said `customer:<id>` and `seed`; the API speaks three actors.
@@ -117,7 +116,6 @@ pub fn latest(
 
 /// How many audit rows a subscription has (one per version, for consistency checks).
 pub fn count(conn: &Connection, subscription_id: &str) -> Result<i64, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM subscription_changes WHERE subscription_id = ?1")?
-        .query_row([subscription_id], |row| row.get(0))?)
+    conn.prepare_cached("SELECT count(*) FROM subscription_changes WHERE subscription_id = ?1")?
+        .query_row([subscription_id], |row| row.get(0))
 }

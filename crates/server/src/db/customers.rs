@@ -6,10 +6,9 @@ use cadence_contract::Customer;
 
 /// The customer's display name, if the customer exists.
 pub fn name(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT name FROM customers WHERE id = ?1")?
+    conn.prepare_cached("SELECT name FROM customers WHERE id = ?1")?
         .query_row([id], |row| row.get(0))
-        .optional()?)
+        .optional()
 }
 
 /// What checking a customer token needs to know about its customer.
@@ -21,18 +20,17 @@ pub struct AuthRecord {
 }
 
 pub fn auth_record(conn: &Connection, id: &str) -> Result<Option<AuthRecord>, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT name, tokens_revoked_at, feed_generation FROM customers WHERE id = ?1",
-        )?
-        .query_row([id], |row| {
-            Ok(AuthRecord {
-                name: row.get(0)?,
-                tokens_revoked_at: row.get(1)?,
-                feed_generation: row.get(2)?,
-            })
+    conn.prepare_cached(
+        "SELECT name, tokens_revoked_at, feed_generation FROM customers WHERE id = ?1",
+    )?
+    .query_row([id], |row| {
+        Ok(AuthRecord {
+            name: row.get(0)?,
+            tokens_revoked_at: row.get(1)?,
+            feed_generation: row.get(2)?,
         })
-        .optional()?)
+    })
+    .optional()
 }
 
 /// Revokes every token issued to `id` up to `now` and retires its calendar feed (a new
@@ -59,5 +57,5 @@ pub fn list(conn: &Connection) -> Result<Vec<Customer>, StoreError> {
             name: row.get(1)?,
         })
     })?;
-    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
+    rows.collect::<crate::db::sql::Result<_>>()
 }

@@ -23,7 +23,7 @@ pub fn on(conn: &Connection, subscription: &str, date: Date) -> Result<Vec<Extra
             price: Money::new(row.get(3)?, row.get::<_, String>(4)?),
         })
     })?;
-    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
+    rows.collect::<crate::db::sql::Result<_>>()
 }
 
 /// Adds `quantity` of `sku` to the delivery on `date`; the same SKU again adds up, to at

@@ -50,19 +50,18 @@ pub fn find(
     customer: &str,
     key: &str,
 ) -> Result<Option<StoredResponse>, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT request_hash, response_status, response_body
+    conn.prepare_cached(
+        "SELECT request_hash, response_status, response_body
              FROM idempotency_keys WHERE customer_id = ?1 AND key = ?2",
-        )?
-        .query_row([customer, key], |row| {
-            Ok(StoredResponse {
-                request_hash: row.get(0)?,
-                status: row.get(1)?,
-                body: row.get(2)?,
-            })
+    )?
+    .query_row([customer, key], |row| {
+        Ok(StoredResponse {
+            request_hash: row.get(0)?,
+            status: row.get(1)?,
+            body: row.get(2)?,
         })
-        .optional()?)
+    })
+    .optional()
 }
 
 pub fn store(

@@ -333,14 +333,14 @@ impl Db {
         Ok(match &self.backend {
             Backend::Sqlite { pool, .. } => DirectConn::Sqlite(pool.get()?),
             Backend::Postgres { pool } => {
-                DirectConn::Postgres(pg::Session::new(self.off_runtime(|| pool.get())?))
+                DirectConn::Postgres(Box::new(pg::Session::new(self.off_runtime(|| pool.get())?)))
             }
         })
     }
 
     /// Whether the database answers now, and its schema is the one this server knows.
     pub fn ready(&self) -> Result<(), StoreError> {
-        let version = self.read_blocking(|conn| migrate::version(conn))?;
+        let version = self.read_blocking(migrate::version)?;
         if version == MIGRATIONS.len() as i64 {
             Ok(())
         } else {
@@ -362,7 +362,7 @@ fn conflict_backoff(attempt: u32) -> Duration {
 /// A connection from [`Db::conn`].
 pub enum DirectConn {
     Sqlite(r2d2::PooledConnection<SqliteConnectionManager>),
-    Postgres(pg::Session),
+    Postgres(Box<pg::Session>),
 }
 
 impl DirectConn {
@@ -374,7 +374,7 @@ impl DirectConn {
             DirectConn::Sqlite(conn) => call(&**conn as &rusqlite::Connection),
             DirectConn::Postgres(session) => std::thread::scope(|scope| {
                 scope
-                    .spawn(|| call(session))
+                    .spawn(|| call(&**session))
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             }),
@@ -384,7 +384,7 @@ impl DirectConn {
     fn inner(&self) -> &Connection {
         match self {
             DirectConn::Sqlite(conn) => &**conn as &rusqlite::Connection,
-            DirectConn::Postgres(session) => session,
+            DirectConn::Postgres(session) => &**session,
         }
     }
 }

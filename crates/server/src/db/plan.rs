@@ -36,22 +36,21 @@ pub fn product_for(
 }
 
 pub fn usage(conn: &Connection, sku: &str) -> Result<Option<UsageQuestion>, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT prompt, unit, min_value, max_value, default_value, units_per_use
+    conn.prepare_cached(
+        "SELECT prompt, unit, min_value, max_value, default_value, units_per_use
              FROM usage_questions WHERE sku = ?1",
-        )?
-        .query_row([sku], |row| {
-            Ok(UsageQuestion {
-                prompt: row.get(0)?,
-                unit: row.get(1)?,
-                min: row.get(2)?,
-                max: row.get(3)?,
-                default: row.get(4)?,
-                units_per_use: row.get(5)?,
-            })
+    )?
+    .query_row([sku], |row| {
+        Ok(UsageQuestion {
+            prompt: row.get(0)?,
+            unit: row.get(1)?,
+            min: row.get(2)?,
+            max: row.get(3)?,
+            default: row.get(4)?,
+            units_per_use: row.get(5)?,
         })
-        .optional()?)
+    })
+    .optional()
 }
 
 /// A durable's routines with their row ids, in the order the merchant added them.
@@ -81,7 +80,7 @@ pub fn routines(conn: &Connection, durable: &str) -> Result<Vec<(i64, Routine)>,
             },
         ))
     })?;
-    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
+    rows.collect::<crate::db::sql::Result<_>>()
 }
 
 /// Active subscriptions of customers who own a machine their product fits (the rows the

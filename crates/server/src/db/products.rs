@@ -178,13 +178,12 @@ pub fn swap_options(
             })
         },
     )?;
-    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
+    rows.collect::<crate::db::sql::Result<_>>()
 }
 
 /// The subscribe & save discount the catalog offers on `sku` now.
 pub fn discount_percent(conn: &Connection, sku: &str) -> Result<Option<u8>, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT discount_percent FROM products WHERE sku = ?1")?
+    conn.prepare_cached("SELECT discount_percent FROM products WHERE sku = ?1")?
         .query_row([sku], |row| row.get(0))
-        .optional()?)
+        .optional()
 }

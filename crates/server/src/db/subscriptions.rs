@@ -238,11 +238,10 @@ pub fn list_for(
 /// How many subscriptions the customer holds that are not cancelled (what
 /// `Limits::max_subscriptions_per_customer` bounds).
 pub fn count_held(conn: &Connection, customer: &str) -> Result<u32, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT count(*) FROM subscriptions WHERE customer_id = ?1 AND status <> 'cancelled'",
-        )?
-        .query_row([customer], |row| row.get(0))?)
+    conn.prepare_cached(
+        "SELECT count(*) FROM subscriptions WHERE customer_id = ?1 AND status <> 'cancelled'",
+    )?
+    .query_row([customer], |row| row.get(0))
 }
 
 /// One of the customer's subscriptions as the API shows it; another customer's reads as

@@ -135,7 +135,7 @@ pub fn generate(db: &Db, p: &Params, today: Date) -> Result<Summary, GenerateErr
     lap(&mut summary, "recommendation events");
 
     summary.cooccurrence_pairs =
-        db.write_once_blocking(|tx| crate::recommend::cooccurrence::refresh(tx))? as u64;
+        db.write_once_blocking(crate::recommend::cooccurrence::refresh)? as u64;
     lap(&mut summary, "co-occurrence rebuild");
     Ok(summary)
 }

@@ -52,7 +52,7 @@ pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<ReasonCou
             unmatched: count(4)?,
         })
     })?;
-    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
+    rows.collect::<crate::db::sql::Result<_>>()
 }
 
 /// One entry per known reason (zero when never shown) and the total over every event.

@@ -64,7 +64,7 @@ pub fn fits_owned(conn: &Connection, customer: &str) -> Result<Vec<Candidate>, S
             ..Candidate::default()
         })
     })?;
-    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
+    rows.collect::<crate::db::sql::Result<_>>()
 }
 
 /// On a machine's product page, what fits that machine (for anyone, signed in or not):
@@ -87,7 +87,7 @@ pub fn fits_viewed(conn: &Connection, viewed: &str) -> Result<Vec<Candidate>, St
             ..Candidate::default()
         })
     })?;
-    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
+    rows.collect::<crate::db::sql::Result<_>>()
 }
 
 /// Products that share at least `MIN_SUPPORT` orders with one of `anchors` (from the

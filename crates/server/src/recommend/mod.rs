@@ -122,7 +122,7 @@ fn models_of(conn: &Connection, sku: &str) -> Result<HashSet<String>, StoreError
          UNION SELECT model_sku FROM compatibility WHERE fits_sku = ?1",
     )?;
     let rows = stmt.query_map([sku], |row| row.get(0))?;
-    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
+    rows.collect::<crate::db::sql::Result<_>>()
 }
 
 /// Exclusions and owned models of a signed-in customer.
@@ -175,7 +175,7 @@ fn recent_skus(conn: &Connection, customer: &str, today: Date) -> Result<Vec<Str
                WHERE o.customer_id = ?1 AND o.ordered_on >= ?2",
     )?;
     let rows = stmt.query_map(params![customer, since], |row| row.get(0))?;
-    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
+    rows.collect::<crate::db::sql::Result<_>>()
 }
 
 fn info(conn: &Connection, sku: &str) -> Result<Option<Info>, StoreError> {
