@@ -55,9 +55,9 @@ impl AppState {
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub fn app(state: AppState) -> Router {
-    // Each layer wraps those above it, so a request meets them bottom-up: CORS first (it
-    // answers preflights before anything counts them), then the per-client rate limit, the
-    // request deadline, and the headers every answer gets.
+    // Each layer wraps those above it, so a request meets them bottom-up: the metrics
+    // first, CORS (it answers preflights before any limit counts them), then the per-client
+    // rate limit, the request deadline, and the headers every answer gets.
     let api = routes::api_routes()
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(private_answers_are_not_stored))
@@ -67,6 +67,9 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(cors(&state.allowed_origins))
+        // Outermost, so every answer is counted under its route, those of CORS, the rate
+        // limit and the deadline too, and its time includes theirs.
+        .layer(middleware::from_fn(crate::prometheus::track))
         .with_state(state.clone());
     Router::new()
         .nest(API_PREFIX, api)
@@ -93,7 +96,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// The per-client request rate (`Limits::requests_per_second`), before any work is done.
-/// `/health` is exempt: load balancers poll it.
+/// `/health` and `/ready` are exempt: load balancers poll them.
 async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let client = client_from(
         request.extensions(),
@@ -101,7 +104,7 @@ async fn rate_limit(State(state): State<AppState>, request: Request, next: Next)
         &state.limits.trusted_proxies,
     );
     if let Some(client) = client {
-        if request.uri().path() != "/health" {
+        if !matches!(request.uri().path(), "/health" | "/ready") {
             if let Err(e) = state.throttle.request(client) {
                 return e.into_response();
             }

@@ -211,6 +211,10 @@ pub async fn serve(
 
 /// Writes the refusal without waiting on the client (a full socket buffer just drops it).
 fn refuse(stream: TcpStream, why: Refusal) {
+    crate::prometheus::metrics().throttled(match why {
+        Refusal::ClientFull => crate::prometheus::Throttled::ClientConnections,
+        Refusal::ServerFull => crate::prometheus::Throttled::ServerConnections,
+    });
     tokio::spawn(async move {
         let mut stream = stream;
         let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&why.bytes())).await;

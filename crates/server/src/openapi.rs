@@ -182,7 +182,7 @@ mod tests {
             ChangeRequest ChangeVia CommunityChoice Customer Date Engagement ExtraItem \
             FieldError Health Interval IntervalUnit MerchantMetrics Money NewSubscription \
             OwnedRoutine Ownership PlanChoice PlanEvent PlanEventKind Problem Product \
-            ProductKind ReasonCode Recommendation RecommendationAction RecommendationMetrics \
+            ProductKind Ready ReasonCode Recommendation RecommendationAction RecommendationMetrics \
             Recommendations RepurchaseCohort RepurchaseMetrics RepurchaseRate Revocation \
             Routine RoutinePlan Subscription SubscriptionChange SubscriptionCounts \
             SubscriptionMetrics SubscriptionMonth SubscriptionOffer SubscriptionSnapshot \

@@ -6,6 +6,7 @@
 use crate::client::Client;
 use crate::error::ApiError;
 use crate::limits::Limits;
+use crate::prometheus::{metrics, Throttled};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
@@ -80,12 +81,14 @@ impl Throttle {
 
     /// One API request from `client`.
     pub fn request(&self, client: Client) -> Result<(), ApiError> {
-        self.requests
-            .check_key(&client.ip())
-            .map_err(|not_until| ApiError::TooManyRequests {
-                why: "Too many requests from your address; slow down and retry after the time in Retry-After.",
+        self.requests.check_key(&client.ip()).map_err(|not_until| {
+            metrics().throttled(Throttled::Requests);
+            ApiError::TooManyRequests {
+                why: "Too many requests from your address; slow down and retry after the \
+                      time in Retry-After.",
                 retry_after_secs: retry_after(&not_until),
-            })
+            }
+        })
     }
 
     /// One event batch from `client` (when known) sent by a page of `origin`.
@@ -93,16 +96,22 @@ impl Throttle {
         if let Some(client) = client {
             self.event_clients
                 .check_key(&client.ip())
-                .map_err(|not_until| ApiError::TooManyRequests {
-                    why: "Too many event batches from your address.",
-                    retry_after_secs: retry_after(&not_until),
+                .map_err(|not_until| {
+                    metrics().throttled(Throttled::EventBatches);
+                    ApiError::TooManyRequests {
+                        why: "Too many event batches from your address.",
+                        retry_after_secs: retry_after(&not_until),
+                    }
                 })?;
         }
         self.event_origins
             .check_key(&origin.to_owned())
-            .map_err(|not_until| ApiError::TooManyRequests {
-                why: "Too many event batches from this shop's pages right now.",
-                retry_after_secs: retry_after(&not_until),
+            .map_err(|not_until| {
+                metrics().throttled(Throttled::EventOrigin);
+                ApiError::TooManyRequests {
+                    why: "Too many event batches from this shop's pages right now.",
+                    retry_after_secs: retry_after(&not_until),
+                }
             })
     }
 
@@ -111,11 +120,14 @@ impl Throttle {
         let Some(client) = client else { return Ok(()) };
         let penalized = self.penalized.lock().unwrap_or_else(|p| p.into_inner());
         match penalized.get(&client.ip()) {
-            Some(until) if *until > Instant::now() => Err(ApiError::TooManyRequests {
-                why:
-                    "Too many failed sign-in attempts from your address; wait before trying again.",
-                retry_after_secs: until.duration_since(Instant::now()).as_secs() + 1,
-            }),
+            Some(until) if *until > Instant::now() => {
+                metrics().throttled(Throttled::Credentials);
+                Err(ApiError::TooManyRequests {
+                    why: "Too many failed sign-in attempts from your address; wait before \
+                          trying again.",
+                    retry_after_secs: until.duration_since(Instant::now()).as_secs() + 1,
+                })
+            }
             _ => Ok(()),
         }
     }
@@ -142,8 +154,10 @@ impl Throttle {
                     penalized.retain(|_, until| *until > Instant::now());
                 }
                 penalized.insert(client.ip(), Instant::now() + Duration::from_secs(secs));
+                metrics().throttled(Throttled::Credentials);
                 ApiError::TooManyRequests {
-                    why: "Too many failed sign-in attempts from your address; wait before trying again.",
+                    why: "Too many failed sign-in attempts from your address; wait before \
+                          trying again.",
                     retry_after_secs: secs,
                 }
             }
@@ -185,10 +199,13 @@ impl Throttle {
         };
         match tokio::time::timeout(CUSTOMER_QUEUE_WAIT, semaphore.acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
-            _ => Err(ApiError::TooManyRequests {
-                why: "Too many requests for this account at once; retry in a moment.",
-                retry_after_secs: 1,
-            }),
+            _ => {
+                metrics().throttled(Throttled::CustomerInFlight);
+                Err(ApiError::TooManyRequests {
+                    why: "Too many requests for this account at once; retry in a moment.",
+                    retry_after_secs: 1,
+                })
+            }
         }
     }
 
