@@ -193,6 +193,10 @@ headers = {{ Authorization = "Bearer {MERCHANT_KEY}", Origin = "{ORIGIN}" }}
 include-path = "/api/v1/merchant/customers/{{id}}/revoke"
 headers = {{ Authorization = "Bearer {MERCHANT_KEY}", Origin = "{ORIGIN}" }}
 
+[[operations]]
+include-path = "/api/v1/metrics"
+headers = {{ Authorization = "Bearer {MERCHANT_KEY}", Origin = "{ORIGIN}" }}
+
 [checks.missing_required_header]
 # A change without If-Match is refused with 428 Precondition Required (RFC 6585), as documented.
 expected-statuses = [400, 401, 403, 406, 415, 422, 428]
