@@ -368,6 +368,17 @@ impl dyn Backend {
         })
     }
 
+    /// Lifts the per-statement timeout for the rest of this transaction, for background
+    /// work that reads a whole table (the co-occurrence count, the scheduler's catch-up).
+    /// PostgreSQL cancels a request's statement after 5 s (`pg.rs`), which is right for a
+    /// request and wrong for a rebuild; SQLite has no such timeout.
+    pub fn allow_long_statements(&self) -> Result<()> {
+        match self.dialect() {
+            Dialect::Sqlite => Ok(()),
+            Dialect::Postgres => self.execute_batch("SET LOCAL statement_timeout = '10min'"),
+        }
+    }
+
     /// Same as [`prepare_cached`](Self::prepare_cached).
     pub fn prepare<'c>(&'c self, sql: &str) -> Result<Statement<'c>> {
         self.prepare_cached(sql)

@@ -105,9 +105,13 @@ pub fn refresh(conn: &Connection) -> Result<usize, StoreError> {
 pub async fn refresh_db(db: &Db) -> Result<usize, StoreError> {
     let (pairs, community) = db
         // One read transaction: both tables describe the same moment.
-        .read(|conn| Ok::<_, StoreError>((compute(conn)?, plan::compute_community(conn)?)))
+        .read(|conn| {
+            conn.allow_long_statements()?;
+            Ok::<_, StoreError>((compute(conn)?, plan::compute_community(conn)?))
+        })
         .await?;
     db.write(move |tx| {
+        tx.allow_long_statements()?;
         plan::replace_community(tx, &community)?;
         replace(tx, &pairs)
     })
