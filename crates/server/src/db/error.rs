@@ -65,7 +65,7 @@ impl From<postgres::Error> for StoreError {
         // `postgres::Error` displays as "db error" alone: the server's words are inside.
         let text = match e.as_db_error() {
             Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
-            None => e.to_string(),
+            None => super::pg::error_chain(&e),
         };
         if super::pg::is_conflict(&e) {
             StoreError::Conflict(text)

@@ -133,14 +133,9 @@ impl Db {
             }
             Location::Postgres(url) => {
                 let manager = pg::Manager::new(url).map_err(OpenError::Postgres)?;
-                // `build_unchecked`: the pool opens connections when asked, so a database
-                // that is down now is reported by the migration step below (and a running
-                // server recovers when it returns) instead of failing inside r2d2.
-                let pool = r2d2::Pool::builder()
-                    .max_size(pool_size)
-                    .min_idle(Some(0))
-                    .connection_timeout(POOL_WAIT)
-                    .build_unchecked(manager);
+                // Opens connections when asked: a database that is down now is reported by
+                // the migration step below (and a running server recovers when it returns).
+                let pool = pg::Pool::new(manager, pool_size, POOL_WAIT);
                 Db {
                     backend: Backend::Postgres { pool },
                 }

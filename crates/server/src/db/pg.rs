@@ -13,7 +13,8 @@ use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Settings every session starts with. A statement that runs longer than this is cancelled
 /// and answered 503 (a runaway query must not hold a connection the others need); a
@@ -25,10 +26,72 @@ SET idle_in_transaction_session_timeout = '30s';";
 /// How long opening a TCP connection to PostgreSQL may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Opens sessions for r2d2.
+/// Opens sessions for r2d2, and remembers when opening one last failed (`Health`).
 #[derive(Debug)]
 pub struct Manager {
     config: postgres::Config,
+    health: Arc<Health>,
+}
+
+/// Whether PostgreSQL could be reached lately, shared by the manager and the pool.
+#[derive(Debug, Default)]
+struct Health {
+    /// When a connection last failed to open, and why (the whole error chain: "error
+    /// connecting to server" alone hides the "Connection refused" under it).
+    last_failure: Mutex<Option<(Instant, String)>>,
+    /// When that was last logged, and how many failures since.
+    logged: Mutex<(Option<Instant>, u64)>,
+}
+
+/// Failures to connect are logged at most this often (an outage is one line per 10 s per
+/// server, not one per attempt).
+const LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// A connect failure this recent means "down": requests fail at once rather than each
+/// waiting out the pool's 5 s.
+const DOWN_FOR: Duration = Duration::from_secs(2);
+
+impl Health {
+    fn failed(&self, why: String) {
+        let now = Instant::now();
+        let mut logged = self.logged.lock().unwrap_or_else(|p| p.into_inner());
+        logged.1 += 1;
+        if logged.0.is_none_or(|at| now.duration_since(at) >= LOG_EVERY) {
+            tracing::error!(error = %why, failures = logged.1, "cannot connect to PostgreSQL");
+            *logged = (Some(now), 0);
+        }
+        *self.last_failure.lock().unwrap_or_else(|p| p.into_inner()) = Some((now, why));
+    }
+
+    fn recovered(&self) {
+        let mut last = self.last_failure.lock().unwrap_or_else(|p| p.into_inner());
+        if last.take().is_some() {
+            tracing::info!("connected to PostgreSQL again");
+        }
+    }
+
+    /// Why PostgreSQL counts as down now, if it does.
+    fn down(&self) -> Option<String> {
+        let last = self.last_failure.lock().unwrap_or_else(|p| p.into_inner());
+        last.as_ref()
+            .filter(|(at, _)| at.elapsed() < DOWN_FOR)
+            .map(|(_, why)| why.clone())
+    }
+}
+
+/// `e` and its sources, joined: what actually went wrong.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 impl Manager {
@@ -38,7 +101,10 @@ impl Manager {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
         config.application_name("cadence-server");
-        Ok(Manager { config })
+        Ok(Manager {
+            config,
+            health: Arc::default(),
+        })
     }
 
     /// Where it connects, for log lines (no password).
@@ -89,12 +155,23 @@ impl r2d2::ManageConnection for Manager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
-        let mut client = self.config.connect(postgres::NoTls)?;
-        client.batch_execute(SESSION_SETTINGS)?;
-        Ok(PgConn {
-            client: Some(client),
-            statements: HashMap::new(),
-        })
+        let opened = self.config.connect(postgres::NoTls).and_then(|mut client| {
+            client.batch_execute(SESSION_SETTINGS)?;
+            Ok(client)
+        });
+        match opened {
+            Ok(client) => {
+                self.health.recovered();
+                Ok(PgConn {
+                    client: Some(client),
+                    statements: HashMap::new(),
+                })
+            }
+            Err(e) => {
+                self.health.failed(error_chain(&e));
+                Err(e)
+            }
+        }
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
@@ -106,7 +183,68 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
-pub type Pool = r2d2::Pool<Manager>;
+/// The pool of PostgreSQL sessions. Tells "down" from "busy": while PostgreSQL cannot be
+/// reached, a request fails in half a second with 503 (r2d2 alone would retry connecting
+/// for the whole 5 s wait); while it is merely saturated, a request waits up to 5 s.
+#[derive(Clone)]
+pub struct Pool {
+    inner: r2d2::Pool<Manager>,
+    health: Arc<Health>,
+    wait: Duration,
+}
+
+/// How long a request first waits for a session before asking whether PostgreSQL is down.
+const FIRST_WAIT: Duration = Duration::from_millis(500);
+
+impl Pool {
+    /// A pool that opens sessions on demand (none now: a database that is down at start is
+    /// reported by the first use, and a running server recovers when it returns).
+    pub fn new(manager: Manager, size: u32, wait: Duration) -> Pool {
+        let health = manager.health.clone();
+        let inner = r2d2::Pool::builder()
+            .max_size(size)
+            .min_idle(Some(0))
+            .connection_timeout(wait)
+            // Failures are logged by `Health`, once per LOG_EVERY, not per attempt.
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build_unchecked(manager);
+        Pool {
+            inner,
+            health,
+            wait,
+        }
+    }
+
+    pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
+        if let Some(why) = self.health.down() {
+            // One quick try: PostgreSQL may just have come back.
+            return self
+                .inner
+                .get_timeout(Duration::from_millis(50))
+                .map_err(|_| StoreError::Busy(format!("PostgreSQL is unreachable: {why}")));
+        }
+        match self.inner.get_timeout(FIRST_WAIT) {
+            Ok(conn) => Ok(conn),
+            Err(_) if self.health.down().is_some() => Err(StoreError::Busy(format!(
+                "PostgreSQL is unreachable: {}",
+                self.health.down().unwrap_or_default()
+            ))),
+            // Saturated, not down: wait out the rest like any pool.
+            Err(_) => self
+                .inner
+                .get_timeout(self.wait.saturating_sub(FIRST_WAIT))
+                .map_err(StoreError::from),
+        }
+    }
+
+    pub fn state(&self) -> r2d2::State {
+        self.inner.state()
+    }
+
+    pub fn max_size(&self) -> u32 {
+        self.inner.max_size()
+    }
+}
 
 /// One checked-out connection as a [`sql::Connection`]. Remembers whether a statement
 /// failed for a reason a retry of the whole transaction can cure, and rolls back an open
