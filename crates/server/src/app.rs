@@ -62,7 +62,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(private_answers_are_not_stored))
         .layer(middleware::from_fn_with_state(
-            state.limits.request_timeout,
+            (state.limits.request_timeout, state.limits.import_timeout),
             deadline,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
@@ -116,7 +116,15 @@ async fn rate_limit(State(state): State<AppState>, request: Request, next: Next)
 /// Every request is answered within `Limits::request_timeout` (a body that trickles in
 /// included): 408 problem+json, and the handler is dropped. Writes run on the blocking
 /// pool inside one transaction, so a dropped handler either committed or changed nothing.
-async fn deadline(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
+/// An admin import (`POST /admin/imports`) has `Limits::import_timeout` instead: it reads a
+/// large body and commits it batch by batch as it arrives.
+async fn deadline(
+    State((timeout, import_timeout)): State<(Duration, Duration)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let import = request.method() == Method::POST && request.uri().path() == "/admin/imports";
+    let timeout = if import { import_timeout } else { timeout };
     match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::RequestTimeout.into_response(),

@@ -2,10 +2,19 @@
 //! merchant's backend with a shared secret, the rules they follow (maximum lifetime,
 //! `nbf`/`iat`, optional audience and issuer, per-customer revocation), and the
 //! `AuthedCustomer` extractor that checks them and throttles clients that keep failing.
+//!
+//! A valid token for a customer id the merchant never loaded is that customer signing in:
+//! the merchant's backend vouched for them with the shared secret, as an identity
+//! provider's assertion does in just-in-time provisioning. They get an empty account, and
+//! the first thing stored for them (a subscription, a calendar link) creates their record
+//! in the same transaction (`AuthedCustomer::ensure_record`), with the token's optional
+//! `name`, `email` and `locale` claims; nothing is written while they only read.
 
 use crate::app::AppState;
 use crate::clock::Clock;
 use crate::db;
+use crate::db::customers::TokenProfile;
+use crate::db::Connection;
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts};
@@ -31,6 +40,37 @@ struct Claims {
     aud: Option<Audience>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     iss: Option<String>,
+    /// OpenID Connect's standard profile claims, read only for a customer the merchant has
+    /// not loaded (any JSON: one that is not a plausible value is left out, never refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    locale: Option<serde_json::Value>,
+}
+
+impl Claims {
+    /// The profile claims that are plausible values (`admin::records`' rules).
+    fn profile(&self) -> TokenProfile {
+        use crate::admin::records::{email_ok, locale_ok};
+        let text = |claim: &Option<serde_json::Value>, ok: &dyn Fn(&str) -> bool| {
+            claim
+                .as_ref()
+                .and_then(|v| v.as_str())
+                .filter(|s| ok(s))
+                .map(str::to_owned)
+        };
+        TokenProfile {
+            name: text(&self.name, &|s| {
+                (1..=200).contains(&s.chars().count())
+                    && s.trim() == s
+                    && !s.chars().any(char::is_control)
+            }),
+            email: text(&self.email, &email_ok),
+            locale: text(&self.locale, &locale_ok),
+        }
+    }
 }
 
 /// RFC 7519 §4.1.3: one audience or several.
@@ -85,11 +125,13 @@ pub enum TokenError {
     WrongAudience,
 }
 
-/// A token that passed every check: whose it is, and when it was issued.
+/// A token that passed every check: whose it is, when it was issued, and what it says
+/// about them.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Verified {
     pub customer: String,
     pub issued_at: Option<i64>,
+    pub profile: TokenProfile,
 }
 
 /// The shared HS256 secret, as signing and verifying keys, and the rules tokens follow.
@@ -135,6 +177,9 @@ impl JwtKeys {
             nbf: None,
             aud: self.rules.audience.clone().map(Audience::One),
             iss: self.rules.issuer.clone(),
+            name: None,
+            email: None,
+            locale: None,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing of plain claims cannot fail")
@@ -181,6 +226,7 @@ impl JwtKeys {
             return Err(TokenError::Invalid);
         }
         Ok(Verified {
+            profile: claims.profile(),
             customer: claims.sub,
             issued_at: claims.iat,
         })
@@ -197,7 +243,26 @@ pub struct AuthedCustomer {
     /// Bumped when the merchant revokes the customer's access: the calendar feed id
     /// includes it, so revocation also retires the feed.
     pub feed_generation: i64,
+    /// For a customer the merchant never loaded: what their record is made of when the
+    /// first thing is stored for them. `None` once they have a record.
+    unrecorded: Option<TokenProfile>,
     _slot: Option<Arc<OwnedSemaphorePermit>>,
+}
+
+impl AuthedCustomer {
+    /// Creates the customer's record, inside the caller's write transaction, if they have
+    /// none yet: call it before storing anything that refers to the customer.
+    pub fn ensure_record(&self, tx: &Connection) -> Result<(), db::StoreError> {
+        match &self.unrecorded {
+            Some(profile) => db::customers::ensure(tx, &self.id, profile),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the merchant (or an earlier write) gave this customer a record.
+    pub fn has_record(&self) -> bool {
+        self.unrecorded.is_none()
+    }
 }
 
 const SEND_TOKEN: &str = "Send a customer token as Authorization: Bearer <token>.";
@@ -239,8 +304,19 @@ impl FromRequestParts<AppState> for AuthedCustomer {
             .db
             .read(move |conn| db::customers::auth_record(conn, &lookup))
             .await?;
-        let Some(record) = found else {
-            return Err(refused("token for an unknown customer", NOT_VALID));
+        let (record, unrecorded) = match found {
+            Some(record) => (record, None),
+            // Never loaded: signed in all the same (see the module's note), as long as the
+            // id is one a record can have.
+            None if crate::admin::records::id_problem(&verified.customer).is_none() => (
+                db::customers::AuthRecord {
+                    name: verified.profile.name.clone().unwrap_or_default(),
+                    tokens_revoked_at: None,
+                    feed_generation: 0,
+                },
+                Some(verified.profile.clone()),
+            ),
+            None => return Err(refused("token for an impossible customer id", NOT_VALID)),
         };
         // Revoked: every token issued at or before the revocation is refused (one without
         // `iat` cannot show it came later, so it is refused too).
@@ -260,6 +336,7 @@ impl FromRequestParts<AppState> for AuthedCustomer {
             id: verified.customer,
             name: record.name,
             feed_generation: record.feed_generation,
+            unrecorded,
             _slot: slot,
         })
     }
@@ -297,9 +374,47 @@ mod tests {
             keys.verify(&token, Clock::Fixed(1_800_000_100)),
             Ok(Verified {
                 customer: "cust_ada".to_owned(),
-                issued_at: Some(1_800_000_000)
+                issued_at: Some(1_800_000_000),
+                profile: TokenProfile::default(),
             })
         );
+    }
+
+    /// The profile claims a new customer's record is made of: plausible strings only, and
+    /// anything else in them (a number, a script) left out rather than refusing the token.
+    #[test]
+    fn profile_claims_are_read_when_plausible() {
+        let keys = JwtKeys::new(SECRET);
+        let now = 1_800_000_000;
+        let token = |extra: serde_json::Value| {
+            let mut claims = serde_json::json!({ "sub": "cust_new", "exp": now + 60 });
+            claims
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            signed(claims)
+        };
+        let good = keys
+            .verify(
+                &token(serde_json::json!({"name": "Ada L.", "email": "ada@example.com", "locale": "de-AT"})),
+                Clock::Fixed(now),
+            )
+            .unwrap();
+        assert_eq!(
+            good.profile,
+            TokenProfile {
+                name: Some("Ada L.".into()),
+                email: Some("ada@example.com".into()),
+                locale: Some("de-AT".into()),
+            }
+        );
+        let odd = keys
+            .verify(
+                &token(serde_json::json!({"name": 42, "email": "<script>", "locale": "x"})),
+                Clock::Fixed(now),
+            )
+            .unwrap();
+        assert_eq!(odd.profile, TokenProfile::default());
     }
 
     #[test]

@@ -125,6 +125,12 @@ pub struct LimitArgs {
     /// Subscriptions (not cancelled) one customer may hold.
     #[arg(long, default_value_t = Limits::default().max_subscriptions_per_customer, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_subscriptions_per_customer: u32,
+    /// The largest body of an admin import (`POST /api/v1/admin/imports`), in bytes.
+    #[arg(long, default_value_t = Limits::default().max_import_bytes, value_parser = clap::value_parser!(u64).range(1024..))]
+    pub max_import_bytes: u64,
+    /// Seconds an admin import may take (every other request: --request-timeout-secs).
+    #[arg(long, default_value_t = Limits::default().import_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub import_timeout_secs: u64,
     /// The longest a customer token may live, in seconds (`exp` - `iat`).
     #[arg(long, default_value_t = Limits::default().max_token_lifetime.as_secs(), value_parser = clap::value_parser!(u64).range(60..=31_536_000))]
     pub max_token_lifetime_secs: u64,
@@ -159,6 +165,8 @@ impl LimitArgs {
             auth_failures_per_minute: self.auth_failures_per_minute,
             requests_in_flight_per_customer: self.requests_in_flight_per_customer.max(1),
             max_subscriptions_per_customer: self.max_subscriptions_per_customer,
+            max_import_bytes: self.max_import_bytes,
+            import_timeout: Duration::from_secs(self.import_timeout_secs),
             max_token_lifetime: Duration::from_secs(self.max_token_lifetime_secs),
             event_retention: Duration::from_secs(self.event_retention_days * DAY_SECS),
             idempotency_retention: Duration::from_secs(self.idempotency_retention_days * DAY_SECS),

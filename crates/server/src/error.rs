@@ -73,6 +73,9 @@ pub enum ApiError {
     InvalidIdempotencyKey(&'static str),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// A body in a media type this route does not take; says which it takes.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaTypeFor(&'static str),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("validation failed")]
@@ -133,7 +136,9 @@ impl ApiError {
                 StatusCode::FORBIDDEN
             }
             ApiError::BadRequest(_) | ApiError::InvalidIdempotencyKey(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedMediaTypeFor(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_)
             | ApiError::UnprocessableBody
@@ -193,6 +198,7 @@ impl ApiError {
                 Some("Send the request body as application/json."),
                 vec![],
             ),
+            ApiError::UnsupportedMediaTypeFor(why) => (None, title, Some(*why), vec![]),
             ApiError::PayloadTooLarge => {
                 (None, title, Some("The request body is too large."), vec![])
             }

@@ -36,6 +36,11 @@ pub struct Limits {
     pub requests_in_flight_per_customer: usize,
     /// Subscriptions (not cancelled) one customer may hold.
     pub max_subscriptions_per_customer: u32,
+    /// The largest body `POST /admin/imports` reads (every other route: 16 KiB). The import
+    /// streams it, a batch of lines at a time, so this bounds time, not memory.
+    pub max_import_bytes: u64,
+    /// How long one import request may take, instead of `request_timeout`.
+    pub import_timeout: Duration,
     /// The longest a customer token may live: `exp` at most this far after `iat` (and
     /// after now). Longer tokens are refused.
     pub max_token_lifetime: Duration,
@@ -63,6 +68,8 @@ impl Default for Limits {
             auth_failure_burst: 20,
             requests_in_flight_per_customer: 2,
             max_subscriptions_per_customer: 100,
+            max_import_bytes: 256 * 1024 * 1024,
+            import_timeout: Duration::from_secs(15 * 60),
             max_token_lifetime: Duration::from_secs(24 * 3600),
             event_retention: Duration::from_secs(90 * 24 * 3600),
             idempotency_retention: Duration::from_secs(7 * 24 * 3600),

@@ -37,6 +37,18 @@ use utoipa::{Modify, OpenApi};
         crate::admin::keys::create_key,
         crate::admin::keys::list_keys,
         crate::admin::keys::revoke_key,
+        crate::admin::catalog::put_product,
+        crate::admin::catalog::get_product,
+        crate::admin::customers::put_customer,
+        crate::admin::customers::get_customer,
+        crate::admin::customers::put_owned,
+        crate::admin::customers::delete_owned,
+        crate::admin::history::put_order,
+        crate::admin::history::get_order,
+        crate::admin::import::post_import,
+        crate::admin::export::export_changes,
+        crate::admin::export::export_cancel_reasons,
+        crate::admin::export::export_orders,
         openapi_json,
     ),
     // Every schema a path's body or response reaches is collected from the paths (utoipa
@@ -49,6 +61,13 @@ use utoipa::{Modify, OpenApi};
         cadence_contract::PlanEventKind,
         cadence_contract::PlanChoice,
         cadence_contract::CadenceAdvice,
+        // The records of the admin imports' and exports' lines (NDJSON, described in
+        // words in those operations, whose bodies are text).
+        crate::admin::records::SubscriptionRecord,
+        crate::db::admin_data::exports::ChangeRow,
+        crate::db::admin_data::exports::CancelReasonRow,
+        crate::admin::export::OrderExport,
+        crate::admin::export::OrderExportLine,
     )),
     modifiers(&BearerScheme, &LimitAnswers),
     tags(
@@ -83,7 +102,13 @@ impl Modify for LimitAnswers {
                 .build()
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let operations = [&mut item.get, &mut item.post];
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
             for operation in operations.into_iter().flatten() {
                 let responses = &mut operation.responses.responses;
                 let mut add = |status: &str, description: &str| {

@@ -2,11 +2,20 @@
 //! and read their shop's data, manage webhooks and report orders' outcomes. Every route
 //! takes an [`auth::AdminAccess`] and says which [`auth::Scope`] it needs.
 
+pub mod apply;
 pub mod auth;
+pub mod catalog;
+pub mod csv;
+pub mod customers;
+pub mod export;
+pub mod history;
+pub mod import;
 pub mod keys;
+pub mod lines;
+pub mod records;
 
 use crate::app::AppState;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 /// The admin routes, relative to `/api/v1/admin`.
@@ -14,4 +23,23 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/keys", get(keys::list_keys).post(keys::create_key))
         .route("/keys/{id}/revoke", post(keys::revoke_key))
+        // The merchant's data by their own ids, bulk imports and exports (`catalog.rs`,
+        // `customers.rs`, `history.rs`, `import.rs`, `export.rs`).
+        .route(
+            "/products/{sku}",
+            put(catalog::put_product).get(catalog::get_product),
+        )
+        .route(
+            "/customers/{id}",
+            put(customers::put_customer).get(customers::get_customer),
+        )
+        .route(
+            "/customers/{id}/owned/{sku}",
+            put(customers::put_owned).delete(customers::delete_owned),
+        )
+        .route("/orders/{id}", put(history::put_order).get(history::get_order))
+        .route("/imports", post(import::post_import))
+        .route("/exports/changes", get(export::export_changes))
+        .route("/exports/cancel-reasons", get(export::export_cancel_reasons))
+        .route("/exports/orders", get(export::export_orders))
 }

@@ -6,6 +6,7 @@
 //! when another transaction wins), and how a schema version is kept. The domain code sees
 //! one `sql::Connection`.
 
+pub mod admin_data;
 pub mod calendar;
 pub mod changes;
 pub mod customers;

@@ -14,7 +14,8 @@ use std::collections::HashMap;
 
 const SELECT: &str = "SELECT s.id, s.sku, p.name, s.quantity, s.interval_count, s.interval_unit,
         s.status, s.anchor_date, s.skipped_dates, s.paused_until, s.cancelled_on,
-        s.reactivate_until, p.price_minor, p.currency, s.discount_percent, s.version
+        s.reactivate_until, coalesce(s.unit_price_minor, p.price_minor), p.currency,
+        s.discount_percent, s.version
      FROM subscriptions s JOIN products p ON p.sku = s.sku";
 
 fn status_from_sql(status: &str) -> SubscriptionStatus {
@@ -40,7 +41,8 @@ pub struct Row {
     pub id: String,
     pub product_name: String,
     pub schedule: Schedule,
-    /// The catalog price of one unit, before the subscription's discount.
+    /// The price of one unit before the subscription's discount: the catalog's, or the one
+    /// agreed with a subscription imported from another app (`unit_price_minor`, 0011).
     pub unit_price: Money,
     /// Locked in when subscribing (or swapping): a later catalog change does not
     /// silently raise the price.
@@ -308,7 +310,8 @@ pub fn save(
                 interval_unit = ?4, status = ?5, anchor_date = ?6, next_delivery = ?7,
                 skipped_dates = ?8, paused_until = ?9, cancelled_on = ?10,
                 reactivate_until = ?11, discount_percent = ?12, version = version + 1,
-                updated_at = ?13
+                updated_at = ?13,
+                unit_price_minor = CASE WHEN sku = ?1 THEN unit_price_minor END
              WHERE id = ?14 AND version = ?15",
         )?
         .execute(params![

@@ -206,7 +206,10 @@ pub async fn me_calendar(
     let stored = id.clone();
     state
         .db
-        .write(move |tx| db::calendar::save_feed(tx, &stored, &customer.id))
+        .write(move |tx| {
+            customer.ensure_record(tx)?;
+            db::calendar::save_feed(tx, &stored, &customer.id)
+        })
         .await?;
     let feed_url = format!("{}{API_PREFIX}/calendar/{id}.ics", state.public_url);
     Ok((

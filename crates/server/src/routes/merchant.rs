@@ -49,7 +49,7 @@ pub async fn get_metrics(
         (status = 200, description = "Revoked", body = Revocation),
         (status = 401, description = "Merchant key missing or wrong", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "This server has no merchant key configured", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No customer has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No customer can have this id (over 128 characters, control characters, spaces around it); any other id is revoked, loaded or not", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed merchant-key checks from this address", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn revoke_customer(
@@ -64,7 +64,7 @@ pub async fn revoke_customer(
         .write(move |tx| db::customers::revoke_access(tx, &customer, now))
         .await?;
     if !found {
-        return Err(ApiError::NotFound("No customer has this id."));
+        return Err(ApiError::NotFound("No customer can have this id."));
     }
     tracing::info!(customer = %id, "revoked a customer's tokens and calendar feed");
     Ok((

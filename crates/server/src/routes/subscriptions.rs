@@ -196,6 +196,9 @@ pub async fn create_subscription(
                 .ok_or_else(|| ApiError::Internal("next delivery beyond year 9999".into()))?;
             let id = format!("sub_{}", uuid::Uuid::new_v4().simple());
             let now = clock.timestamp();
+            // A customer the merchant never loaded gets their record with their first
+            // subscription (`auth.rs`).
+            customer.ensure_record(tx)?;
             subscriptions::insert(
                 tx,
                 &NewRow {

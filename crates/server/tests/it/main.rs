@@ -6,6 +6,10 @@
 mod common;
 
 mod add_once;
+mod admin_data;
+mod admin_export;
+mod admin_import;
+mod admin_support;
 mod changes_actions;
 mod changes_concurrency;
 mod changes_model;
@@ -13,6 +17,7 @@ mod changes_protocol;
 mod crash;
 mod database;
 mod events;
+mod fuzz_admin;
 mod fuzz_requests;
 mod generator;
 mod hot_paths;
@@ -28,4 +33,5 @@ mod schema_parity;
 mod server_process;
 mod startup;
 mod subscribe;
+mod unloaded_customers;
 mod widget_and_shop;
