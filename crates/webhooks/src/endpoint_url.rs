@@ -204,6 +204,17 @@ impl EndpointUrl {
             .port_or_known_default()
             .expect("http and https have default ports")
     }
+
+    /// What goes on the request line: the path and the query (`/hooks?k=1`).
+    pub fn path_and_query(&self) -> &str {
+        &self.0[url::Position::BeforePath..url::Position::AfterQuery]
+    }
+
+    /// The `Host` header: the host as written in the URL (IPv6 in brackets), with the
+    /// port only when it is not the scheme's default, as browsers send it.
+    pub fn authority(&self) -> &str {
+        &self.0[url::Position::BeforeHost..url::Position::AfterPort]
+    }
 }
 
 impl fmt::Display for EndpointUrl {
@@ -263,6 +274,16 @@ mod tests {
         let url = EndpointUrl::parse("https://bücher.example/h", STRICT).unwrap();
         assert_eq!(url.host(), EndpointHost::Domain("xn--bcher-kva.example"));
         assert!(EndpointUrl::parse("https://example.com./", STRICT).is_ok());
+    }
+
+    #[test]
+    fn request_line_and_host_header_come_from_the_normal_form() {
+        let url = EndpointUrl::parse("https://Hooks.Example.com:443/a/b?x=1&y", STRICT).unwrap();
+        assert_eq!(url.path_and_query(), "/a/b?x=1&y");
+        assert_eq!(url.authority(), "hooks.example.com");
+        let url = EndpointUrl::parse("http://[::1]:8080", DEMO).unwrap();
+        assert_eq!(url.path_and_query(), "/");
+        assert_eq!(url.authority(), "[::1]:8080");
     }
 
     #[test]
