@@ -149,6 +149,22 @@ pub struct LimitArgs {
     /// A reverse proxy whose X-Forwarded-For names the client; repeatable.
     #[arg(long = "trusted-proxy", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Webhook endpoints may be on this machine (loopback), over plain http too: for the
+    /// demo and tests (on with --demo). Never in production: it lets an admin key reach
+    /// services that listen on localhost only.
+    #[arg(long)]
+    pub webhooks_allow_loopback: bool,
+    /// Webhook endpoints may be in private networks (10/8, 172.16/12, 192.168/16, fc00::/7),
+    /// for a merchant system beside the server.
+    #[arg(long)]
+    pub webhooks_allow_private: bool,
+    /// Webhook endpoints may be link-local (169.254/16, fe80::/10), where cloud metadata
+    /// services hand out credentials: separate from --webhooks-allow-private on purpose.
+    #[arg(long)]
+    pub webhooks_allow_link_local: bool,
+    /// Seconds one webhook attempt may take (DNS to answer) before it is retried later.
+    #[arg(long, default_value_t = Limits::default().webhook_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub webhooks_timeout_secs: u64,
 }
 
 impl LimitArgs {
@@ -171,6 +187,12 @@ impl LimitArgs {
             event_retention: Duration::from_secs(self.event_retention_days * DAY_SECS),
             idempotency_retention: Duration::from_secs(self.idempotency_retention_days * DAY_SECS),
             trusted_proxies: self.trusted_proxies.clone(),
+            webhook_policy: cadence_webhooks::Policy {
+                allow_insecure_loopback: self.webhooks_allow_loopback,
+                allow_private: self.webhooks_allow_private,
+                allow_link_local: self.webhooks_allow_link_local,
+            },
+            webhook_timeout: Duration::from_secs(self.webhooks_timeout_secs),
             ..Limits::default()
         }
     }
@@ -332,7 +354,12 @@ impl Config {
                 None if args.demo => MerchantKeySetting::Demo,
                 None => MerchantKeySetting::Off,
             },
-            limits: args.limits.limits(),
+            limits: {
+                let mut limits = args.limits.limits();
+                // The demo's back office receives the webhooks on this machine.
+                limits.webhook_policy.allow_insecure_loopback |= args.demo;
+                limits
+            },
             token_rules: args.limits.token_rules(),
         })
     }
@@ -520,6 +547,24 @@ mod tests {
         );
         let too_short = ["cadence-server", S, "--max-token-lifetime-secs=0"];
         assert!(Cli::try_parse_from(too_short).is_err());
+    }
+
+    #[test]
+    fn webhook_destinations_beyond_public_https_are_opt_in() {
+        let strict = parse(&[S]).unwrap().limits.webhook_policy;
+        assert_eq!(strict, cadence_webhooks::Policy::default());
+        let demo = parse(&["--demo"]).unwrap().limits.webhook_policy;
+        assert!(demo.allow_insecure_loopback && !demo.allow_private && !demo.allow_link_local);
+        let all = parse(&[
+            S,
+            "--webhooks-allow-loopback",
+            "--webhooks-allow-private",
+            "--webhooks-allow-link-local",
+        ])
+        .unwrap()
+        .limits
+        .webhook_policy;
+        assert!(all.allow_insecure_loopback && all.allow_private && all.allow_link_local);
     }
 
     #[test]

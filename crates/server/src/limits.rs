@@ -50,6 +50,12 @@ pub struct Limits {
     pub idempotency_retention: Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the real client (empty: none).
     pub trusted_proxies: Vec<IpAddr>,
+    /// Where webhook endpoints may point beyond public https addresses (SSRF): loopback
+    /// for the demo and tests, private networks, link-local. All off by default.
+    pub webhook_policy: cadence_webhooks::Policy,
+    /// How long one webhook attempt (DNS, connection, TLS, answer) may take before it
+    /// counts as failed and is retried later.
+    pub webhook_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -74,6 +80,8 @@ impl Default for Limits {
             event_retention: Duration::from_secs(90 * 24 * 3600),
             idempotency_retention: Duration::from_secs(7 * 24 * 3600),
             trusted_proxies: Vec::new(),
+            webhook_policy: cadence_webhooks::Policy::default(),
+            webhook_timeout: Duration::from_secs(10),
         }
     }
 }

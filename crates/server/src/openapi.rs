@@ -4,6 +4,7 @@
 use crate::routes::{
     calendar, changes, events, health, me, merchant, products, recommendations, subscriptions,
 };
+use crate::webhooks::openapi::WebhookDocs;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use std::sync::OnceLock;
@@ -49,6 +50,14 @@ use utoipa::{Modify, OpenApi};
         crate::admin::export::export_changes,
         crate::admin::export::export_cancel_reasons,
         crate::admin::export::export_orders,
+        crate::webhooks::routes::create_endpoint,
+        crate::webhooks::routes::list_endpoints,
+        crate::webhooks::routes::get_endpoint,
+        crate::webhooks::routes::update_endpoint,
+        crate::webhooks::routes::delete_endpoint,
+        crate::webhooks::routes::rotate_secret,
+        crate::webhooks::log::list_deliveries,
+        crate::webhooks::log::replay,
         openapi_json,
     ),
     // Every schema a path's body or response reaches is collected from the paths (utoipa
@@ -69,13 +78,14 @@ use utoipa::{Modify, OpenApi};
         crate::admin::export::OrderExport,
         crate::admin::export::OrderExportLine,
     )),
-    modifiers(&BearerScheme, &LimitAnswers),
+    modifiers(&BearerScheme, &LimitAnswers, &WebhookDocs),
     tags(
         (name = "catalog", description = "Products and their subscription offers"),
         (name = "account", description = "The signed-in customer"),
         (name = "subscriptions", description = "Subscribe & save, self-service"),
         (name = "recommendations", description = "Explained recommendations and the widget's UI events"),
         (name = "merchant", description = "The merchant's figures, behind the merchant key"),
+        (name = "webhooks", description = "The merchant's webhook endpoints, their delivery logs and replay; the events themselves are under `webhooks`"),
         (name = "meta", description = "Health, readiness, operator metrics and this document"),
     )
 )]
@@ -204,15 +214,19 @@ mod tests {
         let doc = ApiDoc::openapi();
         let keys: Vec<String> = doc.components.unwrap().schemas.into_keys().collect();
         let expected = "Account CadenceAdvice CalendarFeed CancelReason ChangeRecord \
-            ChangeRequest ChangeVia CommunityChoice Customer Date Engagement ExtraItem \
-            FieldError Health Interval IntervalUnit MerchantMetrics Money NewSubscription \
-            OwnedRoutine Ownership PlanChoice PlanEvent PlanEventKind Problem Product \
-            ProductKind Ready ReasonCode Recommendation RecommendationAction RecommendationMetrics \
-            Recommendations RepurchaseCohort RepurchaseMetrics RepurchaseRate Revocation \
-            Routine RoutinePlan Subscription SubscriptionChange SubscriptionCounts \
-            SubscriptionMetrics SubscriptionMonth SubscriptionOffer SubscriptionSnapshot \
-            SubscriptionStatus SwapOption UiEvent UiEventKind UiEvents UpcomingDelivery \
-            UsageQuestion";
+            ChangeRequest ChangeSummary ChangeVia CommunityChoice CreatedWebhookEndpoint \
+            Customer Date DeliveryState Engagement Event EventType ExtraItem FieldError \
+            Health Interval IntervalUnit MerchantMetrics Money NewSubscription \
+            NewWebhookEndpoint OwnedRoutine Ownership PlanChoice PlanEvent PlanEventKind \
+            Problem Product ProductKind Ready ReasonCode Recommendation \
+            RecommendationAction RecommendationMetrics Recommendations ReplayQueued \
+            ReplayRequest RepurchaseCohort RepurchaseMetrics RepurchaseRate Revocation \
+            RotateSecret Routine RoutinePlan Subscription SubscriptionChange \
+            SubscriptionCounts SubscriptionEvent SubscriptionEventData SubscriptionMetrics \
+            SubscriptionMonth SubscriptionOffer SubscriptionSnapshot SubscriptionStatus \
+            SwapOption UiEvent UiEventKind UiEvents UpcomingDelivery UsageQuestion \
+            WebhookAttempt WebhookDelivery WebhookDeliveryList WebhookEndpoint \
+            WebhookEndpointList WebhookEndpointUpdate";
         assert_eq!(keys, expected.split_whitespace().collect::<Vec<_>>());
     }
 

@@ -206,6 +206,13 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
     });
 
     crate::retention::spawn(state.clone());
+    // Delivers the outbox's events to the merchant's webhook endpoints, at least once.
+    crate::webhooks::Dispatcher::on_clock(
+        state.db.clone(),
+        crate::webhooks::Settings::new(state.limits.webhook_policy, state.limits.webhook_timeout),
+        clock,
+    )
+    .spawn();
     let limits = state.limits.clone();
     let api = crate::connections::serve(api_listener, app(state), limits, stop_rx.clone());
     #[cfg(feature = "demo")]

@@ -42,4 +42,6 @@ pub fn routes() -> Router<AppState> {
         .route("/exports/changes", get(export::export_changes))
         .route("/exports/cancel-reasons", get(export::export_cancel_reasons))
         .route("/exports/orders", get(export::export_orders))
+        // Webhook endpoints, their delivery logs and replay (`webhooks/`).
+        .merge(crate::webhooks::admin_routes())
 }

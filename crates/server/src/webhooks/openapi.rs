@@ -1,0 +1,175 @@
+//! The webhooks a merchant's systems receive, in the OpenAPI document: an OpenAPI 3.1
+//! `webhooks` section (one `post` per event type: the body schema, the three Standard
+//! Webhooks headers, what the answer means) and the payload schemas in `components`.
+//!
+//! utoipa 5 has no field for `webhooks`; its top-level extensions are written flattened
+//! into the document, so the section goes in there under its real name.
+
+use crate::outbox::SubscriptionEventData;
+use cadence_webhooks::{Event, EventType};
+use serde_json::{json, Value};
+use utoipa::openapi::{schema::Schema, OpenApi, RefOr};
+use utoipa::{Modify, PartialSchema, ToSchema};
+
+/// The envelope with `subscription.*` data, as a named component.
+pub const SUBSCRIPTION_EVENT: &str = "SubscriptionEvent";
+/// The envelope with any data: the types whose data is not described yet.
+pub const ANY_EVENT: &str = "Event";
+
+/// Each event type, the component its body follows, and what it means.
+const EVENTS: [(EventType, &str, &str); 5] = [
+    (
+        EventType::SubscriptionCreated,
+        SUBSCRIPTION_EVENT,
+        "A shopper subscribed. `data.subscription` is the subscription as created.",
+    ),
+    (
+        EventType::SubscriptionUpdated,
+        SUBSCRIPTION_EVENT,
+        "A subscription changed; `data.change.action` names the change (skip, pause, \
+         resume, reschedule, ship now, frequency, quantity, swap, add once, cancel with its \
+         reason, reactivate) and `data.subscription` is the subscription after it.",
+    ),
+    (
+        EventType::OrderCreated,
+        ANY_EVENT,
+        "A due delivery became an order (the scheduler).",
+    ),
+    (
+        EventType::OrderUpdated,
+        ANY_EVENT,
+        "An order's outcome changed (paid, payment failed, fulfilled).",
+    ),
+    (
+        EventType::RoutineTaskDone,
+        ANY_EVENT,
+        "A maintenance task of a customer's routine was marked done.",
+    ),
+];
+
+/// What every webhook call means for its receiver, beside each event's own description.
+const DELIVERY: &str = "Signed per Standard Webhooks: verify `webhook-signature` over \
+    `{webhook-id}.{webhook-timestamp}.{raw body}` with the endpoint's `whsec_` secret, using \
+    any Standard Webhooks library. Delivered at least once: deduplicate by `id` (equal to \
+    `webhook-id`; retries and replays repeat it). One subscription's events reach an \
+    endpoint one at a time in `sequence` order; a receiver that has applied a higher \
+    `sequence` can ignore a lower one.";
+
+fn header(name: &str, description: &str, example: &str) -> Value {
+    json!({
+        "name": name,
+        "in": "header",
+        "required": true,
+        "description": description,
+        "schema": {"type": "string"},
+        "example": example,
+    })
+}
+
+/// The `webhooks` section: one operation per event type.
+pub fn webhooks_section() -> Value {
+    let headers = [
+        header(
+            "webhook-id",
+            "The event's id, the same on every retry and replay: deduplicate by it.",
+            "evt_5f0c6d0e2b8a4f67a1c9d3e2f4b5a6c7",
+        ),
+        header(
+            "webhook-timestamp",
+            "Unix seconds of this attempt; refuse calls more than 5 minutes off your clock.",
+            "1795426860",
+        ),
+        header(
+            "webhook-signature",
+            "`v1,<base64 HMAC-SHA256>`, one per secret, space-separated (two during a secret \
+             rotation's overlap window).",
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+        ),
+    ];
+    let mut section = serde_json::Map::new();
+    for (event_type, component, what) in EVENTS {
+        let name = event_type.as_str();
+        section.insert(
+            name.to_owned(),
+            json!({"post": {
+                "operationId": format!("webhook_{}", name.replace('.', "_")),
+                "tags": ["webhooks"],
+                "summary": name,
+                "description": format!("{what}\n\n{DELIVERY}"),
+                "parameters": headers,
+                "requestBody": {
+                    "required": true,
+                    "content": {"application/json": {
+                        "schema": {"$ref": format!("#/components/schemas/{component}")},
+                    }},
+                },
+                "responses": {
+                    "2XX": {"description": "Received. Answer within 10 seconds; do the work afterwards."},
+                    "410": {"description": "Gone: Cadence disables the endpoint and stops sending."},
+                    "default": {"description": "Anything else (redirects included: they are not followed) is retried with exponential backoff for 3 days."},
+                },
+            }}),
+        );
+    }
+    Value::Object(section)
+}
+
+/// Adds the payload schemas and the `webhooks` section to the document.
+pub struct WebhookDocs;
+
+fn named<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) {
+    out.push((T::name().into_owned(), T::schema()));
+    T::schemas(out);
+}
+
+impl Modify for WebhookDocs {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let mut schemas = Vec::new();
+        named::<SubscriptionEventData<'static>>(&mut schemas);
+        named::<EventType>(&mut schemas);
+        type SubscriptionEnvelope = Event<SubscriptionEventData<'static>>;
+        schemas.push((
+            SUBSCRIPTION_EVENT.to_owned(),
+            SubscriptionEnvelope::schema(),
+        ));
+        SubscriptionEnvelope::schemas(&mut schemas);
+        schemas.push((ANY_EVENT.to_owned(), Event::<Value>::schema()));
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, schema) in schemas {
+            components.schemas.entry(name).or_insert(schema);
+        }
+        openapi
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert("webhooks".to_owned(), webhooks_section());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_type_has_a_webhook_with_its_headers() {
+        let section = webhooks_section();
+        for t in EventType::ALL {
+            let op = &section[t.as_str()]["post"];
+            let names: Vec<&str> = op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                names,
+                ["webhook-id", "webhook-timestamp", "webhook-signature"]
+            );
+            assert!(
+                op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("#/components/schemas/")
+            );
+        }
+    }
+}
