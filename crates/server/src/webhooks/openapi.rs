@@ -6,6 +6,7 @@
 //! into the document, so the section goes in there under its real name.
 
 use crate::outbox::SubscriptionEventData;
+use crate::routines::RoutineTaskDoneData;
 use cadence_webhooks::{Event, EventType};
 use serde_json::{json, Value};
 use utoipa::openapi::{schema::Schema, OpenApi, RefOr};
@@ -13,6 +14,8 @@ use utoipa::{Modify, PartialSchema, ToSchema};
 
 /// The envelope with `subscription.*` data, as a named component.
 pub const SUBSCRIPTION_EVENT: &str = "SubscriptionEvent";
+/// The envelope with `routine.task_done` data, as a named component.
+pub const ROUTINE_TASK_EVENT: &str = "RoutineTaskDoneEvent";
 /// The envelope with any data: the types whose data is not described yet.
 pub const ANY_EVENT: &str = "Event";
 
@@ -42,8 +45,10 @@ const EVENTS: [(EventType, &str, &str); 5] = [
     ),
     (
         EventType::RoutineTaskDone,
-        ANY_EVENT,
-        "A maintenance task of a customer's routine was marked done.",
+        ROUTINE_TASK_EVENT,
+        "A maintenance task of a customer's machine was marked done, by the shopper or the \
+         merchant (`data.actor`); `data.task` is the task re-planned from `data.done_on`. \
+         Its `sequence` counts the customer's routine events.",
     ),
 ];
 
@@ -133,6 +138,10 @@ impl Modify for WebhookDocs {
             SubscriptionEnvelope::schema(),
         ));
         SubscriptionEnvelope::schemas(&mut schemas);
+        named::<RoutineTaskDoneData<'static>>(&mut schemas);
+        type RoutineEnvelope = Event<RoutineTaskDoneData<'static>>;
+        schemas.push((ROUTINE_TASK_EVENT.to_owned(), RoutineEnvelope::schema()));
+        RoutineEnvelope::schemas(&mut schemas);
         schemas.push((ANY_EVENT.to_owned(), Event::<Value>::schema()));
         let components = openapi.components.get_or_insert_with(Default::default);
         for (name, schema) in schemas {
@@ -148,6 +157,34 @@ impl Modify for WebhookDocs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The served document has the section at its top level (OpenAPI 3.1 `webhooks`), and
+    /// every body schema it names is in `components`, with the envelope's fields.
+    #[test]
+    fn the_document_carries_the_webhooks_and_their_schemas() {
+        use utoipa::OpenApi as _;
+        let doc = serde_json::to_value(crate::openapi::ApiDoc::openapi()).unwrap();
+        let webhooks = doc["webhooks"]
+            .as_object()
+            .expect("a top-level webhooks section");
+        assert_eq!(webhooks.len(), EventType::ALL.len());
+        for (name, item) in webhooks {
+            let target = item["post"]["requestBody"]["content"]["application/json"]["schema"]
+                ["$ref"]
+                .as_str()
+                .unwrap();
+            let schema = target.strip_prefix("#/components/schemas/").unwrap();
+            let found = &doc["components"]["schemas"][schema];
+            assert_eq!(
+                found["required"],
+                json!(["id", "type", "timestamp", "sequence", "data"]),
+                "{name}: {schema}"
+            );
+        }
+        let data = &doc["components"]["schemas"][SUBSCRIPTION_EVENT]["properties"]["data"];
+        assert_eq!(data["$ref"], "#/components/schemas/SubscriptionEventData");
+        assert!(doc["components"]["schemas"]["ChangeSummary"].is_object());
+    }
 
     #[test]
     fn every_event_type_has_a_webhook_with_its_headers() {

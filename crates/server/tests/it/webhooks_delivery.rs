@@ -295,3 +295,49 @@ async fn failures_are_logged_with_their_reasons() {
     let error = log[0]["attempts"][1]["error"].as_str().unwrap();
     assert!(error.starts_with("refused:"), "{error}");
 }
+
+/// Three dispatchers on one database (as three server processes would run): every event
+/// arrives once, each delivery was attempted once — no two claims took the same delivery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_dispatchers_never_send_one_delivery_twice() {
+    let app = app();
+    let receiver = Receiver::start();
+    let (id, secret) = create_endpoint(&app, json!({"url": receiver.url("many")})).await;
+    receiver.secrets("many", &[&secret]);
+    app.state
+        .db
+        .write_blocking(|conn| {
+            for i in 0..120 {
+                let stream = format!("sub_many_{}", i % 12);
+                let data = json!({"subscription": {"id": stream}, "n": i});
+                cadence_server::outbox::enqueue(
+                    conn,
+                    cadence_webhooks::EventType::SubscriptionUpdated,
+                    &stream,
+                    TODAY_SECS,
+                    &data,
+                )?;
+            }
+            Ok::<_, cadence_server::db::StoreError>(())
+        })
+        .unwrap();
+    let clock = TestClock::at(TODAY_SECS);
+    let _dispatchers: Vec<_> = (0..3).map(|_| dispatch(&app, &clock, settings())).collect();
+    let calls = receiver
+        .wait_for("many", 120, Duration::from_secs(30))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let calls_now = receiver.calls("many");
+    assert_eq!(calls_now.len(), 120, "each event once: {}", calls.len());
+    assert_in_order(&calls_now);
+    let conn = app.state.db.conn().unwrap();
+    let (deliveries, attempts): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), CAST(coalesce(sum(attempts), 0) AS BIGINT) FROM webhook_deliveries
+             WHERE endpoint_id = ?1 AND state = 'delivered'",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((deliveries, attempts), (120, 120));
+}
