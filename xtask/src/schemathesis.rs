@@ -197,6 +197,12 @@ headers = {{ Authorization = "Bearer {MERCHANT_KEY}", Origin = "{ORIGIN}" }}
 include-path = "/api/v1/metrics"
 headers = {{ Authorization = "Bearer {MERCHANT_KEY}", Origin = "{ORIGIN}" }}
 
+# The merchant's data (admin/catalog.rs, customers.rs, history.rs, import.rs, export.rs),
+# with the merchant key, which holds every scope.
+[[operations]]
+include-path-regex = "^/api/v1/admin/(products/|customers/\\{{id\\}}(/owned/\\{{sku\\}})?$|orders/\\{{id\\}}$|imports$|exports/)"
+headers = {{ Authorization = "Bearer {MERCHANT_KEY}", Origin = "{ORIGIN}" }}
+
 [checks.missing_required_header]
 # A change without If-Match is refused with 428 Precondition Required (RFC 6585), as documented.
 expected-statuses = [400, 401, 403, 406, 415, 422, 428]

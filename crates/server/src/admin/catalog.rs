@@ -4,6 +4,7 @@
 
 use super::apply::{self, Apply, Outcome};
 use super::auth::{AdminAccess, Scope};
+use super::body::Record;
 use super::records::{id_problem, ProductRecord, StoredProduct};
 use crate::app::AppState;
 use crate::db::admin_data::catalog;
@@ -53,7 +54,7 @@ pub async fn put_product(
     State(state): State<AppState>,
     access: AdminAccess,
     ApiPath(sku): ApiPath<String>,
-    ApiJson(record): ApiJson<ProductRecord>,
+    Record(record): Record<ProductRecord>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Scope::Write)?;
     path_id(&sku)?;

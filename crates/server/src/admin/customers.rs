@@ -4,6 +4,7 @@
 
 use super::apply::{self, Apply};
 use super::auth::{AdminAccess, Scope};
+use super::body::Record;
 use super::catalog::{path_id, status_of};
 use super::records::{CustomerRecord, OwnedItem, OwnedRecord, StoredCustomer};
 use crate::app::AppState;
@@ -39,7 +40,7 @@ pub async fn put_customer(
     State(state): State<AppState>,
     access: AdminAccess,
     ApiPath(id): ApiPath<String>,
-    ApiJson(record): ApiJson<CustomerRecord>,
+    Record(record): Record<CustomerRecord>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Scope::Write)?;
     path_id(&id)?;
@@ -107,7 +108,7 @@ pub async fn put_owned(
     State(state): State<AppState>,
     access: AdminAccess,
     ApiPath((id, sku)): ApiPath<(String, String)>,
-    ApiJson(record): ApiJson<OwnedRecord>,
+    Record(record): Record<OwnedRecord>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Scope::Write)?;
     path_id(&id)?;

@@ -6,6 +6,7 @@
 
 use super::apply::{self, Apply};
 use super::auth::{AdminAccess, Scope};
+use super::body::Record;
 use super::catalog::{path_id, status_of};
 use super::records::{OrderRecord, StoredOrder};
 use crate::app::AppState;
@@ -38,7 +39,7 @@ pub async fn put_order(
     State(state): State<AppState>,
     access: AdminAccess,
     ApiPath(id): ApiPath<String>,
-    ApiJson(record): ApiJson<OrderRecord>,
+    Record(record): Record<OrderRecord>,
 ) -> Result<impl IntoResponse, ApiError> {
     access.require(Scope::Write)?;
     path_id(&id)?;

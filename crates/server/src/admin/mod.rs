@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod auth;
+pub mod body;
 pub mod catalog;
 pub mod csv;
 pub mod customers;

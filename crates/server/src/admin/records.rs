@@ -112,11 +112,11 @@ pub struct TaskRecord {
     pub guide_url: Option<String>,
 }
 
-/// A product as stored: its record and SKU.
+/// A product as stored: its SKU and record (as `PUT` takes it, normalized). Nested rather
+/// than flattened: the record's schema admits no other field.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StoredProduct {
     pub sku: String,
-    #[serde(flatten)]
     pub product: ProductRecord,
 }
 
@@ -149,11 +149,10 @@ pub enum CustomerOrigin {
     Token,
 }
 
-/// A customer as stored, with what they own.
+/// A customer as stored: their id, record (as `PUT` takes it), origin and what they own.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StoredCustomer {
     pub id: String,
-    #[serde(flatten)]
     pub customer: CustomerRecord,
     pub origin: CustomerOrigin,
     /// What they own, by SKU.
@@ -214,11 +213,10 @@ pub enum OrderOrigin {
     Merchant,
 }
 
-/// An order as stored.
+/// An order as stored: its id, record (as `PUT` takes it, lines by SKU) and origin.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StoredOrder {
     pub id: String,
-    #[serde(flatten)]
     pub order: OrderRecord,
     pub origin: OrderOrigin,
 }

@@ -76,7 +76,8 @@ async fn a_customer_never_loaded_signs_in_and_is_recorded_with_their_first_subsc
     );
     assert_eq!(
         ok(&get(&app, "/api/v1/admin/customers/cust_new").await),
-        json!({"id": "cust_new", "name": "Noor", "email": "noor@example.com", "locale": "fr-BE",
+        json!({"id": "cust_new",
+               "customer": {"name": "Noor", "email": "noor@example.com", "locale": "fr-BE"},
                "origin": "token", "owned": []})
     );
     let me = app.get_as("/api/v1/me", &token).await.json();
@@ -108,7 +109,7 @@ async fn the_calendar_link_records_the_customer_and_odd_claims_are_left_out() {
     let record = ok(&get(&app, "/api/v1/admin/customers/cust_new").await);
     assert_eq!(
         record,
-        json!({"id": "cust_new", "origin": "token", "owned": []})
+        json!({"id": "cust_new", "customer": {}, "origin": "token", "owned": []})
     );
     let feed = reply.json()["feed_url"]
         .as_str()
