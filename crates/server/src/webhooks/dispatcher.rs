@@ -73,6 +73,12 @@ const RECHECKS: [Duration; 5] = [
 ];
 /// How long to wait after the database failed a claim, before trying again.
 const AFTER_FAILURE: Duration = Duration::from_secs(2);
+/// How long settled deliveries stay in the delivery log (the events stay in the outbox).
+pub const LOG_RETENTION_SECS: i64 = 30 * 24 * 3600;
+/// How often the log is pruned, and how many deliveries one transaction deletes at most
+/// (each holds the write lock for a moment only).
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+const PRUNE_BATCH: i64 = 2_000;
 
 pub struct Dispatcher {
     db: Db,
@@ -103,6 +109,8 @@ impl Dispatcher {
         let mut holding: HashMap<tokio::task::Id, (i64, String)> = HashMap::new();
         // Rechecks left since the last wake-up.
         let mut soon = 0;
+        let mut prune = tokio::time::interval(PRUNE_EVERY);
+        prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let wait = match self.claim(&in_flight).await {
                 Ok(jobs) if !jobs.is_empty() => {
@@ -137,6 +145,7 @@ impl Dispatcher {
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = super::store::QUEUED.notified() => soon = RECHECKS.len(),
+                _ = prune.tick() => self.prune_log().await,
                 Some(done) = sending.join_next_with_id(), if !sending.is_empty() => {
                     // A finished attempt frees a slot of its endpoint, and may have
                     // unblocked the next event of its stream.
@@ -149,6 +158,36 @@ impl Dispatcher {
                     }
                 }
             }
+        }
+    }
+
+    /// Deletes settled deliveries older than [`LOG_RETENTION_SECS`], in small batches.
+    pub async fn prune_log(&self) {
+        let before = (self.now)() - LOG_RETENTION_SECS;
+        let mut total = 0;
+        loop {
+            let pruned = self
+                .db
+                .write(move |tx| queue::prune(tx, before, PRUNE_BATCH))
+                .await;
+            match pruned {
+                Ok(n) => {
+                    total += n;
+                    if (n as i64) < PRUNE_BATCH {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhook delivery log: pruning failed; will retry");
+                    break;
+                }
+            }
+        }
+        if total > 0 {
+            tracing::info!(
+                deliveries = total,
+                "webhook delivery log: pruned settled deliveries past 30 days"
+            );
         }
     }
 

@@ -299,3 +299,23 @@ fn endpoint_after(
     }
     Ok(disable)
 }
+
+/// Deletes up to `batch` settled deliveries (delivered or given up) queued before `before`
+/// (unix seconds), with their attempts; how many. Pending ones stay, however old: they
+/// are still owed. The events themselves stay in the outbox, so they can be replayed.
+pub fn prune(conn: &Connection, before: i64, batch: i64) -> Result<usize, StoreError> {
+    // The same rows for both statements: the oldest first, inside one transaction.
+    const OLDEST: &str = "SELECT position FROM webhook_deliveries
+         WHERE state <> 'pending' AND created_at < ?1 ORDER BY position LIMIT ?2";
+    conn.execute(
+        &format!(
+            "DELETE FROM webhook_attempts WHERE delivery_id IN
+                 (SELECT id FROM webhook_deliveries WHERE position IN ({OLDEST}))"
+        ),
+        params![before, batch],
+    )?;
+    conn.execute(
+        &format!("DELETE FROM webhook_deliveries WHERE position IN ({OLDEST})"),
+        params![before, batch],
+    )
+}

@@ -341,3 +341,50 @@ async fn several_dispatchers_never_send_one_delivery_twice() {
         .unwrap();
     assert_eq!((deliveries, attempts), (120, 120));
 }
+
+/// Settled deliveries leave the log after 30 days; pending ones stay (they are owed), and
+/// the events stay in the outbox, so a replay can still send them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_delivery_log_keeps_settled_deliveries_for_30_days() {
+    let app = app();
+    let receiver = Receiver::start();
+    let (ok, secret) = create_endpoint(&app, json!({"url": receiver.url("kept")})).await;
+    let (down, _) = create_endpoint(&app, json!({"url": receiver.url("owed")})).await;
+    receiver.secrets("kept", &[&secret]);
+    receiver.mode("owed", "down");
+    let clock = TestClock::at(TODAY_SECS);
+    let running = dispatch(&app, &clock, settings());
+    app.change(ADA_SUB, CHANGES[0]).await;
+    receiver.wait_for("kept", 1, Duration::from_secs(10)).await;
+    wait_attempted(&app, &down).await;
+    drop(running);
+
+    let dispatcher = |at: i64| {
+        cadence_server::webhooks::Dispatcher::new(
+            app.state.db.clone(),
+            settings(),
+            std::sync::Arc::new(move || at),
+        )
+    };
+    dispatcher(TODAY_SECS + 29 * DAY).prune_log().await;
+    assert_eq!(deliveries(&app, &ok).await.len(), 1, "kept for 30 days");
+    dispatcher(TODAY_SECS + 31 * DAY).prune_log().await;
+    assert!(deliveries(&app, &ok).await.is_empty());
+    assert_eq!(
+        app.count("webhook_attempts"),
+        1,
+        "the owed delivery's attempt stays"
+    );
+    let owed = deliveries(&app, &down).await;
+    assert_eq!((owed.len(), &owed[0]["state"]), (1, &json!("pending")));
+    // The event can still be sent again.
+    let event = outbox_ids(&app).remove(0);
+    let replay = admin(
+        &app,
+        Method::POST,
+        &format!("/webhooks/endpoints/{ok}/replay"),
+        Some(json!({ "event_id": event })),
+    )
+    .await;
+    assert_eq!(replay.status, StatusCode::ACCEPTED);
+}
