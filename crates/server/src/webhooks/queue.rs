@@ -55,6 +55,28 @@ impl InFlight {
     }
 }
 
+/// Starts each of the dispatcher's transactions (claim, record, prune): on PostgreSQL they
+/// run READ COMMITTED, not the SERIALIZABLE of `Db::write`. A queue claim is the textbook
+/// READ COMMITTED + `SKIP LOCKED` case: under SERIALIZABLE every poll would take predicate
+/// locks on the queue that every change writes to (filling the shared predicate-lock table
+/// and failing changes with serialization conflicts). Nothing is lost: every row these
+/// transactions change they first lock (`FOR UPDATE`), and SQLite has one writer anyway.
+pub fn read_committed(conn: &Connection) -> Result<(), StoreError> {
+    match conn.dialect() {
+        Dialect::Sqlite => Ok(()),
+        // Allowed as the transaction's first statement, and it wins over the BEGIN's level.
+        Dialect::Postgres => conn.execute_batch("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"),
+    }
+}
+
+/// `FOR UPDATE` where the dialect has it (SQLite's writer already holds the database).
+fn for_update(conn: &Connection) -> &'static str {
+    match conn.dialect() {
+        Dialect::Sqlite => "",
+        Dialect::Postgres => " FOR UPDATE",
+    }
+}
+
 /// Claims up to `limit` due deliveries, at most `per_endpoint` in flight per endpoint
 /// (counting `in_flight`), leasing each until `lease_until`.
 pub fn claim(
@@ -65,6 +87,7 @@ pub fn claim(
     per_endpoint: usize,
     in_flight: &InFlight,
 ) -> Result<Vec<Job>, StoreError> {
+    read_committed(conn)?;
     // Endpoints already at their limit are left out in SQL, so their due deliveries (a
     // dead endpoint may have thousands) cannot fill the batch and starve everyone else.
     let full: Vec<&String> = in_flight
@@ -195,10 +218,14 @@ pub fn record(
     now: i64,
     jitter: f64,
 ) -> Result<Option<Disable>, StoreError> {
+    read_committed(conn)?;
     let Some((endpoint_id, state, attempts, first)) = conn
         .query_row(
-            "SELECT endpoint_id, state, attempts, first_attempt_at FROM webhook_deliveries
-             WHERE id = ?1",
+            &format!(
+                "SELECT endpoint_id, state, attempts, first_attempt_at FROM webhook_deliveries
+                 WHERE id = ?1{}",
+                for_update(conn)
+            ),
             [delivery_id],
             |row| {
                 Ok((
@@ -273,7 +300,10 @@ fn endpoint_after(
 ) -> Result<Option<Disable>, StoreError> {
     let Some((enabled, failing_since)) = conn
         .query_row(
-            "SELECT enabled, failing_since FROM webhook_endpoints WHERE id = ?1",
+            &format!(
+                "SELECT enabled, failing_since FROM webhook_endpoints WHERE id = ?1{}",
+                for_update(conn)
+            ),
             [endpoint_id],
             |row| Ok((row.get::<_, bool>(0)?, row.get::<_, Option<i64>>(1)?)),
         )
@@ -304,6 +334,7 @@ fn endpoint_after(
 /// (unix seconds), with their attempts; how many. Pending ones stay, however old: they
 /// are still owed. The events themselves stay in the outbox, so they can be replayed.
 pub fn prune(conn: &Connection, before: i64, batch: i64) -> Result<usize, StoreError> {
+    read_committed(conn)?;
     // The same rows for both statements: the oldest first, inside one transaction.
     const OLDEST: &str = "SELECT position FROM webhook_deliveries
          WHERE state <> 'pending' AND created_at < ?1 ORDER BY position LIMIT ?2";
