@@ -6,7 +6,6 @@
 //! into the document, so the section goes in there under its real name.
 
 use crate::outbox::SubscriptionEventData;
-use crate::routines::RoutineTaskDoneData;
 use cadence_webhooks::{Event, EventType};
 use serde_json::{json, Value};
 use utoipa::openapi::{schema::Schema, OpenApi, RefOr};
@@ -14,8 +13,6 @@ use utoipa::{Modify, PartialSchema, ToSchema};
 
 /// The envelope with `subscription.*` data, as a named component.
 pub const SUBSCRIPTION_EVENT: &str = "SubscriptionEvent";
-/// The envelope with `routine.task_done` data, as a named component.
-pub const ROUTINE_TASK_EVENT: &str = "RoutineTaskDoneEvent";
 /// The envelope with any data: the types whose data is not described yet.
 pub const ANY_EVENT: &str = "Event";
 
@@ -45,10 +42,8 @@ const EVENTS: [(EventType, &str, &str); 5] = [
     ),
     (
         EventType::RoutineTaskDone,
-        ROUTINE_TASK_EVENT,
-        "A maintenance task of a customer's machine was marked done, by the shopper or the \
-         merchant (`data.actor`); `data.task` is the task re-planned from `data.done_on`. \
-         Its `sequence` counts the customer's routine events.",
+        ANY_EVENT,
+        "A maintenance task of a customer's routine was marked done.",
     ),
 ];
 
@@ -138,10 +133,6 @@ impl Modify for WebhookDocs {
             SubscriptionEnvelope::schema(),
         ));
         SubscriptionEnvelope::schemas(&mut schemas);
-        named::<RoutineTaskDoneData<'static>>(&mut schemas);
-        type RoutineEnvelope = Event<RoutineTaskDoneData<'static>>;
-        schemas.push((ROUTINE_TASK_EVENT.to_owned(), RoutineEnvelope::schema()));
-        RoutineEnvelope::schemas(&mut schemas);
         schemas.push((ANY_EVENT.to_owned(), Event::<Value>::schema()));
         let components = openapi.components.get_or_insert_with(Default::default);
         for (name, schema) in schemas {
