@@ -213,6 +213,8 @@ impl FromJson for Subscription {
             cancelled_on: f.opt("cancelled_on")?,
             reactivate_until: f.opt("reactivate_until")?,
             max_pause_until: f.opt("max_pause_until")?,
+            payment_problem: f.opt("payment_problem")?.unwrap_or_default(),
+            update_payment_url: f.opt("update_payment_url")?,
         })
     }
 }
@@ -396,6 +398,8 @@ mod tests {
             cancelled_on: Some(date("2026-11-01")),
             reactivate_until: Some(date("2026-12-01")),
             max_pause_until: Some(date("2027-03-01")),
+            payment_problem: true,
+            update_payment_url: Some("https://shop.example/account/payment".into()),
         }
     }
 

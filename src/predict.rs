@@ -121,6 +121,8 @@ mod tests {
             cancelled_on: None,
             reactivate_until: None,
             max_pause_until: None,
+            payment_problem: false,
+            update_payment_url: None,
         }
     }
 

@@ -234,6 +234,8 @@ async fn account_view_sends_the_token_and_lists_subscriptions() {
             cancelled_on: None,
             reactivate_until: None,
             max_pause_until: None,
+            payment_problem: false,
+            update_payment_url: None,
         }],
     };
     stub_fetch(200, &serde_json::to_string(&account).unwrap());

@@ -139,6 +139,7 @@ pub(crate) fn SubscriptionCard(card: Card) -> impl IntoView {
             </div>
             <Facts card=card />
             <StatusNote card=card />
+            <PaymentNote card=card />
             {move || {
                 (status.get() != SubscriptionStatus::Cancelled)
                     .then(|| {
@@ -273,6 +274,33 @@ fn StatusNote(card: Card) -> impl IntoView {
             }
             _ => ().into_any(),
         }
+    }
+}
+
+/// The merchant could not take a delivery's payment, even after retrying: said calmly,
+/// with the merchant's link to update the payment details when there is one.
+#[component]
+fn PaymentNote(card: Card) -> impl IntoView {
+    let Card { sub, locale, .. } = card;
+    move || {
+        sub.with(|s| {
+            s.payment_problem.then(|| {
+                let link = s.update_payment_url.clone().map(|href| {
+                    view! {
+                        " "
+                        <a class="cad-link" data-cadence="update-payment" href=href>
+                            {t(locale, AccountKey::UpdatePayment)}
+                        </a>
+                    }
+                });
+                view! {
+                    <p class="cad-note" data-cadence="payment-problem">
+                        {t(locale, AccountKey::PaymentProblem)}
+                        {link}
+                    </p>
+                }
+            })
+        })
     }
 }
 

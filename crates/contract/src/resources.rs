@@ -133,6 +133,14 @@ pub struct Subscription {
     /// The latest date a pause may run to (the merchant's maximum).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_pause_until: Option<Date>,
+    /// The merchant could not take the payment for a delivery, even after retrying: the
+    /// widget shows a calm notice until an order of this subscription is paid.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub payment_problem: bool,
+    /// Where the subscriber updates their payment details (the merchant's page); only
+    /// with `payment_problem`, and only when the server has one (`--update-payment-url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_payment_url: Option<String>,
 }
 
 impl Subscription {

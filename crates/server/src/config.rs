@@ -90,6 +90,22 @@ pub struct ServeArgs {
     pub demo: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub orders: OrderArgs,
+}
+
+/// The scheduler's and the orders' settings (see the server README, "Orders and the
+/// scheduler").
+#[derive(Debug, Clone, clap::Args)]
+pub struct OrderArgs {
+    /// Seconds between the scheduler's passes (due deliveries become orders; payment
+    /// retries fall due).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub scheduler_interval_secs: u64,
+    /// The merchant's page where a subscriber updates their payment details (an absolute
+    /// http(s) URL): the widget links to it when a delivery's payment failed for good.
+    #[arg(long, env = "CADENCE_UPDATE_PAYMENT_URL")]
+    pub update_payment_url: Option<String>,
 }
 
 /// Seconds in a day: the retention settings are given in days.
@@ -223,6 +239,10 @@ pub struct Config {
     pub merchant_key: MerchantKeySetting,
     pub limits: Limits,
     pub token_rules: TokenRules,
+    /// `--demo`: besides the public secrets, the demo's clock control (demo builds).
+    pub demo: bool,
+    pub scheduler_interval: Duration,
+    pub update_payment_url: Option<String>,
 }
 
 /// Where the merchant key comes from.
@@ -291,6 +311,8 @@ pub enum ConfigError {
     MissingSecret,
     #[error("the merchant key must be at least {MIN_SECRET_LEN} bytes")]
     ShortMerchantKey,
+    #[error("--update-payment-url {0:?} is not an absolute http(s) URL")]
+    BadUpdatePaymentUrl(String),
     /// `--shop-addr` given to a production build, which has no demo shop to serve there.
     #[cfg(not(feature = "demo"))]
     #[error("--shop-addr: this server was built without the demo shop (cargo's `demo` feature); build it with default features for the demo, or drop --shop-addr")]
@@ -319,20 +341,18 @@ impl Config {
             }
         }
         let public_url = match args.public_url {
-            Some(url) => {
-                let trimmed = url.trim_end_matches('/');
-                let rest = trimmed
-                    .strip_prefix("https://")
-                    .or_else(|| trimmed.strip_prefix("http://"));
-                match rest {
-                    Some(rest)
-                        if !rest.is_empty() && !rest.contains(['"', '<', '>', ' ', '\'']) =>
-                    {
-                        Some(trimmed.to_owned())
-                    }
-                    _ => return Err(ConfigError::BadPublicUrl(url)),
-                }
-            }
+            Some(url) => match absolute_url(url.trim_end_matches('/')) {
+                Some(url) => Some(url),
+                None => return Err(ConfigError::BadPublicUrl(url)),
+            },
+            None => None,
+        };
+        // Shown to subscribers as a link: http(s) only (never `javascript:`), whole.
+        let update_payment_url = match args.orders.update_payment_url {
+            Some(url) => match absolute_url(url.trim()) {
+                Some(url) => Some(url),
+                None => return Err(ConfigError::BadUpdatePaymentUrl(url)),
+            },
             None => None,
         };
         Ok(Config {
@@ -361,8 +381,21 @@ impl Config {
                 limits
             },
             token_rules: args.limits.token_rules(),
+            demo: args.demo,
+            scheduler_interval: Duration::from_secs(args.orders.scheduler_interval_secs),
+            update_payment_url,
         })
     }
+}
+
+/// `url` if it is an absolute http(s) URL with a host and nothing that would break out of
+/// an attribute or a header.
+fn absolute_url(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    (!rest.is_empty() && !rest.starts_with('/') && !rest.contains(['"', '<', '>', ' ', '\'']))
+        .then(|| url.to_owned())
 }
 
 /// `scheme://host[:port]` in the lower-case form browsers send in `Origin`, or `None`.
@@ -525,6 +558,37 @@ mod tests {
     }
 
     #[test]
+    fn the_update_payment_url_is_an_absolute_http_link_and_the_scheduler_has_a_period() {
+        let config = parse(&[
+            S,
+            "--update-payment-url",
+            "https://shop.example/account/pay",
+        ])
+        .unwrap();
+        assert_eq!(
+            config.update_payment_url.as_deref(),
+            Some("https://shop.example/account/pay")
+        );
+        assert_eq!(config.scheduler_interval, Duration::from_secs(60));
+        assert_eq!(parse(&[S]).unwrap().update_payment_url, None);
+        for bad in [
+            "javascript:alert(1)",
+            "/account/pay",
+            "https://",
+            "https:///pay",
+            "https://shop.example/\"><script>",
+        ] {
+            assert_eq!(
+                parse(&[S, "--update-payment-url", bad]).unwrap_err(),
+                ConfigError::BadUpdatePaymentUrl(bad.to_owned()),
+                "{bad}"
+            );
+        }
+        let every = parse(&[S, "--scheduler-interval-secs", "5"]).unwrap();
+        assert_eq!(every.scheduler_interval, Duration::from_secs(5));
+    }
+
+    #[test]
     fn limits_come_from_their_flags_with_documented_defaults() {
         let config = parse(&[S]).unwrap();
         assert_eq!(config.limits, Limits::default());
@@ -565,12 +629,6 @@ mod tests {
         .limits
         .webhook_policy;
         assert!(all.allow_insecure_loopback && all.allow_private && all.allow_link_local);
-        let timeout = parse(&[S, "--webhooks-timeout-secs=3"]).unwrap().limits;
-        assert_eq!(timeout.webhook_timeout, Duration::from_secs(3));
-        assert_eq!(parse(&[S]).unwrap().limits.webhook_timeout, Duration::from_secs(10));
-        for bad in ["--webhooks-timeout-secs=0", "--webhooks-timeout-secs=61"] {
-            assert!(Cli::try_parse_from(["cadence-server", S, bad]).is_err(), "{bad}");
-        }
     }
 
     #[test]

@@ -38,6 +38,8 @@ use utoipa::{Modify, OpenApi};
         crate::admin::keys::create_key,
         crate::admin::keys::list_keys,
         crate::admin::keys::revoke_key,
+        crate::admin::orders::list_orders,
+        crate::admin::orders::post_outcome,
         crate::admin::catalog::put_product,
         crate::admin::catalog::get_product,
         crate::admin::customers::put_customer,
@@ -78,7 +80,7 @@ use utoipa::{Modify, OpenApi};
         crate::admin::export::OrderExport,
         crate::admin::export::OrderExportLine,
     )),
-    modifiers(&BearerScheme, &LimitAnswers, &WebhookDocs),
+    modifiers(&BearerScheme, &DemoPaths, &LimitAnswers, &WebhookDocs),
     tags(
         (name = "catalog", description = "Products and their subscription offers"),
         (name = "account", description = "The signed-in customer"),
@@ -90,6 +92,24 @@ use utoipa::{Modify, OpenApi};
     )
 )]
 pub struct ApiDoc;
+
+/// The demo's clock control (`admin::demo`), in a demo build's document only: a
+/// production build has no such route. Before `LimitAnswers`, which it needs too.
+struct DemoPaths;
+
+impl Modify for DemoPaths {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        #[cfg(feature = "demo")]
+        {
+            #[derive(OpenApi)]
+            #[openapi(paths(crate::admin::demo::post_clock))]
+            struct DemoDoc;
+            openapi.merge(DemoDoc::openapi());
+        }
+        #[cfg(not(feature = "demo"))]
+        let _ = openapi;
+    }
+}
 
 /// The answers any operation may give because of the server's limits (`Limits`): 429
 /// when a client goes over a rate (not `/health` or `/ready`, which are exempt), 503 when the
@@ -217,7 +237,8 @@ mod tests {
             ChangeRequest ChangeSummary ChangeVia CommunityChoice CreatedWebhookEndpoint \
             Customer Date DeliveryState Engagement Event EventType ExtraItem FieldError \
             Health Interval IntervalUnit MerchantMetrics Money NewSubscription \
-            NewWebhookEndpoint OwnedRoutine Ownership PlanChoice PlanEvent PlanEventKind \
+            NewWebhookEndpoint Order OrderEvent OrderEventData OrderLine OrderList \
+            OrderOutcome OrderStatus OwnedRoutine Ownership PlanChoice PlanEvent PlanEventKind \
             Problem Product ProductKind Ready ReasonCode Recommendation \
             RecommendationAction RecommendationMetrics Recommendations ReplayQueued \
             ReplayRequest RepurchaseCohort RepurchaseMetrics RepurchaseRate Revocation \
@@ -227,7 +248,13 @@ mod tests {
             SwapOption UiEvent UiEventKind UiEvents UpcomingDelivery UsageQuestion \
             WebhookAttempt WebhookDelivery WebhookDeliveryList WebhookEndpoint \
             WebhookEndpointList WebhookEndpointUpdate";
-        assert_eq!(keys, expected.split_whitespace().collect::<Vec<_>>());
+        let mut expected: Vec<&str> = expected.split_whitespace().collect();
+        // The demo's clock control (`admin::demo`) is in a demo build's document only.
+        if cfg!(feature = "demo") {
+            expected.extend(["ClockAdvance", "ClockMoved", "RunSummary"]);
+            expected.sort_unstable();
+        }
+        assert_eq!(keys, expected);
     }
 
     /// The change body shows `via` beside the change (flattened), as it travels.

@@ -319,14 +319,18 @@ pub async fn exposition(state: &AppState) -> String {
     out
 }
 
-/// The hook for the delivery scheduler's lag, in seconds (`cadence_scheduler_lag_seconds`,
-/// left out while `None`). `None` until the scheduler exists. Read it from the database
-/// (`state.db.read`, e.g. now minus the oldest due delivery without an order), not from
-/// this process's memory: with several instances on one PostgreSQL any of them may run a
-/// due delivery, and every instance should report the same lag. Keep it to one indexed
-/// query: it runs on every scrape.
-pub async fn scheduler_lag_seconds(_state: &AppState) -> Option<f64> {
-    None
+/// The delivery scheduler's lag, in seconds (`cadence_scheduler_lag_seconds`; left out
+/// while the database cannot say). Read from the database (`scheduler::lag_seconds`: now
+/// minus the oldest delivery or payment retry still waiting), not from this process's
+/// memory: with several instances on one PostgreSQL any of them may run a due delivery,
+/// and every instance reports the same lag.
+pub async fn scheduler_lag_seconds(state: &AppState) -> Option<f64> {
+    let clock = state.clock;
+    state
+        .db
+        .read(move |conn| crate::scheduler::lag_seconds(conn, clock))
+        .await
+        .ok()
 }
 
 /// The hook for the webhook outbox's lag, in seconds (`cadence_outbox_lag_seconds`, left

@@ -55,6 +55,17 @@ pub fn apply(
         .ok_or(ApiError::NotFound("You have no subscription with this id."))?;
     let before = subscriptions::view(tx, &row, today)?;
     precondition(&before)?;
+    // A delivery whose date has come is an order before anything changes, even if the
+    // scheduler has not reached it yet (the subscriber's view already counts it as on its
+    // way, so the version they saw is still the one they meant).
+    let (row, before) = if crate::scheduler::deliver::deliver_due(tx, id, at)? > 0 {
+        let row = subscriptions::load(tx, customer_id, id)?
+            .ok_or(ApiError::NotFound("You have no subscription with this id."))?;
+        let before = subscriptions::view(tx, &row, today)?;
+        (row, before)
+    } else {
+        (row, before)
+    };
     let rules = subscriptions::rules(&before);
     let next = row.schedule.apply(change, &rules, today)?;
     // Reactivating brings a subscription back under the per-customer cap.
@@ -91,19 +102,24 @@ pub fn apply(
                     .into(),
             ));
         }
-        let unit_price = row.unit_price.discounted(row.discount_percent);
-        let order = orders::insert_delivery(
+        let order = orders::new_id();
+        orders::insert(
             tx,
-            customer_id,
-            &row.id,
-            today,
-            &next.sku,
-            next.quantity,
-            &unit_price,
+            &orders::NewOrder {
+                id: &order,
+                customer_id,
+                subscription_id: &row.id,
+                delivery_date: None,
+                ordered_on: today,
+                now: &at.now,
+            },
         )?;
+        let unit_price = row.unit_price.discounted(row.discount_percent);
+        orders::add_line(tx, &order, &next.sku, next.quantity, &unit_price)?;
         if let Some(date) = before.next_delivery {
-            extras::ship(tx, &row.id, date, &order)?;
+            orders::ship_extras(tx, &order, &row.id, date)?;
         }
+        crate::orders::announce_created(tx, &order, at.unix)?;
     }
     subscriptions::save(tx, &row, &next, discount, today, &at.now)?;
     // Extras follow the next delivery wherever this change moved it.

@@ -24,6 +24,8 @@ pub enum ServeError {
     Open(#[from] crate::db::OpenError),
     #[error("could not insert the demo data: {0}")]
     DemoData(crate::db::StoreError),
+    #[error("could not store --update-payment-url: {0}")]
+    Settings(crate::db::StoreError),
     #[error("could not listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -90,6 +92,11 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         tracing::warn!(dir = %config.widget_dir.display(), "widget directory not found: /widget/ will answer 404 until it is built");
     }
 
+    // A demo server's clock can be moved forward (`POST /api/v1/admin/demo/clock`); every
+    // part of the server reads this one.
+    #[cfg(feature = "demo")]
+    let clock = if config.demo { clock.movable() } else { clock };
+
     let (db, applied) = open_database(&config.database, config.pool_size).await?;
     if !applied.is_empty() {
         tracing::info!(?applied, db = %config.database.describe(), "database migrated");
@@ -99,6 +106,13 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
     {
         tracing::info!("inserted the demo catalog and customers (first start)");
     }
+
+    // The subscribers' link to update their payment details lives in the database, where
+    // every server on it reads the same one.
+    let url = config.update_payment_url.clone();
+    db.write(move |tx| crate::orders::set_update_payment_url(tx, url.as_deref()))
+        .await
+        .map_err(ServeError::Settings)?;
 
     // Start-up rebuild (the database may have gained orders while we were down), then
     // the periodic one.
@@ -206,6 +220,9 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
     });
 
     crate::retention::spawn(state.clone());
+    // Due deliveries become orders now (catching up on the time the server was down),
+    // then every --scheduler-interval-secs.
+    crate::scheduler::spawn(state.db.clone(), clock, config.scheduler_interval);
     // Delivers the outbox's events to the merchant's webhook endpoints, at least once.
     crate::webhooks::Dispatcher::on_clock(
         state.db.clone(),

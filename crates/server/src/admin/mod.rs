@@ -8,11 +8,14 @@ pub mod body;
 pub mod catalog;
 pub mod csv;
 pub mod customers;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod export;
 pub mod history;
 pub mod import;
 pub mod keys;
 pub mod lines;
+pub mod orders;
 pub mod records;
 
 use crate::app::AppState;
@@ -21,7 +24,12 @@ use axum::Router;
 
 /// The admin routes, relative to `/api/v1/admin`.
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    // The demo's clock control exists in demo builds only (and answers only on `--demo`).
+    #[cfg(feature = "demo")]
+    let router = Router::new().route("/demo/clock", post(demo::post_clock));
+    #[cfg(not(feature = "demo"))]
+    let router = Router::new();
+    router
         .route("/keys", get(keys::list_keys).post(keys::create_key))
         .route("/keys/{id}/revoke", post(keys::revoke_key))
         // The merchant's data by their own ids, bulk imports and exports (`catalog.rs`,
@@ -43,6 +51,9 @@ pub fn routes() -> Router<AppState> {
         .route("/exports/changes", get(export::export_changes))
         .route("/exports/cancel-reasons", get(export::export_cancel_reasons))
         .route("/exports/orders", get(export::export_orders))
+        // Orders and their outcomes (`orders/`, `scheduler/`).
+        .route("/orders", get(orders::list_orders))
+        .route("/orders/{id}/outcome", post(orders::post_outcome))
         // Webhook endpoints, their delivery logs and replay (`webhooks/`).
         .merge(crate::webhooks::admin_routes())
 }

@@ -101,22 +101,3 @@ pub fn follow(
     }
     Ok(())
 }
-
-/// Adds the extras of the delivery on `date` to order `order_id` (ship now) and removes
-/// them from the subscription.
-pub fn ship(
-    conn: &Connection,
-    subscription: &str,
-    date: Date,
-    order_id: &str,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO order_lines (order_id, sku, quantity, unit_price_minor, currency)
-         SELECT ?3, sku, quantity, unit_price_minor, currency FROM subscription_extras
-         WHERE subscription_id = ?1 AND ships_on = ?2",
-    )?
-    .execute(params![subscription, date.to_string(), order_id])?;
-    conn.prepare_cached("DELETE FROM subscription_extras WHERE subscription_id = ?1")?
-        .execute([subscription])?;
-    Ok(())
-}

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 const SELECT: &str = "SELECT s.id, s.sku, p.name, s.quantity, s.interval_count, s.interval_unit,
         s.status, s.anchor_date, s.skipped_dates, s.paused_until, s.cancelled_on,
         s.reactivate_until, coalesce(s.unit_price_minor, p.price_minor), p.currency,
-        s.discount_percent, s.version
+        s.discount_percent, s.version, s.payment_problem_order
      FROM subscriptions s JOIN products p ON p.sku = s.sku";
 
 fn status_from_sql(status: &str) -> SubscriptionStatus {
@@ -48,6 +48,8 @@ pub struct Row {
     /// silently raise the price.
     pub discount_percent: u8,
     pub version: u64,
+    /// A delivery's payment failed after the last retry (migration 0010).
+    pub payment_problem: bool,
 }
 
 /// Columns as read, before the fallible conversions rusqlite's row closure cannot express.
@@ -63,6 +65,7 @@ struct Raw {
     unit_price: Money,
     discount_percent: u8,
     version: u64,
+    payment_problem: bool,
 }
 
 fn raw(row: &SqlRow<'_>) -> crate::db::sql::Result<Raw> {
@@ -79,6 +82,7 @@ fn raw(row: &SqlRow<'_>) -> crate::db::sql::Result<Raw> {
         discount_percent: row.get(14)?,
         // Versions start at 1 (a CHECK constraint), so the conversion cannot fail.
         version: row.get::<_, i64>(15)?.max(1) as u64,
+        payment_problem: row.get::<_, Option<String>>(16)?.is_some(),
     })
 }
 
@@ -111,6 +115,7 @@ fn convert(raw: Raw) -> Result<Row, StoreError> {
         unit_price: raw.unit_price,
         discount_percent: raw.discount_percent,
         version: raw.version,
+        payment_problem: raw.payment_problem,
     })
 }
 
@@ -135,9 +140,10 @@ pub fn rules(view: &Subscription) -> Rules {
 
 /// The catalog's choices for a subscription to one product at one interval (allowed
 /// intervals, swap options), read once per request: a customer's subscriptions often share
-/// a product and interval, and `/me` then asks the catalog once for all of them.
+/// a product and interval, and `/me` then asks the catalog once for all of them (and the
+/// scheduler once per batch of deliveries).
 #[derive(Default)]
-struct Choices(HashMap<(String, Interval), (Vec<Interval>, Vec<SwapOption>)>);
+pub struct Choices(HashMap<(String, Interval), (Vec<Interval>, Vec<SwapOption>)>);
 
 impl Choices {
     fn of(
@@ -165,7 +171,7 @@ pub fn view(conn: &Connection, row: &Row, today: Date) -> Result<Subscription, S
 }
 
 /// `view`, reading the catalog's choices through `choices` (shared across one request).
-fn view_with(
+pub fn view_with(
     conn: &Connection,
     row: &Row,
     today: Date,
@@ -206,6 +212,12 @@ fn view_with(
             today.add_days(MAX_PAUSE_DAYS)
         },
         sku: s.sku,
+        payment_problem: row.payment_problem,
+        update_payment_url: if row.payment_problem {
+            crate::orders::update_payment_url(conn)?
+        } else {
+            None
+        },
     })
 }
 

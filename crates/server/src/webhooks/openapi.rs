@@ -5,6 +5,7 @@
 //! utoipa 5 has no field for `webhooks`; its top-level extensions are written flattened
 //! into the document, so the section goes in there under its real name.
 
+use crate::orders::OrderEventData;
 use crate::outbox::SubscriptionEventData;
 use cadence_webhooks::{Event, EventType};
 use serde_json::{json, Value};
@@ -13,6 +14,8 @@ use utoipa::{Modify, PartialSchema, ToSchema};
 
 /// The envelope with `subscription.*` data, as a named component.
 pub const SUBSCRIPTION_EVENT: &str = "SubscriptionEvent";
+/// The envelope with `order.*` data, as a named component.
+pub const ORDER_EVENT: &str = "OrderEvent";
 /// The envelope with any data: the types whose data is not described yet.
 pub const ANY_EVENT: &str = "Event";
 
@@ -32,13 +35,17 @@ const EVENTS: [(EventType, &str, &str); 5] = [
     ),
     (
         EventType::OrderCreated,
-        ANY_EVENT,
-        "A due delivery became an order (the scheduler).",
+        ORDER_EVENT,
+        "A due delivery became an order (the scheduler), or a subscriber shipped now; \
+         `data.order` has the merchant's ids, the lines and the total. Charge it and report \
+         the outcome (`POST /api/v1/admin/orders/{id}/outcome`).",
     ),
     (
         EventType::OrderUpdated,
-        ANY_EVENT,
-        "An order's outcome changed (paid, payment failed, fulfilled).",
+        ORDER_EVENT,
+        "An order's status changed: the merchant reported paid, payment failed or \
+         fulfilled, or a failed payment's retry fell due (`payment_retry_due`, with \
+         `data.retry`: charge again). `data.payment_problem` marks the last failure.",
     ),
     (
         EventType::RoutineTaskDone,
@@ -133,6 +140,10 @@ impl Modify for WebhookDocs {
             SubscriptionEnvelope::schema(),
         ));
         SubscriptionEnvelope::schemas(&mut schemas);
+        named::<OrderEventData<'static>>(&mut schemas);
+        type OrderEnvelope = Event<OrderEventData<'static>>;
+        schemas.push((ORDER_EVENT.to_owned(), OrderEnvelope::schema()));
+        OrderEnvelope::schemas(&mut schemas);
         schemas.push((ANY_EVENT.to_owned(), Event::<Value>::schema()));
         let components = openapi.components.get_or_insert_with(Default::default);
         for (name, schema) in schemas {

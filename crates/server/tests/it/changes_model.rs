@@ -53,33 +53,35 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Status {
+pub(crate) enum Status {
     Active,
     Paused,
     Cancelled,
 }
 
-/// The model: the schedule as a starting day, a step in days, and explicit skips.
-struct Model {
-    today: Date,
-    status: Status,
-    quantity: u32,
-    weeks: u16,
-    sku: &'static str,
-    anchor: Date,
-    skips: BTreeSet<Date>,
-    paused_until: Option<Date>,
-    reactivate_until: Option<Date>,
+/// The model: the schedule as a starting day, a step in days, and explicit skips (also
+/// the schedule model of `orders_model`).
+#[derive(Clone, Debug)]
+pub(crate) struct Model {
+    pub(crate) today: Date,
+    pub(crate) status: Status,
+    pub(crate) quantity: u32,
+    pub(crate) weeks: u16,
+    pub(crate) sku: &'static str,
+    pub(crate) anchor: Date,
+    pub(crate) skips: BTreeSet<Date>,
+    pub(crate) paused_until: Option<Date>,
+    pub(crate) reactivate_until: Option<Date>,
     /// The day of the last ship now: at most one a day.
-    shipped_now_on: Option<Date>,
+    pub(crate) shipped_now_on: Option<Date>,
 }
 
-fn plus(d: Date, n: i64) -> Date {
+pub(crate) fn plus(d: Date, n: i64) -> Date {
     d.add_days(n).unwrap()
 }
 
 impl Model {
-    fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) {
         if self.status == Status::Paused && self.paused_until.is_some_and(|p| p <= self.today) {
             self.status = Status::Active;
             self.paused_until = None;
@@ -111,14 +113,14 @@ impl Model {
         out
     }
 
-    fn next(&self) -> Option<Date> {
+    pub(crate) fn next(&self) -> Option<Date> {
         self.dates(self.skips.len() + 1)
             .into_iter()
             .find(|d| !self.skips.contains(d))
     }
 
     /// Applies `op` (already turned into a request body); the expected HTTP status.
-    fn apply(&mut self, body: &Value) -> u16 {
+    pub(crate) fn apply(&mut self, body: &Value) -> u16 {
         self.settle();
         let tomorrow = plus(self.today, 1);
         let date = |key: &str| body[key].as_str().and_then(|s| s.parse::<Date>().ok());
@@ -297,7 +299,7 @@ async fn current(app: &TestApp, token: &str) -> (Value, String) {
     (reply.json(), reply.header("etag").unwrap().to_owned())
 }
 
-fn agree(model: &Model, api: &Value) -> Result<(), TestCaseError> {
+pub(crate) fn agree(model: &Model, api: &Value) -> Result<(), TestCaseError> {
     let status = match model.status {
         Status::Active => "active",
         Status::Paused => "paused",
