@@ -12,8 +12,8 @@ use postgres::error::SqlState;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
 use std::sync::Arc;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Settings every session starts with. A statement that runs longer than this is cancelled
@@ -56,7 +56,10 @@ impl Health {
         let now = Instant::now();
         let mut logged = self.logged.lock().unwrap_or_else(|p| p.into_inner());
         logged.1 += 1;
-        if logged.0.is_none_or(|at| now.duration_since(at) >= LOG_EVERY) {
+        if logged
+            .0
+            .is_none_or(|at| now.duration_since(at) >= LOG_EVERY)
+        {
             tracing::error!(error = %why, failures = logged.1, "cannot connect to PostgreSQL");
             *logged = (Some(now), 0);
         }
@@ -255,6 +258,8 @@ pub struct Session {
     conn: Mutex<r2d2::PooledConnection<Manager>>,
     in_transaction: AtomicBool,
     retryable: AtomicBool,
+    /// Whether this session holds advisory locks to release before it goes back.
+    locked_key: AtomicBool,
 }
 
 impl Session {
@@ -263,6 +268,7 @@ impl Session {
             conn: Mutex::new(conn),
             in_transaction: AtomicBool::new(false),
             retryable: AtomicBool::new(false),
+            locked_key: AtomicBool::new(false),
         }
     }
 
@@ -275,6 +281,20 @@ impl Session {
     pub fn begin(&self, sql: &str) -> sql::Result<()> {
         self.batch(sql)?;
         self.in_transaction.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Takes the session-level advisory lock of `key` (waiting for it), released when the
+    /// session is dropped. Taken outside any transaction: see `Db::write_for`.
+    pub fn lock_key(&self, key: &str) -> sql::Result<()> {
+        let statement =
+            self.statement("SELECT 1 FROM pg_advisory_lock(hashtextextended(?1, 0))")?;
+        let result = self
+            .lock()
+            .client()
+            .query(&statement, &[&Value::Text(key.to_owned())]);
+        result.map_err(|e| self.note(e))?;
+        self.locked_key.store(true, Ordering::Relaxed);
         Ok(())
     }
 
@@ -328,6 +348,15 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.rollback();
+        if self.locked_key.swap(false, Ordering::Relaxed) {
+            if let Err(e) = self
+                .lock()
+                .client()
+                .batch_execute("SELECT pg_advisory_unlock_all()")
+            {
+                tracing::warn!(error = %e, "releasing advisory locks failed");
+            }
+        }
     }
 }
 

@@ -146,7 +146,7 @@ pub async fn post_change(
     let cap = state.limits.max_subscriptions_per_customer;
     let outcome = state
         .db
-        .write(move |tx| {
+        .write_for(customer.id.clone(), move |tx| {
             if let Some(stored) = idempotency::replay(tx, &customer.id, &key, &hash)? {
                 return Ok(Outcome::Replayed(stored));
             }

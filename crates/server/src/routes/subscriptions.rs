@@ -172,7 +172,7 @@ pub async fn create_subscription(
     // Key check, insert, audit and stored response commit together or not at all.
     let outcome = state
         .db
-        .write(move |tx| {
+        .write_for(customer.id.clone(), move |tx| {
             if let Some(stored) = idempotency::replay(tx, &customer.id, &key, &hash)? {
                 return Ok(Outcome::Replayed(stored));
             }
