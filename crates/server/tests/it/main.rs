@@ -19,6 +19,7 @@ mod database;
 mod events;
 mod fuzz_admin;
 mod fuzz_requests;
+mod fuzz_webhooks;
 mod generator;
 mod hot_paths;
 mod http_edges;
