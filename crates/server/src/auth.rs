@@ -53,7 +53,7 @@ struct Claims {
 impl Claims {
     /// The profile claims that are plausible values (`admin::records`' rules).
     fn profile(&self) -> TokenProfile {
-        use crate::admin::records::{email_ok, locale_ok};
+        use crate::admin::checks::{email_ok, locale_ok};
         let text = |claim: &Option<serde_json::Value>, ok: &dyn Fn(&str) -> bool| {
             claim
                 .as_ref()
@@ -308,7 +308,7 @@ impl FromRequestParts<AppState> for AuthedCustomer {
             Some(record) => (record, None),
             // Never loaded: signed in all the same (see the module's note), as long as the
             // id is one a record can have.
-            None if crate::admin::records::id_problem(&verified.customer).is_none() => (
+            None if crate::admin::checks::id_problem(&verified.customer).is_none() => (
                 db::customers::AuthRecord {
                     name: verified.profile.name.clone().unwrap_or_default(),
                     tokens_revoked_at: None,

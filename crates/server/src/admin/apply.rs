@@ -3,9 +3,9 @@
 //! then — unless it is a dry run — the write. A refusal is every problem found, each with
 //! its JSON Pointer; nothing is written for a refused record.
 
+use super::checks::Problems;
 use super::records::{
-    CustomerRecord, OrderOrigin, OrderRecord, OwnedRecord, Problems, ProductRecord,
-    SubscriptionRecord,
+    CustomerRecord, OrderOrigin, OrderRecord, OwnedRecord, ProductRecord, SubscriptionRecord,
 };
 use crate::db::admin_data::known::Known;
 use crate::db::admin_data::{catalog, history, imported};

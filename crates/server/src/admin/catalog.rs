@@ -5,7 +5,8 @@
 use super::apply::{self, Apply, Outcome};
 use super::auth::{AdminAccess, Scope};
 use super::body::Record;
-use super::records::{id_problem, ProductRecord, StoredProduct};
+use super::checks::id_problem;
+use super::records::{ProductRecord, StoredProduct};
 use crate::app::AppState;
 use crate::db::admin_data::catalog;
 use crate::db::admin_data::known::Stored;

@@ -3,7 +3,8 @@
 //! follow RFC 4180 (quoted with `"`, a quote doubled inside), except that a quoted field
 //! may not span lines: every record is one line, so every error has its line number.
 
-use super::records::{Problems, SubscriptionRecord};
+use super::checks::Problems;
+use super::records::SubscriptionRecord;
 use cadence_contract::problem::FieldError;
 use cadence_contract::{Date, Interval, Money, SubscriptionStatus};
 

@@ -1,7 +1,7 @@
 //! `POST /api/v1/admin/imports`: bulk loading, for moving from another subscription app or
 //! loading a shop's history. NDJSON (one record per line, `{"type": "product" | "customer"
 //! | "owned" | "order" | "subscription", …}`, each the body of its single `PUT`) or CSV of
-//! subscriptions (`csv.rs`).
+//! subscriptions (`csv.rs`); one line becomes a record in `import_record.rs`.
 //!
 //! Each line stands alone: a bad line is reported with its number, JSON Pointer and why,
 //! and every good line is applied (what the merchant fixes is then the few bad lines, not
@@ -12,14 +12,14 @@
 //! and an import cut short is finished by importing the file again. A dry run checks every
 //! line the same way (a later line may rely on an earlier one) and writes nothing.
 
-use super::apply::{self, Applied, Apply, Outcome};
+use super::apply::{Applied, Apply, Outcome};
 use super::auth::{AdminAccess, Scope};
 use super::csv::Header;
+use super::import_record::{apply_record, parse_ndjson, whole_line, Record};
 use super::lines::{Line, LineReader};
-use super::records::{CustomerRecord, OrderRecord, OwnedRecord, ProductRecord, SubscriptionRecord};
 use crate::app::AppState;
-use crate::db::admin_data::known::{DryRun, Known, Stored};
-use crate::db::{Connection, StoreError};
+use crate::db::admin_data::known::{Cached, DryRun};
+use crate::db::StoreError;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use axum::body::Body;
@@ -28,9 +28,8 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use cadence_contract::problem::FieldError;
-use cadence_contract::{Date, Problem};
+use cadence_contract::Problem;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// Lines per transaction: large enough that commits do not dominate, small enough that
 /// one batch holds the database for milliseconds.
@@ -112,139 +111,6 @@ impl ImportReport {
             }
             Err(refusal) => self.refuse(line, refusal.errors()),
         }
-    }
-}
-
-/// One line's record.
-#[derive(Debug)]
-enum Record {
-    Product(String, Box<ProductRecord>),
-    Customer(String, CustomerRecord),
-    Owned(OwnedLine),
-    Order(String, OrderRecord),
-    Subscription(Box<SubscriptionRecord>),
-}
-
-/// `{"type": "owned", "customer_id", "sku", "purchased_on"}`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OwnedLine {
-    customer_id: String,
-    sku: String,
-    purchased_on: Date,
-}
-
-fn whole_line(detail: &str) -> Vec<FieldError> {
-    vec![FieldError {
-        pointer: String::new(),
-        detail: detail.to_owned(),
-    }]
-}
-
-/// What serde says about a record, in our words: which field is missing or unknown when
-/// it names one (field names of ours, or the line's own when they are plain words), never
-/// a value from the line.
-fn shape_error(e: &serde_json::Error) -> Vec<FieldError> {
-    let text = e.to_string();
-    let named = |prefix: &str| {
-        let rest = text.strip_prefix(prefix)?;
-        let name = rest.split('`').next()?;
-        let plain = !name.is_empty()
-            && name.len() <= 40
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-        plain.then(|| format!("/{name}"))
-    };
-    let (pointer, detail) = if let Some(p) = named("missing field `") {
-        (p, "This field is required.")
-    } else if let Some(p) = named("unknown field `") {
-        (p, "This record type has no such field.")
-    } else if text.starts_with("unknown field") {
-        (
-            String::new(),
-            "The line has a field this record type does not have.",
-        )
-    } else {
-        (
-            String::new(),
-            "A value has the wrong type or is out of range (numbers are whole, dates YYYY-MM-DD).",
-        )
-    };
-    vec![FieldError {
-        pointer,
-        detail: detail.to_owned(),
-    }]
-}
-
-fn decode<T: serde::de::DeserializeOwned>(
-    object: Map<String, Value>,
-) -> Result<T, Vec<FieldError>> {
-    serde_json::from_value(Value::Object(object)).map_err(|e| shape_error(&e))
-}
-
-/// Takes the record's own id field (`sku` or `id`) out of the line's object.
-fn take_id(object: &mut Map<String, Value>, key: &str) -> Result<String, Vec<FieldError>> {
-    match object.remove(key) {
-        Some(Value::String(id)) => Ok(id),
-        _ => Err(vec![FieldError {
-            pointer: format!("/{key}"),
-            detail: "Give the record's id as a string.".to_owned(),
-        }]),
-    }
-}
-
-/// One NDJSON line as a record.
-fn parse_ndjson(text: &str) -> Result<Record, Vec<FieldError>> {
-    let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(text) else {
-        return Err(whole_line("Each line is one JSON object."));
-    };
-    let kind = match object.remove("type") {
-        Some(Value::String(kind)) => kind,
-        _ => String::new(),
-    };
-    Ok(match kind.as_str() {
-        "product" => {
-            let sku = take_id(&mut object, "sku")?;
-            Record::Product(sku, Box::new(decode::<ProductRecord>(object)?.normalized()))
-        }
-        "customer" => {
-            let id = take_id(&mut object, "id")?;
-            Record::Customer(id, decode(object)?)
-        }
-        "owned" => Record::Owned(decode(object)?),
-        "order" => {
-            let id = take_id(&mut object, "id")?;
-            Record::Order(id, decode::<OrderRecord>(object)?.normalized())
-        }
-        "subscription" => {
-            // The id is one of the record's fields here: put it back as it was.
-            Record::Subscription(Box::new(decode(object)?))
-        }
-        _ => {
-            return Err(vec![FieldError {
-                pointer: "/type".to_owned(),
-                detail: "A type is product, customer, owned, order or subscription.".to_owned(),
-            }])
-        }
-    })
-}
-
-fn apply_record(
-    conn: &Connection,
-    known: &mut dyn Known,
-    record: &Record,
-    how: &Apply,
-) -> Result<Applied, StoreError> {
-    match record {
-        Record::Product(sku, product) => apply::product(conn, known, sku, product, how),
-        Record::Customer(id, customer) => apply::customer(conn, known, id, customer, how),
-        Record::Owned(line) => {
-            let record = OwnedRecord {
-                purchased_on: line.purchased_on,
-            };
-            apply::owned(conn, known, &line.customer_id, &line.sku, &record, how)
-        }
-        Record::Order(id, order) => apply::order(conn, known, id, order, how),
-        Record::Subscription(subscription) => apply::subscription(conn, known, subscription, how),
     }
 }
 
@@ -409,11 +275,13 @@ impl Run {
                 self.state
                     .db
                     .write(move |tx| {
+                        // Fresh for every attempt: a retried transaction remembers nothing.
+                        let mut known = Cached::default();
                         batch
                             .lines
                             .iter()
                             .map(|(n, record)| {
-                                Ok((*n, apply_record(tx, &mut Stored, record, &how)?))
+                                Ok((*n, apply_record(tx, &mut known, record, &how)?))
                             })
                             .collect::<Result<Vec<_>, StoreError>>()
                     })

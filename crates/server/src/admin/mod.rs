@@ -6,13 +6,16 @@ pub mod apply;
 pub mod auth;
 pub mod body;
 pub mod catalog;
+pub mod checks;
 pub mod csv;
 pub mod customers;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod export;
+pub mod export_page;
 pub mod history;
 pub mod import;
+pub mod import_record;
 pub mod keys;
 pub mod lines;
 pub mod orders;

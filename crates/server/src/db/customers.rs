@@ -46,7 +46,7 @@ pub fn auth_record(conn: &Connection, id: &str) -> Result<Option<AuthRecord>, St
 /// without a record gets one (origin `token`) that carries the revocation; `false` only
 /// for an id no record can have.
 pub fn revoke_access(conn: &Connection, id: &str, now: i64) -> Result<bool, StoreError> {
-    if crate::admin::records::id_problem(id).is_some() {
+    if crate::admin::checks::id_problem(id).is_some() {
         return Ok(false);
     }
     conn.prepare_cached(

@@ -1,12 +1,14 @@
 //! What a merchant record's references are checked against: the database ([`Stored`]), or,
 //! in an import's dry run, the database plus what the lines accepted so far would have
 //! written ([`DryRun`]): a dry run writes nothing, yet a customer line followed by that
-//! customer's orders must pass exactly as it would for real.
+//! customer's orders must pass exactly as it would for real. An import's real batches ask
+//! through [`Cached`], which remembers within its transaction.
 
 use crate::admin::records::OrderOrigin;
 use crate::db::products::kind_from_sql;
 use crate::db::{Connection, OptionalExtension, StoreError};
 use cadence_contract::ProductKind;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 /// What checking a reference to a product needs to know about it.
@@ -187,4 +189,64 @@ impl Known for DryRun {
     fn accepted_order(&mut self, id: &str) {
         self.orders.insert(id.to_owned());
     }
+}
+
+/// The database inside one write transaction, remembering its answers: an import batch
+/// asks about the same products and customers line after line. Safe because nothing but
+/// this transaction changes what it sees, and what it accepts it records here too.
+#[derive(Default)]
+pub struct Cached {
+    products: RefCell<HashMap<String, Option<ProductFacts>>>,
+    customers: RefCell<HashSet<String>>,
+}
+
+impl Known for Cached {
+    fn product(&self, conn: &Connection, sku: &str) -> Result<Option<ProductFacts>, StoreError> {
+        if let Some(found) = self.products.borrow().get(sku) {
+            return Ok(found.clone());
+        }
+        let found = Stored.product(conn, sku)?;
+        self.products
+            .borrow_mut()
+            .insert(sku.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    fn customer(&self, conn: &Connection, id: &str) -> Result<bool, StoreError> {
+        if self.customers.borrow().contains(id) {
+            return Ok(true);
+        }
+        let found = Stored.customer(conn, id)?;
+        if found {
+            self.customers.borrow_mut().insert(id.to_owned());
+        }
+        Ok(found)
+    }
+
+    fn email_owner(&self, conn: &Connection, email: &str) -> Result<Option<String>, StoreError> {
+        Stored.email_owner(conn, email)
+    }
+
+    fn subscription_customer(
+        &self,
+        conn: &Connection,
+        id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Stored.subscription_customer(conn, id)
+    }
+
+    fn order_origin(&self, conn: &Connection, id: &str) -> Result<Option<OrderOrigin>, StoreError> {
+        Stored.order_origin(conn, id)
+    }
+
+    fn accepted_product(&mut self, sku: &str, facts: ProductFacts) {
+        self.products.get_mut().insert(sku.to_owned(), Some(facts));
+    }
+
+    fn accepted_customer(&mut self, id: &str, _: Option<&str>) {
+        self.customers.get_mut().insert(id.to_owned());
+    }
+
+    fn accepted_subscription(&mut self, _: &str, _: &str) {}
+    fn accepted_order(&mut self, _: &str) {}
 }
