@@ -10,10 +10,11 @@
     reason = "src/api.rs is the widget's only door to the network"
 )]
 
+use crate::encode::ToJs;
 use crate::json::{Fields, FromJson};
 use cadence_contract::{
-    Account, ChangeRecord, ChangeRequest, ChangeVia, Interval, NewSubscription, Problem, Product,
-    Recommendations, Subscription, SubscriptionChange, UiEvent,
+    Account, ChangeRecord, ChangeRequest, Interval, NewSubscription, Problem, Product,
+    Recommendations, Subscription, UiEvent,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -87,11 +88,11 @@ impl Api {
 
     pub(crate) async fn product(&self, sku: &str) -> Result<Product, ApiError> {
         let path = format!("/products/{}", encode(sku));
-        self.get(&path).await
+        read(&self.get(&path).await?)
     }
 
     pub(crate) async fn account(&self) -> Result<Account, ApiError> {
-        self.get("/me").await
+        read(&self.get("/me").await?)
     }
 
     /// Applies one self-service change. `If-Match` is the version the shopper saw; a
@@ -100,18 +101,17 @@ impl Api {
     pub(crate) async fn change(
         &self,
         subscription: &Subscription,
-        change: &SubscriptionChange,
-        via_cancel_offer: bool,
+        request: &ChangeRequest,
         idempotency_key: &str,
     ) -> Result<Subscription, ApiError> {
         let path = format!("/me/subscriptions/{}/changes", encode(&subscription.id));
-        let body = to_json(&ChangeRequest {
-            change: change.clone(),
-            via: via_cancel_offer.then_some(ChangeVia::CancelOffer),
-        })?;
+        let body = to_json(request)?;
         let if_match = subscription.etag();
-        self.send_json(&path, body, idempotency_key, Some(&if_match))
-            .await
+        read(
+            &self
+                .send_json(&path, body, idempotency_key, Some(&if_match))
+                .await?,
+        )
     }
 
     /// Subscribes the signed-in customer; the same `idempotency_key` twice creates one.
@@ -120,18 +120,21 @@ impl Api {
         new: &NewSubscription,
         idempotency_key: &str,
     ) -> Result<Subscription, ApiError> {
-        self.send_json("/me/subscriptions", to_json(new)?, idempotency_key, None)
-            .await
+        read(
+            &self
+                .send_json("/me/subscriptions", to_json(new)?, idempotency_key, None)
+                .await?,
+        )
     }
 
-    /// Sends a JSON mutation: every one carries an `Idempotency-Key`.
-    async fn send_json<T: FromJson>(
+    /// Sends a JSON mutation (every one carries an `Idempotency-Key`) and answers its text.
+    async fn send_json(
         &self,
         path: &str,
         body: String,
         idempotency_key: &str,
         if_match: Option<&str>,
-    ) -> Result<T, ApiError> {
+    ) -> Result<String, ApiError> {
         let headers = self.headers()?;
         let set = |name: &str, value: &str| headers.set(name, value).map_err(network);
         set("Content-Type", "application/json")?;
@@ -139,13 +142,16 @@ impl Api {
         if let Some(etag) = if_match {
             set("If-Match", etag)?;
         }
-        decode(self.fetch("POST", path, &headers, Some(&body)).await?).await
+        self.call("POST", path, &headers, Some(&body)).await
     }
 
     /// The subscription's recent changes, newest first.
     pub(crate) async fn history(&self, id: &str) -> Result<Vec<ChangeRecord>, ApiError> {
-        self.get(&format!("/me/subscriptions/{}/changes", encode(id)))
-            .await
+        read(
+            &self
+                .get(&format!("/me/subscriptions/{}/changes", encode(id)))
+                .await?,
+        )
     }
 
     /// Where the `.ics` file of a product's plan downloads from (a link the shopper
@@ -172,7 +178,7 @@ impl Api {
             Some(sku) => format!("context=product&sku={}", encode(sku)),
             None => "context=account".to_owned(),
         };
-        self.get(&format!("/recommendations?{query}")).await
+        read(&self.get(&format!("/recommendations?{query}")).await?)
     }
 
     /// Sends a batch of UI events with `navigator.sendBeacon`: best effort, never awaited.
@@ -195,7 +201,7 @@ impl Api {
                 Fields::of(value)?.req("feed_url").map(FeedUrl)
             }
         }
-        self.get::<FeedUrl>("/me/calendar").await.map(|f| f.0)
+        read::<FeedUrl>(&self.get("/me/calendar").await?).map(|f| f.0)
     }
 
     fn url(&self, path: &str) -> String {
@@ -236,8 +242,32 @@ impl Api {
         Ok(response.unchecked_into())
     }
 
-    async fn get<T: FromJson>(&self, path: &str) -> Result<T, ApiError> {
-        decode(self.fetch("GET", path, &self.headers()?, None).await?).await
+    async fn get(&self, path: &str) -> Result<String, ApiError> {
+        self.call("GET", path, &self.headers()?, None).await
+    }
+
+    /// One request and its answer's text: a 2xx body, or the error status with its problem
+    /// document. Not generic, like every future here: the async code is compiled once, and
+    /// only the reading of the text (`read`) once per response type.
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &Headers,
+        body: Option<&str>,
+    ) -> Result<String, ApiError> {
+        let response = self.fetch(method, path, headers, body).await?;
+        let status = response.status();
+        let text = JsFuture::from(response.text().map_err(network)?)
+            .await
+            .map_err(network)?
+            .as_string()
+            .unwrap_or_default();
+        if !(200..300).contains(&status) {
+            let problem = parse::<Problem>(&text).ok();
+            return Err(ApiError::Status { status, problem });
+        }
+        Ok(text)
     }
 }
 
@@ -267,9 +297,9 @@ fn events_json(events: &[UiEvent]) -> Option<String> {
     JSON::stringify(&body).ok()?.as_string()
 }
 
-/// A request body as JSON text.
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
-    crate::json::to_string(value)
+/// A request body as JSON text (`encode.rs`).
+fn to_json<T: ToJs>(value: &T) -> Result<String, ApiError> {
+    crate::encode::to_string(value)
         .ok_or_else(|| ApiError::Decode("unserialisable request body".into()))
 }
 
@@ -286,18 +316,9 @@ fn network(error: JsValue) -> ApiError {
     ApiError::Network(message)
 }
 
-async fn decode<T: FromJson>(response: web_sys::Response) -> Result<T, ApiError> {
-    let status = response.status();
-    let text = JsFuture::from(response.text().map_err(network)?)
-        .await
-        .map_err(network)?
-        .as_string()
-        .unwrap_or_default();
-    if !(200..300).contains(&status) {
-        let problem = parse::<Problem>(&text).ok();
-        return Err(ApiError::Status { status, problem });
-    }
-    parse(&text).map_err(ApiError::Decode)
+/// A 2xx answer's text read as the contract promises, else a `Decode` error.
+fn read<T: FromJson>(text: &str) -> Result<T, ApiError> {
+    parse(text).map_err(ApiError::Decode)
 }
 
 /// The browser's `JSON.parse`, then the contract's readers over the JS value (see `json.rs`):

@@ -4,13 +4,14 @@
 //! "loader": `loader.js` is the merchant-facing script that loads the wasm.)
 
 use crate::api::{Api, ApiError};
+use crate::encode::ToJs;
 use crate::events;
 use crate::fetched::Fetched;
 use crate::id::idempotency_key;
 use crate::telemetry;
 use cadence_contract::{
-    Account, ChangeRecord, Interval, NewSubscription, Product, Recommendation,
-    RecommendationAction, Subscription, SubscriptionChange, UiEventKind,
+    Account, ChangeRecord, ChangeRequest, Interval, NewSubscription, Product, Recommendation,
+    RecommendationAction, RecommendationSource, Subscription, UiEventKind,
 };
 use leptos::prelude::*;
 use web_sys::HtmlElement;
@@ -82,7 +83,11 @@ impl Data {
         action: Option<RecommendationAction>,
         context: &RecoContext,
     ) {
-        telemetry::record(self.api.clone(), kind, item, action, context.name());
+        // Conversions are the server's to count, when it accepts the action (the request
+        // names its recommendation): the page hears of the press, the API does not.
+        if kind != UiEventKind::Action {
+            telemetry::record(self.api.clone(), kind, item, action, context.name());
+        }
         events::emit(
             &self.host,
             "recommendation",
@@ -91,16 +96,19 @@ impl Data {
     }
 
     /// Subscribes to `sku`, quantity 1, at the cadence the recommendation named (a
-    /// recommendation's "subscribe" action: one request, no product lookup first).
+    /// recommendation's "subscribe" action: one request, no product lookup first), saying
+    /// which recommendation it was so the server counts its conversion.
     pub(crate) async fn subscribe_at(
         &self,
         sku: &str,
         interval: Interval,
+        recommendation: RecommendationSource,
     ) -> Result<Subscription, ApiError> {
         let new = NewSubscription {
             sku: sku.to_owned(),
             quantity: 1,
             interval,
+            recommendation: Some(recommendation),
         };
         self.subscribe(&new, &idempotency_key()).await
     }
@@ -135,21 +143,17 @@ impl Data {
     pub(crate) async fn change(
         &self,
         subscription: &Subscription,
-        change: &SubscriptionChange,
-        via_cancel_offer: bool,
+        request: &ChangeRequest,
     ) -> Result<Subscription, ApiError> {
         let key = idempotency_key();
-        let result = self
-            .api
-            .change(subscription, change, via_cancel_offer, &key)
-            .await;
+        let result = self.api.change(subscription, request, &key).await;
         match &result {
             Ok(updated) => events::emit(
                 &self.host,
                 "subscription-changed",
                 events::detail(&[
                     ("subscriptionId", updated.id.as_str().into()),
-                    ("action", change.action().into()),
+                    ("action", request.change.action().into()),
                     ("version", (updated.version as f64).into()),
                 ]),
             ),
@@ -175,7 +179,7 @@ impl Data {
                     ("subscriptionId", created.id.as_str().into()),
                     ("sku", created.sku.as_str().into()),
                     ("quantity", created.quantity.into()),
-                    ("interval", crate::json::to_js(&created.interval)),
+                    ("interval", created.interval.to_js()),
                 ]),
             );
         }

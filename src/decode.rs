@@ -10,7 +10,7 @@ use cadence_contract::problem::FieldError;
 use cadence_contract::{
     Account, ChangeRecord, CommunityChoice, Customer, Date, ExtraItem, Interval, IntervalUnit,
     Money, OwnedRoutine, Ownership, Problem, Product, ProductKind, ReasonCode, Recommendation,
-    RecommendationAction, Recommendations, Routine, Subscription, SubscriptionOffer,
+    RecommendationAction, Recommendations, Routine, RoutineTask, Subscription, SubscriptionOffer,
     SubscriptionSnapshot, SubscriptionStatus, SwapOption, UpcomingDelivery, UsageQuestion,
 };
 use wasm_bindgen::JsValue;
@@ -235,6 +235,23 @@ impl FromJson for Account {
         Ok(Account {
             customer: f.req("customer")?,
             subscriptions: f.req("subscriptions")?,
+            routines: f.list("routines")?,
+        })
+    }
+}
+
+impl FromJson for RoutineTask {
+    fn from_json(value: &JsValue) -> Result<Self, JsonError> {
+        let f = Fields::of(value)?;
+        Ok(RoutineTask {
+            routine_id: f.req("routine_id")?,
+            name: f.req("name")?,
+            model_sku: f.req("model_sku")?,
+            model_name: f.req("model_name")?,
+            every_days: f.req("every_days")?,
+            last_done: f.opt("last_done")?,
+            next_due: f.req("next_due")?,
+            guide_url: f.opt("guide_url")?,
         })
     }
 }
@@ -450,6 +467,16 @@ mod tests {
                 name: "Ada".into(),
             },
             subscriptions: vec![subscription()],
+            routines: vec![RoutineTask {
+                routine_id: "7".into(),
+                name: "Descale".into(),
+                model_sku: "MACHINE-1".into(),
+                model_name: "Espresso machine".into(),
+                every_days: 90,
+                last_done: Some(date("2026-09-01")),
+                next_due: date("2026-11-30"),
+                guide_url: Some("/guides/descaling".into()),
+            }],
         });
         round_trip(Recommendations {
             items: vec![Recommendation {
@@ -519,6 +546,9 @@ mod tests {
         assert_eq!(subscription.next_delivery, None);
         let problem: Problem = both(r#"{"title":"Not Found","status":404}"#);
         assert_eq!(problem.kind, "about:blank");
+        // A customer who owns no machine: no `routines` at all.
+        let account: Account = both(r#"{"customer":{"id":"c","name":"C"},"subscriptions":[]}"#);
+        assert_eq!(account.routines, vec![]);
         let reco: Recommendations = both(
             r#"{"items":[{"sku":"A","name":"A","price":{"amount_minor":1,"currency":"EUR"},
                 "reason":"trending","score":1,"actions":["gift_wrap","add_to_cart"]}]}"#,

@@ -48,7 +48,7 @@ pub(crate) fn emit_add_to_cart(
     source: Option<&str>,
 ) {
     let plan = match plan {
-        Some(interval) => crate::json::to_js(&interval),
+        Some(interval) => crate::encode::ToJs::to_js(&interval),
         None => JsValue::from_str("one_time"),
     };
     let detail = detail(&[

@@ -1,6 +1,7 @@
 //! JSON in and out of the wasm without a JSON parser compiled in: responses are parsed by
 //! the browser's `JSON.parse` and read into the contract's types by hand-written readers
-//! (`FromJson`, in `decode.rs`); request bodies are written by serde_json.
+//! (`FromJson`, in `decode.rs`); request bodies are JS objects the browser's
+//! `JSON.stringify` writes (`ToJs`, in `encode.rs`).
 //!
 //! Why not serde's `Deserialize`: its derived visitors (a field enum, a string match per
 //! field, an `Option` slot per field, duplicate and missing field errors formatted with
@@ -62,18 +63,6 @@ pub(crate) fn parse<T: FromJson>(text: &str) -> Result<T, JsonError> {
     let value =
         js_sys::JSON::parse(text).map_err(|_| JsonError("the body is not JSON".to_owned()))?;
     T::from_json(&value)
-}
-
-/// A request body: serde_json's text, for `fetch`.
-pub(crate) fn to_string<T: serde::Serialize>(value: &T) -> Option<String> {
-    serde_json::to_string(value).ok()
-}
-
-/// A value as a plain JS object (for `CustomEvent` details): the JSON text parsed back.
-pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
-    to_string(value)
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .unwrap_or(JsValue::NULL)
 }
 
 /// A JSON object's fields, read by name.
@@ -189,7 +178,6 @@ integers! {
 #[cfg(all(test, target_arch = "wasm32"))]
 pub(crate) mod tests {
     use super::*;
-    use cadence_contract::SubscriptionChange;
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
@@ -261,19 +249,5 @@ pub(crate) mod tests {
         );
         let array = js_sys::JSON::parse("[]").unwrap();
         assert!(Fields::of(&array).is_err(), "an array is not an object");
-    }
-
-    #[wasm_bindgen_test]
-    fn request_bodies_are_serde_json() {
-        let change = SubscriptionChange::PauseFor { deliveries: 3 };
-        let text = to_string(&change).unwrap();
-        assert_eq!(text, r#"{"action":"pause_for","deliveries":3}"#);
-        let detail = to_js(&change);
-        assert_eq!(
-            Reflect::get(&detail, &"deliveries".into())
-                .unwrap()
-                .as_f64(),
-            Some(3.0)
-        );
     }
 }

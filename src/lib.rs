@@ -22,6 +22,7 @@ mod app;
 mod config;
 mod data;
 mod decode;
+mod encode;
 mod events;
 mod fetched;
 mod format;

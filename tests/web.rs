@@ -237,6 +237,7 @@ async fn account_view_sends_the_token_and_lists_subscriptions() {
             payment_problem: false,
             update_payment_url: None,
         }],
+        routines: vec![],
     };
     stub_fetch(200, &serde_json::to_string(&account).unwrap());
     let (host, root, container) = host(&[

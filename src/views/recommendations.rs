@@ -10,7 +10,8 @@ use crate::events;
 use crate::format;
 use crate::i18n::{t, tf, Key, Locale};
 use cadence_contract::{
-    ReasonCode, Recommendation, RecommendationAction, SubscriptionChange, UiEventKind,
+    ChangeRequest, ReasonCode, Recommendation, RecommendationAction, RecommendationSource,
+    SubscriptionChange, UiEventKind,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -103,8 +104,10 @@ pub(crate) fn Recommendations(
                     }
                     let item = item.get_value();
                     let ctx = context.get_value();
+                    // The press is a click; a conversion is the server's to count when it
+                    // accepts the action (the request says which recommendation it was).
                     data.with_value(|d| d.track(UiEventKind::Click, &item, Some(action), &ctx));
-                    run_action(action, &item, card, data, status_text, locale);
+                    run_action(action, &item, &ctx, card, data, status_text, locale);
                     data.with_value(|d| d.track(UiEventKind::Action, &item, Some(action), &ctx));
                 };
                 view! {
@@ -182,18 +185,27 @@ pub(crate) fn Recommendations(
 fn run_action(
     action: RecommendationAction,
     item: &Recommendation,
+    context: &Context,
     card: Option<Card>,
     data: StoredValue<Data, LocalStorage>,
     status_text: RwSignal<String>,
     locale: Locale,
 ) {
+    let source = RecommendationSource {
+        reason: item.reason,
+        context: context.name().to_owned(),
+    };
     match action {
         RecommendationAction::AddToNextDelivery => {
             // The card announces the result and rolls back on failure.
             if let Some(card) = card {
-                card.request_change.run(SubscriptionChange::AddOnce {
-                    sku: item.sku.clone(),
-                    quantity: 1,
+                card.request.run(ChangeRequest {
+                    change: SubscriptionChange::AddOnce {
+                        sku: item.sku.clone(),
+                        quantity: 1,
+                    },
+                    via: None,
+                    recommendation: Some(source),
                 });
             }
         }
@@ -203,7 +215,7 @@ fn run_action(
                 return; // never offered without one (see the action filter above)
             };
             spawn_local(async move {
-                let text = match data.subscribe_at(&sku, interval).await {
+                let text = match data.subscribe_at(&sku, interval, source).await {
                     Ok(_) => t(locale, Key::RecoSubscribed),
                     Err(_) => t(locale, Key::SubscribeFailed),
                 };

@@ -10,7 +10,9 @@ use crate::data::Data;
 use crate::format;
 use crate::i18n::{t, tf, AccountKey, Key, Locale};
 use crate::predict;
-use cadence_contract::{Subscription, SubscriptionChange, SubscriptionStatus};
+use cadence_contract::{
+    ChangeRequest, ChangeVia, Subscription, SubscriptionChange, SubscriptionStatus,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -23,6 +25,8 @@ pub(crate) struct Card {
     pub request_change: Callback<SubscriptionChange>,
     /// The same pipeline for a pause or skip chosen on the cancel confirmation's offer.
     pub request_change_instead_of_cancel: Callback<SubscriptionChange>,
+    /// The pipeline itself, for a change that says where it came from (a recommendation).
+    pub request: Callback<ChangeRequest>,
     pub status_text: RwSignal<String>,
     pub alert_text: RwSignal<String>,
     pub locale: Locale,
@@ -42,22 +46,28 @@ impl Card {
         let busy = RwSignal::new(false);
         let status_text = RwSignal::new(String::new());
         let alert_text = RwSignal::new(String::new());
-        let pipeline = Callback::new(move |(change, via_offer): (SubscriptionChange, bool)| {
+        let pipeline = Callback::new(move |request: ChangeRequest| {
             if busy.get_untracked() {
                 return; // one change at a time: the next one needs this one's new version
             }
             let before = sub.get_untracked();
-            sub.set(predict::after_change(&before, &change));
+            let change = &request.change;
+            sub.set(predict::after_change(&before, change));
             busy.set(true);
             alert_text.set(String::new());
             status_text.set(t(locale, AccountKey::Saving).to_owned());
             let data = data.get_value();
             spawn_local(async move {
-                let result = data.change(&before, &change, via_offer).await;
+                let result = data.change(&before, &request).await;
                 let locale_tag = locale_tag.get_value();
                 match result {
                     Ok(updated) => {
-                        status_text.set(done_message(locale, &locale_tag, &change, &updated));
+                        status_text.set(done_message(
+                            locale,
+                            &locale_tag,
+                            &request.change,
+                            &updated,
+                        ));
                         sub.set(updated);
                     }
                     Err(ApiError::Status {
@@ -72,24 +82,32 @@ impl Card {
                     Err(error) => {
                         sub.set(before);
                         status_text.set(String::new());
-                        alert_text.set(format!(
-                            "{} {}",
-                            t(locale, AccountKey::ChangeFailed),
-                            reason(locale, &error)
-                        ));
+                        alert_text.set(failed(locale, &error));
                     }
                 }
                 busy.set(false);
             });
         });
-        let request_change = Callback::new(move |change| pipeline.run((change, false)));
-        let request_change_instead_of_cancel =
-            Callback::new(move |change| pipeline.run((change, true)));
+        let request_change = Callback::new(move |change| {
+            pipeline.run(ChangeRequest {
+                change,
+                via: None,
+                recommendation: None,
+            })
+        });
+        let request_change_instead_of_cancel = Callback::new(move |change| {
+            pipeline.run(ChangeRequest {
+                change,
+                via: Some(ChangeVia::CancelOffer),
+                recommendation: None,
+            })
+        });
         Card {
             sub,
             busy,
             request_change,
             request_change_instead_of_cancel,
+            request: pipeline,
             status_text,
             alert_text,
             locale,
@@ -325,9 +343,10 @@ fn status_class(status: SubscriptionStatus) -> &'static str {
     }
 }
 
-/// Why a change failed, in words the shopper can act on.
-fn reason(locale: Locale, error: &ApiError) -> String {
-    match error {
+/// "Your change was not saved", and why, in words the shopper can act on (shared with the
+/// maintenance list's "Mark done").
+pub(crate) fn failed(locale: Locale, error: &ApiError) -> String {
+    let why = match error {
         ApiError::Status {
             status: 409 | 422,
             problem: Some(p),
@@ -338,7 +357,8 @@ fn reason(locale: Locale, error: &ApiError) -> String {
             .or_else(|| p.detail.clone())
             .unwrap_or_else(|| t(locale, Key::ErrorServer).to_owned()),
         other => t(locale, super::error_key(other)).to_owned(),
-    }
+    };
+    format!("{} {why}", t(locale, AccountKey::ChangeFailed))
 }
 
 /// The sentence announced once the server has accepted `change`.

@@ -19,20 +19,20 @@ mod wire;
 pub use date::Date;
 pub use interval::{Interval, IntervalUnit};
 pub use metrics::{
-    ratio, Engagement, MerchantMetrics, RecommendationMetrics, RepurchaseCohort, RepurchaseMetrics,
-    RepurchaseRate, Revocation, SubscriptionCounts, SubscriptionMetrics, SubscriptionMonth,
-    METRICS_MONTHS, REPURCHASE_WINDOWS,
+    ratio, CancelReasonCounts, CancelReasonMetrics, CancelReasonMonth, Engagement, MerchantMetrics,
+    RecommendationMetrics, RepurchaseCohort, RepurchaseMetrics, RepurchaseRate, Revocation,
+    SubscriptionCounts, SubscriptionMetrics, SubscriptionMonth, METRICS_MONTHS, REPURCHASE_WINDOWS,
 };
 pub use money::Money;
 pub use plan::{
     build_plan, next_due, recommend_interval, CadenceAdvice, CalendarFeed, CommunityChoice,
     OwnedRoutine, Ownership, PlanChoice, PlanEvent, PlanEventKind, Routine, RoutinePlan,
-    UsageQuestion, COMMUNITY_MIN_OWNERS, MAX_PLAN_MONTHS,
+    RoutineTask, TaskDone, UsageQuestion, COMMUNITY_MIN_OWNERS, MAX_PLAN_MONTHS,
 };
 pub use problem::Problem;
 pub use recommend::{
-    ReasonCode, Recommendation, RecommendationAction, Recommendations, UiEvent, UiEventKind,
-    UiEvents, MAX_RECOMMENDATIONS, MAX_UI_EVENTS,
+    ReasonCode, Recommendation, RecommendationAction, RecommendationSource, Recommendations,
+    UiEvent, UiEventKind, UiEvents, MAX_RECOMMENDATIONS, MAX_UI_EVENTS,
 };
 pub use resources::{
     Account, Customer, NewSubscription, Product, ProductKind, Subscription, SubscriptionOffer,

@@ -1,6 +1,7 @@
 //! Merchant metrics: the body of `GET /api/v1/merchant/metrics` — repurchase at 30/60/90
-//! days by first-order cohort, subscription activity per month, and how recommendations
-//! are clicked and acted on per reason — each block with the definition of its figures.
+//! days by first-order cohort, subscription activity per month, how recommendations are
+//! clicked and acted on per reason, and why subscribers cancelled — each block with the
+//! definition of its figures.
 
 use crate::{Date, ReasonCode};
 
@@ -22,6 +23,7 @@ pub struct MerchantMetrics {
     pub repurchase: RepurchaseMetrics,
     pub subscriptions: SubscriptionMetrics,
     pub recommendations: RecommendationMetrics,
+    pub cancel_reasons: CancelReasonMetrics,
 }
 
 /// Repurchase at 30/60/90 days, by cohort (the month of each customer's first order).
@@ -104,6 +106,75 @@ pub struct SubscriptionCounts {
     pub kept_instead_of_cancel: u32,
 }
 
+/// Why subscribers cancelled, per month: the optional reason they chose on the cancel
+/// confirmation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CancelReasonMetrics {
+    pub definition: String,
+    /// Every month covered, oldest first, including months with nothing.
+    pub months: Vec<CancelReasonMonth>,
+    /// The sum of `months`.
+    pub total: CancelReasonCounts,
+}
+
+/// One month of cancellations by reason.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CancelReasonMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub counts: CancelReasonCounts,
+}
+
+/// Cancellations in a period, one count per reason (the `CancelReason` wire names), plus
+/// those given without one. They add up to the period's cancellations.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CancelReasonCounts {
+    pub too_much_product: u32,
+    pub too_expensive: u32,
+    pub no_longer_needed: u32,
+    pub trying_something_else: u32,
+    /// "Other", and reasons sent by a newer client that this server does not know.
+    pub other: u32,
+    /// Cancelled without choosing a reason (choosing one is never required).
+    pub not_given: u32,
+}
+
+impl CancelReasonCounts {
+    /// Adds `n` cancellations given with `reason` (`None`: no reason).
+    pub fn add(&mut self, reason: Option<crate::CancelReason>, n: u32) {
+        use crate::CancelReason as R;
+        let slot = match reason {
+            Some(R::TooMuchProduct) => &mut self.too_much_product,
+            Some(R::TooExpensive) => &mut self.too_expensive,
+            Some(R::NoLongerNeeded) => &mut self.no_longer_needed,
+            Some(R::TryingSomethingElse) => &mut self.trying_something_else,
+            Some(R::Other | R::Unknown) => &mut self.other,
+            None => &mut self.not_given,
+        };
+        *slot += n;
+    }
+
+    /// Every count with its name, in the order above (`not_given` last).
+    pub fn named(&self) -> [(&'static str, u32); 6] {
+        [
+            ("too_much_product", self.too_much_product),
+            ("too_expensive", self.too_expensive),
+            ("no_longer_needed", self.no_longer_needed),
+            ("trying_something_else", self.trying_something_else),
+            ("other", self.other),
+            ("not_given", self.not_given),
+        ]
+    }
+
+    /// All cancellations counted.
+    pub fn total(&self) -> u32 {
+        self.named().iter().map(|(_, n)| n).sum()
+    }
+}
+
 /// Recommendation click-through and conversion, per reason code.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -126,12 +197,16 @@ pub struct Engagement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<ReasonCode>,
     pub impressions: u64,
+    /// The shopper opened or pressed the recommendation (reported by the widget).
     pub clicks: u64,
+    /// Conversions: a subscribe, add-once or swap from the recommendation that the server
+    /// accepted (counted by the server, in the action's transaction).
     pub actions: u64,
     /// `clicks / impressions`; absent without impressions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub click_through: Option<f64>,
-    /// `actions / impressions`; absent without impressions.
+    /// `actions / impressions`; absent without impressions. Actions are the ones the server
+    /// accepted (see `RecommendationSource`), so this is not `click_through` again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversion: Option<f64>,
 }
@@ -167,6 +242,33 @@ mod tests {
         assert!(json.get("click_through").is_none());
         let e = Engagement::new(None, 8, 2, 1);
         assert_eq!((e.click_through, e.conversion), (Some(0.25), Some(0.125)));
+    }
+
+    #[test]
+    fn every_cancel_reason_has_its_count_and_unknown_ones_are_other() {
+        use crate::CancelReason as R;
+        let mut c = CancelReasonCounts::default();
+        for reason in [
+            Some(R::TooMuchProduct),
+            Some(R::TooExpensive),
+            Some(R::NoLongerNeeded),
+            Some(R::TryingSomethingElse),
+            Some(R::Other),
+            Some(R::Unknown),
+            None,
+        ] {
+            c.add(reason, 1);
+        }
+        assert_eq!(c.total(), 7);
+        assert_eq!(c.other, 2);
+        // The names are the wire names the audit trail stores (and serde writes).
+        let json = serde_json::to_value(&c).unwrap();
+        for (name, n) in c.named() {
+            assert_eq!(json[name], n, "{name}");
+            if name != "not_given" {
+                assert_eq!(R::from_wire(name).map(R::as_str), Some(name));
+            }
+        }
     }
 }
 

@@ -83,6 +83,41 @@ pub struct OwnedRoutine {
     pub next_due: Date,
 }
 
+/// One maintenance task of a machine the signed-in customer owns: what `Account::routines`
+/// lists, and what marking it done (`POST /api/v1/me/routines/{routine_id}/done`) answers.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoutineTask {
+    /// The routine's id: the `{routine_id}` of the done endpoints.
+    pub routine_id: String,
+    /// What is done, e.g. "Descale".
+    pub name: String,
+    /// The owned machine it is done on.
+    pub model_sku: String,
+    pub model_name: String,
+    pub every_days: u32,
+    /// The latest day it was done, when it ever was on this machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_done: Option<Date>,
+    /// `every_days` after it was last done (or the machine bought), rolled forward to today
+    /// or later: see [`next_due`].
+    pub next_due: Date,
+    /// How to do it. May be relative to the shop's origin (`/guides/…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide_url: Option<String>,
+}
+
+/// Body of the routine done endpoints; optional as a whole (no body: done today).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TaskDone {
+    /// The day it was done (the server's today when absent): not in the future and not
+    /// before the machine was bought (else 422 at `/done_on`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_on: Option<Date>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]

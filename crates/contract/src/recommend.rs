@@ -83,6 +83,21 @@ crate::wire::wire_names!(RecommendationAction {
     Subscribe = "subscribe",
 }, other Unknown = "unknown");
 
+/// Which recommendation a subscribe, an add-once or a swap came from, sent with that
+/// request (`NewSubscription::recommendation`, `ChangeRequest::recommendation`). The server
+/// counts the recommendation's conversion in the same transaction as the action, so only
+/// actions it accepted are conversions; the product is the one the action names.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationSource {
+    /// The recommendation's reason (a known one, else 422 at `/recommendation/reason`).
+    pub reason: ReasonCode,
+    /// Where it was shown: `"product"` or `"account"` (else 422 at
+    /// `/recommendation/context`).
+    pub context: String,
+}
+
 /// Body of `GET /api/v1/recommendations`: at most [`MAX_RECOMMENDATIONS`], best first.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

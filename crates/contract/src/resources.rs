@@ -6,8 +6,8 @@
 //! newer server adds a variant; request bodies reject unknown fields so typos are errors.
 
 use crate::{
-    CommunityChoice, Date, Interval, Money, Ownership, Routine, SwapOption, UpcomingDelivery,
-    UsageQuestion,
+    CommunityChoice, Date, Interval, Money, Ownership, RecommendationSource, Routine, RoutineTask,
+    SwapOption, UpcomingDelivery, UsageQuestion,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -164,6 +164,10 @@ pub struct Customer {
 pub struct Account {
     pub customer: Customer,
     pub subscriptions: Vec<Subscription>,
+    /// The maintenance of every durable the customer owns, soonest due first; absent when
+    /// they own none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routines: Vec<RoutineTask>,
 }
 
 /// Body of `POST /api/v1/me/subscriptions`.
@@ -177,6 +181,10 @@ pub struct NewSubscription {
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 20))]
     pub quantity: u32,
     pub interval: Interval,
+    /// When a recommendation's "subscribe" sent it: which one (its conversion is counted
+    /// when the subscription is created, and only then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<RecommendationSource>,
 }
 
 /// Highest quantity one delivery may hold; larger numbers are almost always typos.

@@ -4,7 +4,7 @@
 //! [`ChangeRequest`] body (a [`SubscriptionChange`], and where it was chosen), an `Idempotency-Key` and an `If-Match` (the subscription's
 //! ETag); the answer is the updated [`crate::Subscription`].
 
-use crate::{Date, Interval, Money, SubscriptionStatus};
+use crate::{Date, Interval, Money, RecommendationSource, SubscriptionStatus};
 
 /// One change to a subscription. Internally tagged: `{"action": "skip", "date": "2026-12-03"}`.
 ///
@@ -96,6 +96,10 @@ pub struct ChangeRequest {
     pub change: SubscriptionChange,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<ChangeVia>,
+    /// On an `add_once` or a `swap` a recommendation offered: which one, so the server
+    /// counts its conversion with the change (422 at `/recommendation` on other changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<RecommendationSource>,
 }
 
 /// Where a self-service change was chosen, when it matters for the merchant's figures.
@@ -232,6 +236,7 @@ mod tests {
         let sent = ChangeRequest {
             change: SubscriptionChange::PauseFor { deliveries: 1 },
             via: Some(ChangeVia::CancelOffer),
+            recommendation: None,
         };
         assert_eq!(serde_json::to_string(&sent).unwrap(), text);
         assert_eq!(request(text), sent);
@@ -239,6 +244,7 @@ mod tests {
         let plain = ChangeRequest {
             change: SubscriptionChange::Pause,
             via: None,
+            recommendation: None,
         };
         assert_eq!(
             serde_json::to_string(&plain).unwrap(),
@@ -249,6 +255,29 @@ mod tests {
             request(r#"{"via":"banner","action":"pause"}"#).via,
             Some(ChangeVia::Unknown)
         );
+    }
+
+    #[test]
+    fn a_recommendation_sits_next_to_the_action_too() {
+        let text = r#"{"action":"add_once","sku":"KIT","quantity":1,"recommendation":{"reason":"due_soon","context":"account"}}"#;
+        let sent = ChangeRequest {
+            change: SubscriptionChange::AddOnce {
+                sku: "KIT".into(),
+                quantity: 1,
+            },
+            via: None,
+            recommendation: Some(crate::RecommendationSource {
+                reason: crate::ReasonCode::DueSoon,
+                context: "account".into(),
+            }),
+        };
+        assert_eq!(serde_json::to_string(&sent).unwrap(), text);
+        assert_eq!(request(text), sent);
+        // Its own fields are checked: a typo inside it is an error, not dropped.
+        assert!(serde_json::from_str::<ChangeRequest>(
+            r#"{"action":"add_once","sku":"KIT","quantity":1,"recommendation":{"reason":"due_soon","context":"account","x":1}}"#
+        )
+        .is_err());
     }
 
     /// `action()` (the audit trail's and the `cadence:subscription-changed` event's name)

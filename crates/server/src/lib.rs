@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod attribution;
 pub mod auth;
 pub mod calendar;
 pub mod client;
@@ -24,6 +25,7 @@ pub mod prometheus;
 pub mod recommend;
 pub mod retention;
 pub mod routes;
+pub mod routines;
 pub mod scheduler;
 pub mod selfservice;
 pub mod serve;

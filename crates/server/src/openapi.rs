@@ -2,7 +2,8 @@
 //! contract other backends implement, served at `GET /api/v1/openapi.json`.
 
 use crate::routes::{
-    calendar, changes, events, health, me, merchant, products, recommendations, subscriptions,
+    calendar, changes, events, health, me, merchant, products, recommendations, routines,
+    subscriptions,
 };
 use crate::webhooks::openapi::WebhookDocs;
 use axum::http::header;
@@ -31,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         calendar::plan_ics,
         calendar::me_calendar,
         calendar::calendar_feed,
+        routines::post_done,
         recommendations::get_recommendations,
         events::post_events,
         merchant::get_metrics,
@@ -40,6 +42,7 @@ use utoipa::{Modify, OpenApi};
         crate::admin::keys::revoke_key,
         crate::admin::orders::list_orders,
         crate::admin::orders::post_outcome,
+        crate::admin::routines::post_done,
         crate::admin::catalog::put_product,
         crate::admin::catalog::get_product,
         crate::admin::customers::put_customer,
@@ -233,19 +236,20 @@ mod tests {
     fn the_document_lists_every_schema() {
         let doc = ApiDoc::openapi();
         let keys: Vec<String> = doc.components.unwrap().schemas.into_keys().collect();
-        let expected = "Account CadenceAdvice CalendarFeed CancelReason ChangeRecord \
-            ChangeRequest ChangeSummary ChangeVia CommunityChoice CreatedWebhookEndpoint \
-            Customer Date DeliveryState Engagement Event EventType ExtraItem FieldError \
-            Health Interval IntervalUnit MerchantMetrics Money NewSubscription \
-            NewWebhookEndpoint Order OrderEvent OrderEventData OrderLine OrderList \
-            OrderOutcome OrderStatus OwnedRoutine Ownership PlanChoice PlanEvent PlanEventKind \
-            Problem Product ProductKind Ready ReasonCode Recommendation \
-            RecommendationAction RecommendationMetrics Recommendations ReplayQueued \
-            ReplayRequest RepurchaseCohort RepurchaseMetrics RepurchaseRate Revocation \
-            RotateSecret Routine RoutinePlan Subscription SubscriptionChange \
+        let expected = "Account CadenceAdvice CalendarFeed CancelReason CancelReasonCounts \
+            CancelReasonMetrics CancelReasonMonth ChangeRecord ChangeRequest ChangeSummary \
+            ChangeVia CommunityChoice CreatedWebhookEndpoint Customer Date DeliveryState \
+            Engagement Event EventType ExtraItem FieldError Health Interval IntervalUnit \
+            MerchantMetrics Money NewSubscription NewWebhookEndpoint Order OrderEvent \
+            OrderEventData OrderLine OrderList OrderOutcome OrderStatus OwnedRoutine Ownership \
+            PlanChoice PlanEvent PlanEventKind Problem Product ProductKind Ready ReasonCode \
+            Recommendation RecommendationAction RecommendationMetrics RecommendationSource \
+            Recommendations ReplayQueued ReplayRequest RepurchaseCohort RepurchaseMetrics \
+            RepurchaseRate Revocation RotateSecret Routine RoutinePlan RoutineTask \
+            RoutineTaskDoneData RoutineTaskDoneEvent Subscription SubscriptionChange \
             SubscriptionCounts SubscriptionEvent SubscriptionEventData SubscriptionMetrics \
             SubscriptionMonth SubscriptionOffer SubscriptionSnapshot SubscriptionStatus \
-            SwapOption UiEvent UiEventKind UiEvents UpcomingDelivery UsageQuestion \
+            SwapOption TaskDone UiEvent UiEventKind UiEvents UpcomingDelivery UsageQuestion \
             WebhookAttempt WebhookDelivery WebhookDeliveryList WebhookEndpoint \
             WebhookEndpointList WebhookEndpointUpdate";
         let mut expected: Vec<&str> = expected.split_whitespace().collect();

@@ -68,6 +68,7 @@ pub(super) fn on_submit(
                     sku: sku.clone(),
                     quantity: qty,
                     interval,
+                    recommendation: None,
                 };
                 let (data, key) = (data.get_value(), intent.get_value());
                 spawn_local(async move {

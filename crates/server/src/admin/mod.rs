@@ -20,6 +20,7 @@ pub mod keys;
 pub mod lines;
 pub mod orders;
 pub mod records;
+pub mod routines;
 
 use crate::app::AppState;
 use axum::routing::{get, post, put};
@@ -57,6 +58,11 @@ pub fn routes() -> Router<AppState> {
         // Orders and their outcomes (`orders/`, `scheduler/`).
         .route("/orders", get(orders::list_orders))
         .route("/orders/{id}/outcome", post(orders::post_outcome))
+        // A customer's maintenance task done (`routines.rs`; the shopper's own is in `routes/`).
+        .route(
+            "/customers/{id}/routines/{routine_id}/done",
+            post(routines::post_done),
+        )
         // Webhook endpoints, their delivery logs and replay (`webhooks/`).
         .merge(crate::webhooks::admin_routes())
 }

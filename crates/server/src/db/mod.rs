@@ -18,6 +18,7 @@ pub mod orders;
 pub mod pg;
 pub mod plan;
 pub mod products;
+pub mod routines;
 pub mod sql;
 pub mod subscriptions;
 

@@ -21,7 +21,8 @@ pub(super) fn events(
     if families.is_empty() || customers.is_empty() {
         return Ok(0);
     }
-    // reason, share of impressions, click rate, action rate, action, context
+    // reason, share of impressions, click rate, conversion rate, the action converted (one
+    // the server accepts: adding to the shop's cart is a click, not a conversion), context
     const REASONS: [(&str, f64, f64, f64, &str, &str); 4] = [
         (
             "due_soon",
@@ -36,7 +37,7 @@ pub(super) fn events(
             0.3,
             0.07,
             0.025,
-            "add_to_cart",
+            "add_to_next_delivery",
             "account",
         ),
         (
@@ -44,7 +45,7 @@ pub(super) fn events(
             0.35,
             0.045,
             0.012,
-            "add_to_cart",
+            "subscribe",
             "product",
         ),
         ("better_value", 0.15, 0.09, 0.04, "subscribe", "account"),

@@ -1,19 +1,26 @@
-//! Recommendation click-through (clicks / impressions) and conversion (actions /
-//! impressions) per reason code, from the widget's `ui_events`.
+//! Recommendation click-through (clicks / impressions) and conversion (conversions /
+//! impressions) per reason code, from the daily counts: impressions and clicks as the
+//! widget reports them (`routes/events.rs`), conversions as the server accepts the actions
+//! (`crate::attribution`).
 
 use crate::db::Connection;
 use crate::db::StoreError;
 use crate::params;
 use cadence_contract::{Date, Engagement, ReasonCode, RecommendationMetrics};
 
-pub const DEFINITION: &str = "From the events the widget reports, in the months covered. \
-An impression is a recommendation shown on screen, a click is the shopper opening it, an \
-action is the shopper adding it to the cart, to their next delivery or subscribing to it. \
-Click-through = clicks / impressions; conversion = actions / impressions, per reason the \
-recommendation gave. Each shopper (a signed-in customer, else a browser's network address) \
-counts at most once per recommendation, kind and day, so no single visitor can move the \
-figures; a click or action counts only after an impression of the same recommendation \
-from the same shopper that day or the day before (the others are reported as unmatched).";
+pub const DEFINITION: &str = "In the months covered. An impression is a recommendation shown \
+on screen and a click the shopper opening or pressing it, both reported by the widget. A \
+conversion is an action the server accepted because of a recommendation: a subscription \
+created from it, or its product added to the next delivery or swapped to. The server counts \
+it in the same transaction as the action, for the signed-in customer, so a refused or \
+failed action is no conversion; adding to the shop's cart is a click, not a conversion (the \
+purchase happens in the shop). Click-through = clicks / impressions; conversion = \
+conversions / impressions, per reason the recommendation gave. Each shopper (a signed-in \
+customer, else a browser's network address) counts at most once per recommendation, kind \
+and day, so no single visitor can move the figures; a click or conversion counts only after \
+an impression of the same recommendation from the same shopper that day or the day before \
+(the others are reported as unmatched). Before conversions were counted by the server, the \
+widget reported an action with every click: on those days conversions follow clicks.";
 
 /// The reasons shown, in the order the figures list them.
 pub const REASONS: [ReasonCode; 4] = [

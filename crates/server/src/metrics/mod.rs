@@ -5,8 +5,10 @@
 //! - `repurchase`: repurchase at 30/60/90 days by first-order month;
 //! - `subscriptions`: subscriptions started, paused, skipped and cancelled per month, and
 //!   pauses or skips chosen on the cancel confirmation instead;
-//! - `engagement`: recommendation click-through and conversion per reason code.
+//! - `engagement`: recommendation click-through and conversion per reason code;
+//! - `cancel_reasons`: cancellations per month by the reason given.
 
+pub mod cancel_reasons;
 pub mod engagement;
 pub mod repurchase;
 pub mod subscriptions;
@@ -81,12 +83,14 @@ pub fn merchant_metrics(conn: &Connection, today: Date) -> Result<MerchantMetric
     let firsts = repurchase::read(conn, since, today)?;
     let activity = subscriptions::read(conn, since, today)?;
     let events = engagement::read(conn, since, today)?;
+    let cancels = cancel_reasons::read(conn, since, today)?;
     Ok(MerchantMetrics {
         as_of: today,
         since_month: months[0].to_string(),
         repurchase: repurchase::compute(&firsts, today, &months),
         subscriptions: subscriptions::compute(&activity, &months),
         recommendations: engagement::compute(&events),
+        cancel_reasons: cancel_reasons::compute(&cancels, &months),
     })
 }
 

@@ -6,16 +6,21 @@
 
 use super::subscriptions::Outcome;
 use crate::app::AppState;
+use crate::attribution::{self, Conversion, Shopper};
 use crate::auth::AuthedCustomer;
 use crate::db::idempotency;
 use crate::db::{changes, subscriptions};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
+use crate::extract::{ApiJson, ApiPath, IdempotencyKey, RequestClient};
+use crate::routes::events::address_key;
 use crate::selfservice;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cadence_contract::{ChangeRecord, ChangeRequest, ChangeVia, Problem, Subscription, API_PREFIX};
+use cadence_contract::{
+    ChangeRecord, ChangeRequest, ChangeVia, Problem, RecommendationSource, Subscription,
+    SubscriptionChange, API_PREFIX,
+};
 
 /// How many changes the history shows: the recent ones, not an export.
 const HISTORY_LIMIT: u32 = 20;
@@ -59,7 +64,17 @@ fn parse_request(body: serde_json::Value) -> Result<ChangeRequest, ApiError> {
         Err(_) => {
             let via = body.get("via").filter(|v| !v.is_null()).cloned();
             return Err(match via.map(serde_json::from_value::<ChangeVia>) {
-                Some(Ok(ChangeVia::CancelOffer)) | None => ApiError::UnprocessableBody,
+                Some(Ok(ChangeVia::CancelOffer)) | None => {
+                    // Likewise a `recommendation` that is not one.
+                    let source = body.get("recommendation").filter(|v| !v.is_null()).cloned();
+                    match source.map(serde_json::from_value::<RecommendationSource>) {
+                        Some(Err(_)) => ApiError::field(
+                            "/recommendation",
+                            "`recommendation` is an object with `reason` and `context`.",
+                        ),
+                        _ => ApiError::UnprocessableBody,
+                    }
+                }
                 Some(_) => bad_via(),
             });
         }
@@ -78,7 +93,34 @@ fn parse_request(body: serde_json::Value) -> Result<ChangeRequest, ApiError> {
         return Err(ApiError::UnprocessableBody);
     }
     selfservice::check_via(&request)?;
+    if let Some(source) = &request.recommendation {
+        conversion_of(&request.change, source)?;
+        attribution::validate(source, "/recommendation")?;
+    }
     Ok(request)
+}
+
+/// What a change from a recommendation converts: only an `add_once` or a `swap` may carry
+/// one (422 at `/recommendation` otherwise), and the product is the one they name.
+fn conversion_of<'a>(
+    change: &'a SubscriptionChange,
+    source: &'a RecommendationSource,
+) -> Result<Conversion<'a>, ApiError> {
+    let (sku, action) = match change {
+        SubscriptionChange::AddOnce { sku, .. } => (sku, "add_to_next_delivery"),
+        SubscriptionChange::Swap { sku } => (sku, "swap"),
+        _ => {
+            return Err(ApiError::field(
+                "/recommendation",
+                "Only an add_once or a swap can come from a recommendation.",
+            ))
+        }
+    };
+    Ok(Conversion {
+        source,
+        sku,
+        action,
+    })
 }
 
 /// RFC 9110 strong comparison: weak tags (`W/"…"`) never match; `*` matches any version.
@@ -98,6 +140,11 @@ fn matches(tags: &[String], current: &str) -> bool {
 /// `"via": "cancel_offer"` next to `"action"` (see `ChangeVia`); the merchant's figures
 /// count them as kept instead of cancelled. Any other `via`, or `via` on another action,
 /// is a 422 at `/via`.
+///
+/// An `add_once` or a `swap` chosen on a recommendation may say which one with
+/// `"recommendation": {"reason": …, "context": …}` next to `"action"`: the server counts the
+/// recommendation's conversion in the change's transaction, so only accepted changes are
+/// conversions. On any other action it is a 422 at `/recommendation`.
 #[utoipa::path(post, path = "/api/v1/me/subscriptions/{id}/changes", tag = "subscriptions",
     security(("customer_token" = [])),
     params(
@@ -124,6 +171,7 @@ fn matches(tags: &[String], current: &str) -> bool {
 pub async fn post_change(
     State(state): State<AppState>,
     customer: AuthedCustomer,
+    RequestClient(client): RequestClient,
     ApiPath(id): ApiPath<String>,
     IdempotencyKey(key): IdempotencyKey,
     headers: HeaderMap,
@@ -133,11 +181,15 @@ pub async fn post_change(
     let tags = if_match(&headers)?;
     let path = format!("{API_PREFIX}/me/subscriptions/{id}/changes");
     // Without `via` the hash is what it was before `via` existed, so keys stored by an
-    // older server still replay.
-    let hash = match request.via {
-        None => idempotency::request_hash("POST", &path, &request.change)?,
-        Some(via) => idempotency::request_hash("POST", &path, &(&request.change, via))?,
+    // older server still replay (and likewise without `recommendation`).
+    let hash = match (request.via, &request.recommendation) {
+        (None, None) => idempotency::request_hash("POST", &path, &request.change)?,
+        (Some(via), None) => idempotency::request_hash("POST", &path, &(&request.change, via))?,
+        (via, Some(source)) => {
+            idempotency::request_hash("POST", &path, &(&request.change, via, source))?
+        }
     };
+    let address = client.map(|c| address_key(state.keys.feed_key(), c));
     let at = selfservice::At {
         today: state.clock.today(),
         now: state.clock.timestamp(),
@@ -157,6 +209,15 @@ pub async fn post_change(
                     Err(ApiError::PreconditionFailed(Box::new(before.clone())))
                 }
             })?;
+            // Accepted: a recommendation it came from converted, in this transaction.
+            if let Some(source) = &request.recommendation {
+                let shopper = Shopper {
+                    customer: &customer.id,
+                    address: address.as_deref(),
+                };
+                let conversion = conversion_of(&request.change, source)?;
+                attribution::record(tx, &conversion, &shopper, &at.now, at.today)?;
+            }
             Outcome::store_executed(
                 tx,
                 &customer.id,
@@ -204,7 +265,6 @@ pub async fn list_changes(
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
-    use cadence_contract::SubscriptionChange;
 
     #[test]
     fn if_match_is_required_and_compared_strongly() {

@@ -25,13 +25,14 @@ use sha2::{Digest, Sha256};
 /// Stores a batch of at most 50 events (16 KiB), all or none, from a page of an allowed
 /// origin. A customer token, when sent, attributes them; an invalid one is a 401 like
 /// everywhere else. Each shopper counts once per recommendation, kind and day (see the
-/// merchant figures' definition); repeats are accepted and dropped.
+/// merchant figures' definition); repeats are accepted and dropped, and so are `action`
+/// events: the server counts a conversion itself when it accepts the action.
 #[utoipa::path(post, path = "/api/v1/events", tag = "recommendations",
     request_body(content = UiEvents, content_type = "application/json",
         description = "Also accepted as text/plain;charset=UTF-8 (sendBeacon). Sent by a page of an allowed origin (`Origin`, else `Referer`)."),
     security((), ("customer_token" = [])),
     responses(
-        (status = 202, description = "Accepted (repeats of an event already counted today are dropped)"),
+        (status = 202, description = "Accepted (repeats of an event already counted today are dropped, and `action` events are not counted: conversions are counted by the server when it accepts the action, see `RecommendationSource`)"),
         (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A customer token was sent but is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not sent by a page of an allowed origin", body = Problem, content_type = "application/problem+json"),
@@ -95,7 +96,11 @@ pub async fn post_events(
             // Impressions first: a click in the same batch as its impression matches it.
             let mut events: Vec<&UiEvent> = batch.events.iter().collect();
             events.sort_by_key(|e| e.kind != UiEventKind::Impression);
-            for e in events {
+            // Conversions are the server's to count, when it accepts the action
+            // (`crate::attribution`): an `action` a widget reports (older widgets sent one
+            // with every click) is accepted and not counted, so a conversion is never a
+            // button press.
+            for e in events.into_iter().filter(|e| e.kind != UiEventKind::Action) {
                 count(tx, e, shopper.as_deref(), customer.as_deref(), &at, &days)?;
             }
             Ok::<_, ApiError>(())
@@ -127,7 +132,7 @@ fn page_origin(headers: &HeaderMap, state: &AppState) -> Option<String> {
 
 /// A keyed hash of a client address: stable for a day's counting, useless for finding
 /// the address (keyed with a secret-derived key).
-fn address_key(key: &[u8; 32], client: Client) -> String {
+pub(crate) fn address_key(key: &[u8; 32], client: Client) -> String {
     let digest = Sha256::new()
         .chain_update(b"cadence event client v1")
         .chain_update(key)

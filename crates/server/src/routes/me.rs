@@ -1,4 +1,5 @@
-//! `GET /api/v1/me`: the signed-in customer and their subscriptions.
+//! `GET /api/v1/me`: the signed-in customer, their subscriptions and their machines'
+//! maintenance tasks.
 
 use crate::app::AppState;
 use crate::auth::AuthedCustomer;
@@ -14,7 +15,7 @@ use cadence_contract::{Account, Customer, Problem};
 #[utoipa::path(get, path = "/api/v1/me", tag = "account",
     security(("customer_token" = [])),
     responses(
-        (status = 200, description = "The customer and their subscriptions", body = Account),
+        (status = 200, description = "The customer, their subscriptions and the maintenance tasks of the machines they own", body = Account),
         (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_me(
@@ -23,9 +24,14 @@ pub async fn get_me(
 ) -> Result<impl IntoResponse, ApiError> {
     let id = customer.id.clone();
     let today = state.clock.today();
-    let subscriptions = state
+    let (subscriptions, routines) = state
         .db
-        .read(move |conn| db::subscriptions::list_for(conn, &id, today))
+        .read(move |conn| {
+            Ok::<_, db::StoreError>((
+                db::subscriptions::list_for(conn, &id, today)?,
+                db::routines::tasks_for(conn, &id, today)?,
+            ))
+        })
         .await?;
     let account = Account {
         customer: Customer {
@@ -33,6 +39,7 @@ pub async fn get_me(
             name: customer.name,
         },
         subscriptions,
+        routines,
     };
     // Personal data: no shared or browser cache may keep it.
     Ok((

@@ -9,6 +9,7 @@ pub mod me;
 pub mod merchant;
 pub mod products;
 pub mod recommendations;
+pub mod routines;
 pub mod subscriptions;
 
 use crate::app::AppState;
@@ -38,6 +39,10 @@ pub fn api_routes() -> Router<AppState> {
         .route(
             "/me/subscriptions/{id}/changes",
             get(changes::list_changes).post(changes::post_change),
+        )
+        .route(
+            "/me/routines/{routine_id}/done",
+            axum::routing::post(routines::post_done),
         )
         .route(
             "/recommendations",

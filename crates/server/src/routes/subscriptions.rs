@@ -2,6 +2,7 @@
 //! `GET /api/v1/me/subscriptions/{id}` (one subscription with its ETag).
 
 use crate::app::AppState;
+use crate::attribution::{self, Conversion, Shopper};
 use crate::auth::AuthedCustomer;
 use crate::db::changes::{self, NewChange};
 use crate::db::idempotency::{self, StoredResponse};
@@ -9,8 +10,9 @@ use crate::db::products;
 use crate::db::subscriptions::{self, NewRow};
 use crate::db::Connection;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
+use crate::extract::{ApiJson, ApiPath, IdempotencyKey, RequestClient};
 use crate::outbox::{self, ChangeSummary, SubscriptionEventData};
+use crate::routes::events::address_key;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -86,6 +88,13 @@ fn validate(conn: &Connection, body: &NewSubscription) -> Result<Product, ApiErr
             Some(_) => {}
         },
     }
+    if let Some(source) = &body.recommendation {
+        if let Err(ApiError::Validation(mut found)) =
+            attribution::validate(source, "/recommendation")
+        {
+            errors.append(&mut found);
+        }
+    }
     match product {
         Some(product) if errors.is_empty() => Ok(product),
         _ => Err(ApiError::Validation(errors)),
@@ -144,6 +153,10 @@ impl Outcome {
 /// response; reusing a key for a different body is refused with 422. A customer holds at
 /// most `Limits::max_subscriptions_per_customer` subscriptions that are not cancelled; one
 /// more is a 409 (a replay of one already created still replays).
+///
+/// From a recommendation's "subscribe", `recommendation` says which one: its conversion is
+/// counted with the subscription, in the same transaction (none when the subscribe is
+/// refused).
 #[utoipa::path(post, path = "/api/v1/me/subscriptions", tag = "subscriptions",
     security(("customer_token" = [])),
     params(("Idempotency-Key" = String, Header, format = "uuid",
@@ -163,10 +176,12 @@ impl Outcome {
 pub async fn create_subscription(
     State(state): State<AppState>,
     customer: AuthedCustomer,
+    RequestClient(client): RequestClient,
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(body): ApiJson<NewSubscription>,
 ) -> Result<Response, ApiError> {
     let hash = request_hash(&body)?;
+    let address = client.map(|c| address_key(state.keys.feed_key(), c));
     let clock = state.clock;
     let limits = state.limits.clone();
     // Key check, insert, audit and stored response commit together or not at all.
@@ -243,6 +258,19 @@ pub async fn create_subscription(
                     },
                 },
             )?;
+            // Accepted: the recommendation it came from converted, in this transaction.
+            if let Some(source) = &body.recommendation {
+                let conversion = Conversion {
+                    source,
+                    sku: &product.sku,
+                    action: "subscribe",
+                };
+                let shopper = Shopper {
+                    customer: &customer.id,
+                    address: address.as_deref(),
+                };
+                attribution::record(tx, &conversion, &shopper, &now, today)?;
+            }
             Outcome::store_executed(
                 tx,
                 &customer.id,

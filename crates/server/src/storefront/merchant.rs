@@ -47,6 +47,34 @@ const ENGAGEMENT_SERIES: [Series; 2] = [
     },
 ];
 
+/// One series per `CancelReasonCounts::named` entry, in that order.
+const CANCEL_REASON_SERIES: [Series; 6] = [
+    Series {
+        name: "Too much product",
+        color: "#b5651d",
+    },
+    Series {
+        name: "Too expensive",
+        color: "#a1262b",
+    },
+    Series {
+        name: "No longer needed",
+        color: "#1f5f8b",
+    },
+    Series {
+        name: "Trying something else",
+        color: "#6b3fa0",
+    },
+    Series {
+        name: "Other",
+        color: "#8a6d00",
+    },
+    Series {
+        name: "Not given",
+        color: "#5c5c5c",
+    },
+];
+
 fn reason_label(reason: Option<ReasonCode>) -> &'static str {
     match reason {
         Some(ReasonCode::DueSoon) => "Due soon",
@@ -297,7 +325,7 @@ fn recommendations(m: &MerchantMetrics) -> String {
                     Bar {
                         value: e.conversion,
                         label: format!(
-                            "{name}, conversion: {} ({} actions of {} impressions)",
+                            "{name}, conversion: {} ({} conversions of {} impressions)",
                             optional_percent(e.conversion),
                             e.actions,
                             e.impressions
@@ -309,7 +337,7 @@ fn recommendations(m: &MerchantMetrics) -> String {
         scale: Scale::Percent,
     });
     let mut table = String::from(
-        r#"<table><caption>Recommendations per reason</caption><thead><tr><th scope="col">Reason</th><th scope="col">Impressions</th><th scope="col">Clicks</th><th scope="col">Actions</th><th scope="col">Click-through</th><th scope="col">Conversion</th></tr></thead><tbody>"#,
+        r#"<table><caption>Recommendations per reason</caption><thead><tr><th scope="col">Reason</th><th scope="col">Impressions</th><th scope="col">Clicks</th><th scope="col">Conversions</th><th scope="col">Click-through</th><th scope="col">Conversion</th></tr></thead><tbody>"#,
     );
     for e in &r.reasons {
         let _ = write!(
@@ -334,15 +362,83 @@ fn recommendations(m: &MerchantMetrics) -> String {
     )
 }
 
+fn cancel_reasons(m: &MerchantMetrics) -> String {
+    let c = &m.cancel_reasons;
+    let totals = c.total.named().map(|(_, n)| n);
+    let desc = format!(
+        "Cancellations per month by the reason given, six bars per month. Over the months \
+         shown: {}.",
+        CANCEL_REASON_SERIES
+            .iter()
+            .zip(totals)
+            .map(|(series, n)| format!("{} {n}", series.name.to_lowercase()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let chart = bar_chart(&BarChart {
+        id: "cancel-reasons",
+        title: "Cancellations per month by reason",
+        desc: &desc,
+        categories: c.months.iter().map(|m| m.month.clone()).collect(),
+        series: &CANCEL_REASON_SERIES,
+        bars: c
+            .months
+            .iter()
+            .map(|month| {
+                CANCEL_REASON_SERIES
+                    .iter()
+                    .zip(month.counts.named())
+                    .map(|(series, (_, n))| Bar {
+                        value: Some(f64::from(n)),
+                        label: format!("{}, {}: {n}", month.month, series.name),
+                    })
+                    .collect()
+            })
+            .collect(),
+        scale: Scale::Count,
+    });
+    let mut table = String::from(
+        r#"<table><caption>Cancellations per month by reason</caption><thead><tr><th scope="col">Month</th>"#,
+    );
+    for series in &CANCEL_REASON_SERIES {
+        let _ = write!(table, r#"<th scope="col">{}</th>"#, escape(series.name));
+    }
+    table.push_str(r#"<th scope="col">All cancellations</th></tr></thead><tbody>"#);
+    for month in &c.months {
+        let _ = write!(
+            table,
+            r#"<tr><th scope="row">{}</th>"#,
+            escape(&month.month)
+        );
+        for (_, n) in month.counts.named() {
+            let _ = write!(table, "<td>{n}</td>");
+        }
+        let _ = write!(table, "<td>{}</td></tr>", month.counts.total());
+    }
+    table.push_str(r#"</tbody><tfoot><tr><th scope="row">Total</th>"#);
+    for n in totals {
+        let _ = write!(table, "<td>{n}</td>");
+    }
+    let _ = write!(table, "<td>{}</td></tr></tfoot></table>", c.total.total());
+    section(
+        "cancel-reasons",
+        "Why subscribers cancelled",
+        &chart,
+        &c.definition,
+        &table,
+    )
+}
+
 pub fn page(m: &MerchantMetrics) -> String {
     let main = format!(
         r#"<h1>Merchant figures</h1>
 <p class="note">What the Cadence widget changed, from {since} to {as_of}. This shop's server reads them from <code>GET /api/v1/merchant/metrics</code> with the merchant key, which never reaches the browser.</p>
-{repurchase}{subscriptions}{recommendations}"#,
+{repurchase}{subscriptions}{cancel_reasons}{recommendations}"#,
         since = escape(&m.since_month),
         as_of = escape(&m.as_of.to_string()),
         repurchase = repurchase(m),
         subscriptions = subscriptions(m),
+        cancel_reasons = cancel_reasons(m),
         recommendations = recommendations(m),
     );
     layout("Merchant figures", &main, None)

@@ -52,6 +52,8 @@ enum Route {
     Subscribe,
     Subscription(Seg),
     Changes(Seg),
+    /// `POST /me/routines/{routine_id}/done`.
+    RoutineDone(Seg),
     Recommendations,
     Events,
     OpenApi,
@@ -333,6 +335,8 @@ const SUBS: &[&str] = &[
     "sub_demo_owner_1_caps-intenso",
     "sub_nope",
 ];
+/// Ada's routines are 1 (descale) and 2 (water filter) in a fresh database.
+const ROUTINES: &[&str] = &["1", "2", "1", "999", "descale"];
 const FEEDS: &[&str] = &[
     "0000000000000000000000000000000000000000000000000000000000000000.ics",
     "feed.ics",
@@ -350,6 +354,7 @@ fn route() -> impl Strategy<Value = Route> {
         4 => Just(Route::Subscribe),
         2 => seg(SUBS).prop_map(Route::Subscription),
         6 => seg(SUBS).prop_map(Route::Changes),
+        2 => seg(ROUTINES).prop_map(Route::RoutineDone),
         3 => Just(Route::Recommendations),
         4 => Just(Route::Events),
         1 => Just(Route::OpenApi),
@@ -364,6 +369,7 @@ fn body_route() -> impl Strategy<Value = Route> {
         2 => Just(Route::Subscribe),
         4 => prop_oneof![6 => Just(Seg::Exact(ADA_SUB)), 1 => seg(SUBS)].prop_map(Route::Changes),
         2 => Just(Route::Events),
+        1 => prop_oneof![3 => Just(Seg::Exact("1")), 1 => seg(ROUTINES)].prop_map(Route::RoutineDone),
     ]
 }
 
@@ -375,6 +381,7 @@ fn url_route() -> impl Strategy<Value = Route> {
         prop_oneof![Just(Seg::Feed), seg(FEEDS)].prop_map(Route::CalendarFeed),
         seg(SUBS).prop_map(Route::Subscription),
         seg(SUBS).prop_map(Route::Changes),
+        seg(ROUTINES).prop_map(Route::RoutineDone),
         Just(Route::Recommendations),
         prop::collection::vec(seg(&["me", "products", "openapi.json"]), 0..4)
             .prop_map(Route::Elsewhere),
@@ -675,6 +682,7 @@ impl Fixture {
             Route::Subscribe => "/api/v1/me/subscriptions",
             Route::Subscription(_) => "/api/v1/me/subscriptions/{id}",
             Route::Changes(_) => "/api/v1/me/subscriptions/{id}/changes",
+            Route::RoutineDone(_) => "/api/v1/me/routines/{routine_id}/done",
             Route::Recommendations => "/api/v1/recommendations",
             Route::Events => "/api/v1/events",
             Route::OpenApi => "/api/v1/openapi.json",
@@ -707,6 +715,7 @@ impl Fixture {
             Route::Subscribe => "/api/v1/me/subscriptions".into(),
             Route::Subscription(s) => format!("/api/v1/me/subscriptions/{}", p(s)),
             Route::Changes(s) => format!("/api/v1/me/subscriptions/{}/changes", p(s)),
+            Route::RoutineDone(s) => format!("/api/v1/me/routines/{}/done", p(s)),
             Route::Recommendations => "/api/v1/recommendations".into(),
             Route::Events => "/api/v1/events".into(),
             Route::OpenApi => "/api/v1/openapi.json".into(),
@@ -812,7 +821,7 @@ impl Fixture {
     /// The request, or `None` when no HTTP client could send it (an invalid URI).
     async fn request(&self, case: &Case) -> Option<(Method, Request<Body>)> {
         let natural = match case.route {
-            Route::Subscribe | Route::Events => Method::POST,
+            Route::Subscribe | Route::Events | Route::RoutineDone(_) => Method::POST,
             Route::Changes(_) if !matches!(case.body, BodyGen::Empty) => Method::POST,
             _ => Method::GET,
         };
@@ -933,6 +942,13 @@ fn valid_body(route: &Route, i: usize) -> Value {
                 {"kind": "action", "sku": "WATER-FILTER", "action": "subscribe", "context": "account"}
             ]}),
             json!({"events": []}),
+        ],
+        // Today is 2026-03-15; Ada bought her machine on 2025-02-08.
+        Route::RoutineDone(_) => vec![
+            json!({}),
+            json!({"done_on": "2026-03-10"}),
+            json!({"done_on": null}),
+            json!({"done_on": "2025-02-08"}),
         ],
         _ => vec![
             json!({"action": "skip", "date": "2026-04-02"}),

@@ -318,6 +318,8 @@ async fn click_through_and_conversion_per_reason() {
     let batch: Vec<Value> = [
         event("impression", Some("due_soon"), 10),
         event("click", Some("due_soon"), 4),
+        // An older widget's `action` on the button press: accepted, not a conversion (the
+        // server counts those when it accepts the action: tests/it/conversions.rs).
         event("action", Some("due_soon"), 1),
         event("impression", Some("bought_together"), 20),
         event("click", Some("bought_together"), 1),
@@ -376,8 +378,8 @@ async fn click_through_and_conversion_per_reason() {
             e["conversion"].as_f64(),
         )
     };
-    // due_soon: 4 / 10 clicks, 1 / 10 actions.
-    assert_eq!(row(0), (10, 4, 1, Some(0.4), Some(0.1)));
+    // due_soon: 4 / 10 clicks, no conversion.
+    assert_eq!(row(0), (10, 4, 0, Some(0.4), Some(0.0)));
     assert_eq!(row(1), (0, 0, 0, None, None));
     // bought_together: 1 / 20 clicks, 0 / 20 actions.
     assert_eq!(row(2), (20, 1, 0, Some(0.05), Some(0.0)));
@@ -389,7 +391,7 @@ async fn click_through_and_conversion_per_reason() {
     assert_eq!(all["impressions"], 35);
     assert_eq!(all["clicks"], 5);
     assert_eq!(all["click_through"].as_f64(), Some(5.0 / 35.0));
-    assert_eq!(all["conversion"].as_f64(), Some(1.0 / 35.0));
+    assert_eq!(all["conversion"].as_f64(), Some(0.0));
 }
 
 async fn shop_page(app: &TestApp, uri: &str) -> Reply {
@@ -407,7 +409,12 @@ async fn the_merchant_page_draws_each_figure_with_its_definition() {
     let html = page.text();
     assert!(!html.contains(MERCHANT_KEY), "the key stays on the server");
     assert!(!html.contains("<script>") && !html.contains("style="));
-    for id in ["repurchase", "subscriptions", "recommendations"] {
+    for id in [
+        "repurchase",
+        "subscriptions",
+        "cancel-reasons",
+        "recommendations",
+    ] {
         assert!(
             html.contains(&format!(
                 r#"role="img" aria-labelledby="{id}-title {id}-desc""#
@@ -420,13 +427,14 @@ async fn the_merchant_page_draws_each_figure_with_its_definition() {
         );
         assert!(html.contains(&format!(r#"<desc id="{id}-desc">"#)), "{id}");
     }
-    assert_eq!(html.matches("<svg class=\"chart\"").count(), 3);
-    assert_eq!(html.matches("<table>").count(), 3);
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 4);
+    assert_eq!(html.matches("<table>").count(), 4);
     assert!(html.matches("<rect x=").count() > 0, "bars drawn");
     // Each definition, escaped, next to its chart.
     for definition in [
         cadence_server::metrics::repurchase::DEFINITION,
         cadence_server::metrics::subscriptions::DEFINITION,
+        cadence_server::metrics::cancel_reasons::DEFINITION,
         cadence_server::metrics::engagement::DEFINITION,
     ] {
         assert!(
