@@ -223,7 +223,7 @@ impl Db {
                 Ok(value)
             }
             Backend::Postgres { pool } => {
-                let session = pg::Session::new(pool.get().map_err(StoreError::from)?);
+                let session = pg::Session::new(pool.get()?);
                 session.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
                 let value = work(&session)?;
                 session.commit()?;
@@ -341,7 +341,7 @@ impl Db {
             Backend::Postgres { pool } => {
                 let mut attempt = 0;
                 loop {
-                    let session = pg::Session::new(pool.get().map_err(StoreError::from)?);
+                    let session = pg::Session::new(pool.get()?);
                     if let Some(key) = key {
                         session.lock_key(key)?;
                     }
