@@ -6,10 +6,11 @@
 
 use cadence_server::auth::{JwtKeys, TokenRules};
 use cadence_server::clock::Clock;
-use cadence_server::config::{Config, DatabaseArgs, Secret, ServeArgs};
+#[cfg(feature = "demo")]
+use cadence_server::config::DatabaseArgs;
+use cadence_server::config::{Config, Secret, ServeArgs};
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
-#[cfg(feature = "demo")]
 use std::process::ExitCode;
 
 #[derive(Parser)]
