@@ -50,10 +50,16 @@ pub fn routes() -> Router<AppState> {
             "/customers/{id}/owned/{sku}",
             put(customers::put_owned).delete(customers::delete_owned),
         )
-        .route("/orders/{id}", put(history::put_order).get(history::get_order))
+        .route(
+            "/orders/{id}",
+            put(history::put_order).get(history::get_order),
+        )
         .route("/imports", post(import::post_import))
         .route("/exports/changes", get(export::export_changes))
-        .route("/exports/cancel-reasons", get(export::export_cancel_reasons))
+        .route(
+            "/exports/cancel-reasons",
+            get(export::export_cancel_reasons),
+        )
         .route("/exports/orders", get(export::export_orders))
         // Orders and their outcomes (`orders/`, `scheduler/`).
         .route("/orders", get(orders::list_orders))
