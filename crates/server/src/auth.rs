@@ -258,11 +258,6 @@ impl AuthedCustomer {
             None => Ok(()),
         }
     }
-
-    /// Whether the merchant (or an earlier write) gave this customer a record.
-    pub fn has_record(&self) -> bool {
-        self.unrecorded.is_none()
-    }
 }
 
 const SEND_TOKEN: &str = "Send a customer token as Authorization: Bearer <token>.";

@@ -275,6 +275,35 @@ async fn csv_subscriptions_keep_their_ids_schedules_and_prices() {
     );
 }
 
+#[tokio::test]
+async fn an_import_over_the_size_limit_is_refused_and_writes_nothing() {
+    let mut app = TestApp::new();
+    let mut limits = (*app.state.limits).clone();
+    limits.max_import_bytes = 100;
+    app.state.limits = std::sync::Arc::new(limits);
+    let file = ndjson(&[
+        json!({"type": "customer", "id": "cust_a", "name": "A"}),
+        json!({"type": "customer", "id": "cust_b", "name": "B"}),
+        json!({"type": "customer", "id": "cust_c", "name": "C"}),
+    ]);
+    assert!(file.len() > 100);
+    let before = snapshot(&app);
+    // Told by Content-Length, and found while streaming a body that does not say.
+    let declared = axum::http::Request::post("/api/v1/admin/imports")
+        .header("authorization", format!("Bearer {MERCHANT_KEY}"))
+        .header("content-type", NDJSON)
+        .header("content-length", file.len())
+        .body(axum::body::Body::from(file.clone()))
+        .unwrap();
+    app.send(declared)
+        .await
+        .problem(StatusCode::PAYLOAD_TOO_LARGE);
+    import(&app, false, NDJSON, file)
+        .await
+        .problem(StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(changed(&before, &snapshot(&app)), Vec::<String>::new());
+}
+
 /// 100,000 lines (customers, what they own, two orders each and a subscription) in one
 /// request, while another client keeps writing: the import never holds the database for
 /// long, and its speed is printed.
