@@ -236,22 +236,26 @@ mod tests {
     fn the_document_lists_every_schema() {
         let doc = ApiDoc::openapi();
         let keys: Vec<String> = doc.components.unwrap().schemas.into_keys().collect();
-        let expected = "Account CadenceAdvice CalendarFeed CancelReason CancelReasonCounts \
-            CancelReasonMetrics CancelReasonMonth ChangeRecord ChangeRequest ChangeSummary \
-            ChangeVia CommunityChoice CreatedWebhookEndpoint Customer Date DeliveryState \
-            Engagement Event EventType ExtraItem FieldError Health Interval IntervalUnit \
-            MerchantMetrics Money NewSubscription NewWebhookEndpoint Order OrderEvent \
-            OrderEventData OrderLine OrderList OrderOutcome OrderStatus OwnedRoutine Ownership \
-            PlanChoice PlanEvent PlanEventKind Problem Product ProductKind Ready ReasonCode \
-            Recommendation RecommendationAction RecommendationMetrics RecommendationSource \
-            Recommendations ReplayQueued ReplayRequest RepurchaseCohort RepurchaseMetrics \
-            RepurchaseRate Revocation RotateSecret Routine RoutinePlan RoutineTask \
-            RoutineTaskDoneData RoutineTaskDoneEvent Subscription SubscriptionChange \
-            SubscriptionCounts SubscriptionEvent SubscriptionEventData SubscriptionMetrics \
-            SubscriptionMonth SubscriptionOffer SubscriptionSnapshot SubscriptionStatus \
-            SwapOption TaskDone UiEvent UiEventKind UiEvents UpcomingDelivery UsageQuestion \
-            WebhookAttempt WebhookDelivery WebhookDeliveryList WebhookEndpoint \
-            WebhookEndpointList WebhookEndpointUpdate";
+        let expected = "Account AdminKey AdminKeyList CadenceAdvice CalendarFeed CancelReason \
+            CancelReasonCounts CancelReasonMetrics CancelReasonMonth CancelReasonRow \
+            ChangeRecord ChangeRequest ChangeRow ChangeSummary ChangeVia \
+            CommunityChoice CreatedAdminKey CreatedWebhookEndpoint Customer CustomerOrigin \
+            CustomerRecord Date DeliveryState Engagement Event EventType ExtraItem FieldError \
+            Health ImportReport Interval IntervalUnit LineError MerchantMetrics Money \
+            NewAdminKey NewSubscription NewWebhookEndpoint OfferRecord Order OrderEvent \
+            OrderEventData OrderExport OrderExportLine OrderLine OrderLineRecord OrderList \
+            OrderOrigin OrderOutcome OrderRecord OrderStatus OwnedItem OwnedRecord OwnedRoutine \
+            Ownership PlanChoice PlanEvent PlanEventKind Problem Product ProductKind \
+            ProductRecord Ready ReasonCode Recommendation RecommendationAction \
+            RecommendationMetrics RecommendationSource Recommendations ReplayQueued \
+            ReplayRequest RepurchaseCohort RepurchaseMetrics RepurchaseRate Revocation \
+            RotateSecret Routine RoutinePlan RoutineTask Scope StoredCustomer \
+            StoredOrder StoredProduct Subscription SubscriptionChange SubscriptionCounts \
+            SubscriptionEvent SubscriptionEventData SubscriptionMetrics SubscriptionMonth \
+            SubscriptionOffer SubscriptionRecord SubscriptionSnapshot SubscriptionStatus \
+            SwapOption TaskDone TaskRecord UiEvent UiEventKind UiEvents UpcomingDelivery \
+            UsageQuestion UsageRecord WebhookAttempt WebhookDelivery WebhookDeliveryList \
+            WebhookEndpoint WebhookEndpointList WebhookEndpointUpdate";
         let mut expected: Vec<&str> = expected.split_whitespace().collect();
         // The demo's clock control (`admin::demo`) is in a demo build's document only.
         if cfg!(feature = "demo") {
