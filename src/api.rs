@@ -14,7 +14,7 @@ use crate::encode::ToJs;
 use crate::json::{Fields, FromJson};
 use cadence_contract::{
     Account, ChangeRecord, ChangeRequest, Interval, NewSubscription, Problem, Product,
-    Recommendations, Subscription, UiEvent,
+    Recommendations, RoutineTask, Subscription, UiEvent,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -125,6 +125,21 @@ impl Api {
                 .send_json("/me/subscriptions", to_json(new)?, idempotency_key, None)
                 .await?,
         )
+    }
+
+    /// Marks a maintenance task done today (no body: the server's today), once per
+    /// `idempotency_key`; the answer is the task re-planned.
+    pub(crate) async fn routine_done(
+        &self,
+        routine_id: &str,
+        idempotency_key: &str,
+    ) -> Result<RoutineTask, ApiError> {
+        let headers = self.headers()?;
+        headers
+            .set("Idempotency-Key", idempotency_key)
+            .map_err(network)?;
+        let path = format!("/me/routines/{}/done", encode(routine_id));
+        read(&self.call("POST", &path, &headers, None).await?)
     }
 
     /// Sends a JSON mutation (every one carries an `Idempotency-Key`) and answers its text.

@@ -11,7 +11,7 @@ use crate::id::idempotency_key;
 use crate::telemetry;
 use cadence_contract::{
     Account, ChangeRecord, ChangeRequest, Interval, NewSubscription, Product, Recommendation,
-    RecommendationAction, RecommendationSource, Subscription, UiEventKind,
+    RecommendationAction, RecommendationSource, RoutineTask, Subscription, UiEventKind,
 };
 use leptos::prelude::*;
 use web_sys::HtmlElement;
@@ -161,6 +161,12 @@ impl Data {
             Err(error) => events::emit_error(&self.host, error.code(), &error.to_string()),
         }
         result
+    }
+
+    /// Marks a maintenance task done today under a fresh idempotency key (one press, one
+    /// intent); a failure is reported as `cadence:error`.
+    pub(crate) async fn routine_done(&self, routine_id: &str) -> Result<RoutineTask, ApiError> {
+        self.report(self.api.routine_done(routine_id, &idempotency_key()).await)
     }
 
     /// Subscribes under `key` (one key per shopper intent, so a double click creates one

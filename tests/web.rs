@@ -4,8 +4,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use cadence_contract::{
-    Account, Customer, Interval, Money, Product, ProductKind, Subscription, SubscriptionOffer,
-    SubscriptionStatus,
+    Account, Customer, Interval, Money, Product, ProductKind, RoutineTask, Subscription,
+    SubscriptionOffer, SubscriptionStatus,
 };
 use js_sys::{Array, Function, Promise, Reflect};
 use std::cell::RefCell;
@@ -323,6 +323,245 @@ async fn bad_markup_shows_a_setup_message_without_fetching() {
         .borrow()
         .iter()
         .any(|d| Reflect::get(d, &"code".into()).unwrap() == "config"));
+    host.remove();
+}
+
+/// Replaces `window.fetch` with one answering by URL: the first of `routes` whose
+/// `(needle, status, body)` needle the URL contains (else 404). A request to a URL holding
+/// `/done` waits until the test calls `window.__open()`, so what the shopper sees while it
+/// is in flight can be checked. Each request's method, URL and `Idempotency-Key` are kept
+/// in `window.__requests`.
+fn stub_routes(routes: &[(&str, u16, &str)]) {
+    let list = Array::new();
+    for (needle, status, body) in routes {
+        let route = Array::of3(&(*needle).into(), &(*status).into(), &(*body).into());
+        list.push(&route);
+    }
+    let make = Function::new_with_args(
+        "routes",
+        "window.__requests = [];
+         window.__gate = new Promise((open) => { window.__open = open; });
+         return async (input, init) => {
+           const req = new Request(input, init);
+           window.__requests.push({ method: req.method, url: req.url,
+             key: req.headers.get('idempotency-key') });
+           if (req.url.includes('/done')) await window.__gate;
+           const found = routes.find(([needle]) => req.url.includes(needle));
+           const [, status, body] = found || ['', 404, JSON.stringify({ title: 'Not Found', status: 404 })];
+           return new Response(body, { status, headers: { 'content-type': 'application/json' } });
+         };",
+    );
+    let fetch = make.call1(&JsValue::NULL, &list).unwrap();
+    Reflect::set(&window(), &"fetch".into(), &fetch).unwrap();
+}
+
+/// `(method, url, idempotency key)` of each request `stub_routes` answered.
+fn routed_requests() -> Vec<(String, String, Option<String>)> {
+    let list: Array = Reflect::get(&window(), &"__requests".into())
+        .unwrap()
+        .into();
+    let field = |r: &JsValue, name: &str| Reflect::get(r, &name.into()).unwrap().as_string();
+    list.iter()
+        .map(|r| {
+            (
+                field(&r, "method").unwrap(),
+                field(&r, "url").unwrap(),
+                field(&r, "key"),
+            )
+        })
+        .collect()
+}
+
+/// Lets the stubbed `/done` request answer.
+fn open_gate() {
+    let open: Function = Reflect::get(&window(), &"__open".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    open.call0(&JsValue::NULL).unwrap();
+}
+
+fn descale(next_due: &str) -> RoutineTask {
+    RoutineTask {
+        routine_id: "7".into(),
+        name: "Descale".into(),
+        model_sku: "BARISTA-ONE".into(),
+        model_name: "Barista One".into(),
+        every_days: 90,
+        last_done: None,
+        next_due: next_due.parse().unwrap(),
+        guide_url: None,
+    }
+}
+
+/// Ada with no subscription and one maintenance task of her machine.
+fn account_with_a_task() -> String {
+    serde_json::to_string(&Account {
+        customer: Customer {
+            id: "cust_ada".into(),
+            name: "Ada".into(),
+        },
+        subscriptions: vec![],
+        routines: vec![descale("2026-12-01")],
+    })
+    .unwrap()
+}
+
+/// Waits (up to 5 s) until `selector`'s text is `want`.
+async fn wait_for_text(root: &ShadowRoot, selector: &str, want: &str) {
+    for _ in 0..100 {
+        if text_of(root, selector).await == want {
+            return;
+        }
+        sleep(50).await;
+    }
+    assert_eq!(text_of(root, selector).await, want, "{selector}");
+}
+
+#[wasm_bindgen_test]
+async fn mark_done_shows_the_new_date_at_once_then_the_servers() {
+    let done = serde_json::to_string(&RoutineTask {
+        last_done: Some("2026-12-01".parse().unwrap()),
+        ..descale("2027-03-01")
+    })
+    .unwrap();
+    stub_routes(&[
+        ("/done", 200, &done),
+        ("/recommendations", 200, r#"{"items":[]}"#),
+        ("/me", 200, &account_with_a_task()),
+    ]);
+    let (host, root, container) = host(&[
+        ("view", "account"),
+        ("customer-token", "header.payload.sig"),
+        ("locale", "en-GB"),
+        ("api", API),
+    ]);
+    let _mounted = cadence_widget::mount(host.clone(), container, API.into());
+    assert_eq!(text_of(&root, "[data-cadence=due]").await, "Due 1 Dec 2026");
+    let button: HtmlElement = root
+        .query_selector("[data-cadence=mark-done]")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert_eq!(button.text_content().unwrap(), "Mark done");
+    // Its name says which task it marks (the visible words first), for screen readers.
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("Mark done · Descale")
+    );
+    let row = text_of(&root, "[data-cadence=task]").await;
+    assert!(
+        row.starts_with("Descale · Barista One · Due 1 Dec 2026"),
+        "{row}"
+    );
+
+    button.click();
+    // At once, before the server answers: due 90 days from today, and busy.
+    let today = cadence_contract::Date::from_unix_millis(js_sys::Date::now()).unwrap();
+    let predicted = today.add_days(90).unwrap();
+    let intl = js_sys::Intl::DateTimeFormat::new(
+        &Array::of1(&"en-GB".into()),
+        &js_sys::JSON::parse(r#"{"dateStyle":"medium","timeZone":"UTC"}"#)
+            .unwrap()
+            .into(),
+    );
+    let millis = predicted.to_days() as f64 * 86_400_000.0;
+    let expected: String = intl
+        .format()
+        .call1(&JsValue::NULL, &js_sys::Date::new(&millis.into()))
+        .unwrap()
+        .as_string()
+        .unwrap();
+    wait_for_text(&root, "[data-cadence=due]", &format!("Due {expected}")).await;
+    assert_eq!(
+        button.get_attribute("aria-disabled").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        text_of(&root, "[data-cadence=maintenance-announce]").await,
+        "Saving…"
+    );
+    // A second press while it is in flight sends nothing more.
+    button.click();
+
+    open_gate();
+    wait_for_text(&root, "[data-cadence=due]", "Due 1 Mar 2027").await;
+    assert_eq!(
+        text_of(&root, "[data-cadence=maintenance-announce]").await,
+        "Descale: done. Next time: 1 Mar 2027."
+    );
+    assert_eq!(
+        button.get_attribute("aria-disabled").as_deref(),
+        Some("false")
+    );
+    let done: Vec<_> = routed_requests()
+        .into_iter()
+        .filter(|(_, url, _)| url.contains("/done"))
+        .collect();
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(done[0].0, "POST");
+    assert_eq!(done[0].1, format!("{API}/me/routines/7/done"));
+    let key = done[0].2.clone().unwrap();
+    assert_eq!(key.len(), 36, "a UUID: {key}");
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_mark_done_rolls_back_and_says_why() {
+    let errors = listen("cadence:error");
+    stub_routes(&[
+        (
+            "/done",
+            422,
+            r#"{"title":"Unprocessable","status":422,"errors":[{"pointer":"/done_on","detail":"The day it was done cannot be in the future."}]}"#,
+        ),
+        ("/recommendations", 200, r#"{"items":[]}"#),
+        ("/me", 200, &account_with_a_task()),
+    ]);
+    let (host, root, container) = host(&[
+        ("view", "account"),
+        ("customer-token", "header.payload.sig"),
+        ("locale", "en-GB"),
+        ("api", API),
+    ]);
+    let _mounted = cadence_widget::mount(host.clone(), container, API.into());
+    assert_eq!(text_of(&root, "[data-cadence=due]").await, "Due 1 Dec 2026");
+    let button: HtmlElement = root
+        .query_selector("[data-cadence=mark-done]")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    button.click();
+    // Shown at once (Leptos renders the change a microtask later)…
+    for _ in 0..100 {
+        if text_of(&root, "[data-cadence=due]").await != "Due 1 Dec 2026" {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_ne!(text_of(&root, "[data-cadence=due]").await, "Due 1 Dec 2026");
+    open_gate();
+    // Back to what is true, with the reason, in the alert a screen reader hears.
+    wait_for_text(&root, "[data-cadence=due]", "Due 1 Dec 2026").await;
+    let alert = text_of(&root, "[data-cadence=maintenance-alert]").await;
+    assert_eq!(
+        alert,
+        "Your change was not saved, so nothing changed. The day it was done cannot be in the future."
+    );
+    assert_eq!(
+        text_of(&root, "[data-cadence=maintenance-announce]").await,
+        ""
+    );
+    assert_eq!(
+        button.get_attribute("aria-disabled").as_deref(),
+        Some("false")
+    );
+    assert!(errors
+        .borrow()
+        .iter()
+        .any(|d| Reflect::get(d, &"code".into()).unwrap() == "http"));
     host.remove();
 }
 

@@ -1,7 +1,9 @@
-//! The account view: the signed-in customer's subscriptions at a glance.
+//! The account view: the signed-in customer's subscriptions at a glance, and the
+//! maintenance of their machines.
 
 use super::notice::{Notice, Skeleton};
 use super::recommendations::Recommendations;
+use super::routines::maintenance;
 use super::subscription::{Card, SubscriptionCard};
 use crate::config::Config;
 use crate::data::Data;
@@ -30,6 +32,15 @@ pub(crate) fn AccountView(config: Config, data: Data) -> impl IntoView {
 fn subscriptions(config: &Config, data: &Data, account: Account) -> impl IntoView {
     let locale = config.locale;
     let empty = account.subscriptions.is_empty();
+    let routines = account.routines;
+    let maintenance = (!routines.is_empty()).then(|| {
+        maintenance(
+            routines,
+            locale,
+            StoredValue::new(config.locale_tag.clone()),
+            StoredValue::new_local(data.clone()),
+        )
+    });
     let cards: Vec<Card> = account
         .subscriptions
         .into_iter()
@@ -55,6 +66,7 @@ fn subscriptions(config: &Config, data: &Data, account: Account) -> impl IntoVie
                     view! { <p class="cad-muted">{t(locale, AccountKey::NoSubscriptions)}</p> }
                 })}
             <ul class="cad-subscriptions">{items}</ul>
+            {maintenance}
             <Recommendations
                 config=config.clone()
                 data=data.clone()

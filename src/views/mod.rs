@@ -9,6 +9,7 @@ pub(crate) mod plan;
 pub(crate) mod product;
 pub(crate) mod purchase;
 pub(crate) mod recommendations;
+pub(crate) mod routines;
 pub(crate) mod subscription;
 
 use crate::api::ApiError;
