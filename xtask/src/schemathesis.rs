@@ -203,6 +203,12 @@ headers = {{ Authorization = "Bearer {MERCHANT_KEY}", Origin = "{ORIGIN}" }}
 include-path-regex = "^/api/v1/admin/(products/|customers/\\{{id\\}}(/owned/\\{{sku\\}})?$|orders/\\{{id\\}}$|imports$|exports/)"
 headers = {{ Authorization = "Bearer {MERCHANT_KEY}", Origin = "{ORIGIN}" }}
 
+# A customer's maintenance done (admin/routines.rs): Ada's, so requests reach the rules.
+[[operations]]
+include-path = "/api/v1/admin/customers/{{id}}/routines/{{routine_id}}/done"
+headers = {{ Authorization = "Bearer {MERCHANT_KEY}", Origin = "{ORIGIN}" }}
+parameters = {{ "path.id" = "cust_ada" }}
+
 [checks.missing_required_header]
 # A change without If-Match is refused with 428 Precondition Required (RFC 6585), as documented.
 expected-statuses = [400, 401, 403, 406, 415, 422, 428]
@@ -210,6 +216,8 @@ expected-statuses = [400, 401, 403, 406, 415, 422, 428]
 [parameters]
 "path.id" = "{ADA_SUB}"
 "path.feed" = "{feed}"
+# Ada's descaling, in a fresh demo database.
+"path.routine_id" = "1"
 "#
     )
 }
