@@ -268,6 +268,73 @@ async fn account_view_sends_the_token_and_lists_subscriptions() {
     host.remove();
 }
 
+/// A subscription of Ada's as the account view reads it, with or without a payment problem.
+fn ada_subscription(id: &str, problem: bool, url: Option<&str>) -> Subscription {
+    Subscription {
+        id: id.into(),
+        sku: "CAPS-INTENSO".into(),
+        product_name: format!("Capsules {id}"),
+        quantity: 2,
+        interval: Interval::weeks(4),
+        status: SubscriptionStatus::Active,
+        next_delivery: Some("2026-12-03".parse().unwrap()),
+        price_per_delivery: Money::new(3150, "EUR"),
+        version: 1,
+        upcoming: vec![],
+        allowed_intervals: vec![Interval::weeks(4)],
+        swap_options: vec![],
+        paused_until: None,
+        cancelled_on: None,
+        reactivate_until: None,
+        max_pause_until: None,
+        payment_problem: problem,
+        update_payment_url: url.map(str::to_owned),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_payment_problem_is_a_calm_notice_with_the_merchants_link() {
+    let account = Account {
+        customer: Customer {
+            id: "cust_ada".into(),
+            name: "Ada Lovelace".into(),
+        },
+        subscriptions: vec![
+            ada_subscription("sub_1", true, Some("https://shop.example/account/payment")),
+            ada_subscription("sub_2", false, None),
+            ada_subscription("sub_3", true, None),
+        ],
+        routines: vec![],
+    };
+    stub_fetch(200, &serde_json::to_string(&account).unwrap());
+    let (host, root, container) = host(&[
+        ("view", "account"),
+        ("customer-token", "header.payload.sig"),
+        ("locale", "fr"),
+        ("api", API),
+    ]);
+    let _mounted = cadence_widget::mount(host.clone(), container, API.into());
+    text_of(&root, "[data-id=sub_3] .cad-subscription-name").await;
+    let note = |id: &str| -> HtmlElement {
+        root.query_selector(&format!("[data-id={id}] [data-cadence=payment-problem]"))
+            .unwrap()
+            .unwrap()
+            .unchecked_into()
+    };
+    assert!(!note("sub_1").hidden() && !note("sub_3").hidden());
+    assert!(note("sub_2").hidden(), "no notice without a problem");
+    let text = note("sub_1").text_content().unwrap();
+    assert!(text.contains("paiement n'a pas abouti"), "{text}");
+    let link = |id: &str| note(id).query_selector("a").unwrap().unwrap();
+    assert_eq!(
+        link("sub_1").get_attribute("href").as_deref(),
+        Some("https://shop.example/account/payment")
+    );
+    // Without the merchant's page the notice is plain text, not a link to nowhere.
+    assert_eq!(link("sub_3").get_attribute("href"), None);
+    host.remove();
+}
+
 #[wasm_bindgen_test]
 async fn server_error_shows_a_calm_message_and_emits_cadence_error() {
     let errors = listen("cadence:error");

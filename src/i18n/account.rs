@@ -83,7 +83,6 @@ pub(crate) enum AccountKey {
     DoneAddOnceNoDate,
     ExtraItem,
     PaymentProblem,
-    UpdatePayment,
 }
 
 impl Words for AccountKey {
@@ -153,8 +152,7 @@ fn en(key: AccountKey) -> &'static str {
         PauseInstead => "Pause for 1 delivery instead",
         ConfirmCancel => "Yes, cancel",
         KeepSubscription => "Keep subscription",
-        PaymentProblem => "The payment for your last delivery did not go through.",
-        UpdatePayment => "Update your payment details",
+        PaymentProblem => "Your last payment did not go through: update your payment details.",
         CancelledOn => "Cancelled on {date}.",
         ReactivateUntil => "You can reactivate it until {date}.",
         Reactivate => "Reactivate",
@@ -238,8 +236,7 @@ fn fr(key: AccountKey) -> &'static str {
         PauseInstead => "Plutôt mettre en pause 1 livraison",
         ConfirmCancel => "Oui, résilier",
         KeepSubscription => "Garder l'abonnement",
-        PaymentProblem => "Le paiement de votre dernière livraison n'a pas abouti.",
-        UpdatePayment => "Mettre à jour vos informations de paiement",
+        PaymentProblem => "Votre dernier paiement n'a pas abouti : mettez à jour vos informations de paiement.",
         CancelledOn => "Résilié le {date}.",
         ReactivateUntil => "Vous pouvez le réactiver jusqu'au {date}.",
         Reactivate => "Réactiver",
@@ -323,8 +320,7 @@ fn de(key: AccountKey) -> &'static str {
         PauseInstead => "Stattdessen 1 Lieferung pausieren",
         ConfirmCancel => "Ja, kündigen",
         KeepSubscription => "Abo behalten",
-        PaymentProblem => "Die Zahlung für Ihre letzte Lieferung ist nicht gelungen.",
-        UpdatePayment => "Zahlungsdaten aktualisieren",
+        PaymentProblem => "Ihre letzte Zahlung ist fehlgeschlagen: Bitte aktualisieren Sie Ihre Zahlungsdaten.",
         CancelledOn => "Gekündigt am {date}.",
         ReactivateUntil => "Sie können es bis zum {date} reaktivieren.",
         Reactivate => "Reaktivieren",
