@@ -20,6 +20,7 @@ mod crash;
 mod database;
 mod events;
 mod fuzz_admin;
+mod fuzz_orders;
 mod fuzz_requests;
 mod fuzz_webhooks;
 mod generator;
