@@ -1,6 +1,7 @@
 // shop.js — the demo shop's own theme script, as a merchant would write it: it listens
 // for the widget's bubbling `cadence:*` events on document, shows the last one in the
-// event log, and counts `cadence:add-to-cart` in the cart badge.
+// event log, and counts `cadence:add-to-cart` in the cart badge. On /back-office it keeps
+// the list of received webhooks fresh.
 'use strict';
 
 (function () {
@@ -40,4 +41,32 @@
     var button = event.target instanceof Element ? event.target.closest('.add-to-cart') : null;
     if (button) addToCart(1);
   });
+
+  // The back office's webhook list: fetched again every few seconds while the tab is
+  // visible, so an event appears without a reload. Open payloads stay open.
+  var inbox = document.getElementById('webhook-inbox');
+  if (inbox && inbox.dataset.refresh && window.fetch) {
+    // The browser re-serialises innerHTML, so compare with what the server sent last.
+    var last = null;
+    var refresh = function () {
+      if (document.hidden) return;
+      fetch(inbox.dataset.refresh, { credentials: 'same-origin', cache: 'no-store' })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null || html === last) return;
+          last = html;
+          var open = {};
+          inbox.querySelectorAll('li[data-event-id] details[open]').forEach(function (d) {
+            open[d.closest('li').dataset.eventId] = true;
+          });
+          inbox.innerHTML = html;
+          inbox.querySelectorAll('li[data-event-id]').forEach(function (li) {
+            var details = li.querySelector('details');
+            if (details && open[li.dataset.eventId]) details.open = true;
+          });
+        })
+        .catch(function () { /* the next tick tries again */ });
+    };
+    setInterval(refresh, 2000);
+  }
 })();

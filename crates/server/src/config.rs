@@ -629,6 +629,18 @@ mod tests {
         .limits
         .webhook_policy;
         assert!(all.allow_insecure_loopback && all.allow_private && all.allow_link_local);
+        let timeout = parse(&[S, "--webhooks-timeout-secs=3"]).unwrap().limits;
+        assert_eq!(timeout.webhook_timeout, Duration::from_secs(3));
+        assert_eq!(
+            parse(&[S]).unwrap().limits.webhook_timeout,
+            Duration::from_secs(10)
+        );
+        for bad in ["--webhooks-timeout-secs=0", "--webhooks-timeout-secs=61"] {
+            assert!(
+                Cli::try_parse_from(["cadence-server", S, bad]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

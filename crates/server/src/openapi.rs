@@ -40,9 +40,6 @@ use utoipa::{Modify, OpenApi};
         crate::admin::keys::create_key,
         crate::admin::keys::list_keys,
         crate::admin::keys::revoke_key,
-        crate::admin::orders::list_orders,
-        crate::admin::orders::post_outcome,
-        crate::admin::routines::post_done,
         crate::admin::catalog::put_product,
         crate::admin::catalog::get_product,
         crate::admin::customers::put_customer,
@@ -55,6 +52,8 @@ use utoipa::{Modify, OpenApi};
         crate::admin::export::export_changes,
         crate::admin::export::export_cancel_reasons,
         crate::admin::export::export_orders,
+        crate::admin::orders::list_orders,
+        crate::admin::orders::post_outcome,
         crate::webhooks::routes::create_endpoint,
         crate::webhooks::routes::list_endpoints,
         crate::webhooks::routes::get_endpoint,
@@ -63,6 +62,7 @@ use utoipa::{Modify, OpenApi};
         crate::webhooks::routes::rotate_secret,
         crate::webhooks::log::list_deliveries,
         crate::webhooks::log::replay,
+        crate::admin::routines::post_done,
         openapi_json,
     ),
     // Every schema a path's body or response reaches is collected from the paths (utoipa
@@ -238,19 +238,20 @@ mod tests {
         let keys: Vec<String> = doc.components.unwrap().schemas.into_keys().collect();
         let expected = "Account AdminKey AdminKeyList CadenceAdvice CalendarFeed CancelReason \
             CancelReasonCounts CancelReasonMetrics CancelReasonMonth CancelReasonRow \
-            ChangeRecord ChangeRequest ChangeRow ChangeSummary ChangeVia \
-            CommunityChoice CreatedAdminKey CreatedWebhookEndpoint Customer CustomerOrigin \
-            CustomerRecord Date DeliveryState Engagement Event EventType ExtraItem FieldError \
-            Health ImportReport Interval IntervalUnit LineError MerchantMetrics Money \
-            NewAdminKey NewSubscription NewWebhookEndpoint OfferRecord Order OrderEvent \
-            OrderEventData OrderExport OrderExportLine OrderLine OrderLineRecord OrderList \
-            OrderOrigin OrderOutcome OrderRecord OrderStatus OwnedItem OwnedRecord OwnedRoutine \
-            Ownership PlanChoice PlanEvent PlanEventKind Problem Product ProductKind \
-            ProductRecord Ready ReasonCode Recommendation RecommendationAction \
-            RecommendationMetrics RecommendationSource Recommendations ReplayQueued \
-            ReplayRequest RepurchaseCohort RepurchaseMetrics RepurchaseRate Revocation \
-            RotateSecret Routine RoutinePlan RoutineTask Scope StoredCustomer \
-            StoredOrder StoredProduct Subscription SubscriptionChange SubscriptionCounts \
+            ChangeRecord ChangeRequest ChangeRow ChangeSummary ChangeVia CommunityChoice \
+            CreatedAdminKey CreatedWebhookEndpoint Customer CustomerOrigin CustomerRecord \
+            Date DeliveryState Engagement Event EventType ExtraItem FieldError Health \
+            ImportReport Interval IntervalUnit LineError MerchantMetrics Money NewAdminKey \
+            NewSubscription NewWebhookEndpoint OfferRecord Order OrderEvent OrderEventData \
+            OrderExport OrderExportLine \
+            OrderLine OrderLineRecord OrderList OrderOrigin OrderOutcome OrderRecord \
+            OrderStatus OwnedItem OwnedRecord OwnedRoutine Ownership PlanChoice PlanEvent \
+            PlanEventKind Problem Product ProductKind ProductRecord Ready ReasonCode \
+            Recommendation RecommendationAction RecommendationMetrics RecommendationSource \
+            Recommendations ReplayQueued ReplayRequest RepurchaseCohort RepurchaseMetrics \
+            RepurchaseRate Revocation RotateSecret Routine RoutinePlan RoutineTask \
+            RoutineTaskDoneData RoutineTaskDoneEvent Scope StoredCustomer StoredOrder \
+            StoredProduct Subscription SubscriptionChange SubscriptionCounts \
             SubscriptionEvent SubscriptionEventData SubscriptionMetrics SubscriptionMonth \
             SubscriptionOffer SubscriptionRecord SubscriptionSnapshot SubscriptionStatus \
             SwapOption TaskDone TaskRecord UiEvent UiEventKind UiEvents UpcomingDelivery \

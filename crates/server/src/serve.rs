@@ -234,12 +234,24 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
     let api = crate::connections::serve(api_listener, app(state), limits, stop_rx.clone());
     #[cfg(feature = "demo")]
     if let Some(listener) = shop_listener {
+        let inbox = crate::storefront::inbox::Inbox::new();
+        if let Some(access) = &merchant {
+            // The back office registers its own webhook endpoint, as a merchant's system
+            // would; the dispatcher reaches it on this machine (`--demo` allows loopback).
+            let mut addr = listener.local_addr()?;
+            if addr.ip().is_unspecified() {
+                addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            let url = format!("http://{addr}{}", crate::storefront::inbox::RECEIVER_PATH);
+            crate::storefront::inbox::register(&inbox, access, &url).await;
+        }
         let shop = shop_app(ShopState {
             db,
             keys,
             clock,
             api_url,
             merchant,
+            inbox,
         });
         let stopped = async move {
             let mut rx = stop_rx;

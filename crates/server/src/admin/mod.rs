@@ -64,11 +64,10 @@ pub fn routes() -> Router<AppState> {
         // Orders and their outcomes (`orders/`, `scheduler/`).
         .route("/orders", get(orders::list_orders))
         .route("/orders/{id}/outcome", post(orders::post_outcome))
-        // A customer's maintenance task done (`routines.rs`; the shopper's own is in `routes/`).
+        // Webhook endpoints, their delivery logs and replay (`webhooks/`).
+        .merge(crate::webhooks::admin_routes())
         .route(
             "/customers/{id}/routines/{routine_id}/done",
             post(routines::post_done),
         )
-        // Webhook endpoints, their delivery logs and replay (`webhooks/`).
-        .merge(crate::webhooks::admin_routes())
 }

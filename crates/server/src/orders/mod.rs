@@ -100,7 +100,7 @@ impl OrderStatus {
 }
 
 /// One product on an order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderLine {
     pub sku: String,
     pub quantity: u32,
@@ -109,7 +109,7 @@ pub struct OrderLine {
 }
 
 /// An order, with the merchant's own ids (customer, subscription, SKUs).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Order {
     #[schema(example = "ord_5f0c6d0e2b8a4f67a1c9d3e2f4b5a6c7")]
     pub id: String,

@@ -1,8 +1,12 @@
 //! The demo storefront: a separate router on a separate listener (a different origin),
 //! standing in for a merchant's shop that embeds the widget exactly as documented.
 
+mod admin_call;
+mod back_office;
+mod back_office_page;
 pub mod cache;
 mod charts;
+pub mod inbox;
 mod merchant;
 mod pages;
 
@@ -10,17 +14,17 @@ use crate::auth::JwtKeys;
 use crate::clock::Clock;
 use crate::db::{self, Db};
 use crate::error::ApiError;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use cache::{TtlCache, MERCHANT_PAGE_TTL};
-use cadence_contract::{MerchantMetrics, API_PREFIX};
+use cadence_contract::MerchantMetrics;
 use std::sync::Arc;
 use std::time::Instant;
-use tower::ServiceExt;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// How long a token minted for the account page stays valid, as a merchant backend would.
@@ -35,8 +39,11 @@ pub struct ShopState {
     pub clock: Clock,
     /// The API's public base URL (e.g. `http://127.0.0.1:8480`), where the widget lives.
     pub api_url: String,
-    /// How the `/merchant` page reads the figures; `None`: the page says it cannot.
+    /// How the `/merchant` page and the back office reach the admin API; `None`: they
+    /// say they cannot.
     pub merchant: Option<MerchantAccess>,
+    /// The back office's webhook receiver (`inbox::register` gives it its secret).
+    pub inbox: Arc<inbox::Inbox>,
 }
 
 /// The merchant key and the API it opens. The shop sends the very request a merchant's
@@ -89,6 +96,17 @@ pub fn shop_app_with(state: ShopState, merchant_cache: Arc<MerchantPageCache>) -
         .route("/account", get(account))
         .route("/merchant", get(merchant))
         .route("/guides/{guide}", get(guide))
+        .route("/back-office", get(back_office::page))
+        .route("/back-office/events", get(back_office::events))
+        .route(
+            "/back-office/orders/{id}/outcome",
+            post(back_office::post_outcome),
+        )
+        .route("/back-office/clock", post(back_office::post_clock))
+        .route(
+            inbox::RECEIVER_PATH,
+            post(inbox::receive).layer(DefaultBodyLimit::max(inbox::MAX_BODY)),
+        )
         .route(
             "/shop.css",
             get(|| {
@@ -278,24 +296,9 @@ async fn merchant_page(state: ShopState, cache: &MerchantPageCache) -> Response 
 }
 
 async fn read_metrics(access: &MerchantAccess) -> Result<MerchantMetrics, ApiError> {
-    let request = Request::get(format!("{API_PREFIX}/merchant/metrics"))
-        .header(header::AUTHORIZATION, format!("Bearer {}", access.key))
-        .body(Body::empty())
-        .map_err(|e| ApiError::Internal(format!("metrics request: {e}")))?;
-    let response = match access.api.clone().oneshot(request).await {
-        Ok(response) => response,
-        Err(never) => match never {},
-    };
-    if !response.status().is_success() {
-        return Err(ApiError::Internal(format!(
-            "the metrics endpoint answered {}",
-            response.status()
-        )));
-    }
-    let body = axum::body::to_bytes(response.into_body(), 4 * 1024 * 1024)
+    admin_call::call(access, Method::GET, "/merchant/metrics", None)
         .await
-        .map_err(|e| ApiError::Internal(format!("metrics body: {e}")))?;
-    Ok(serde_json::from_slice(&body)?)
+        .map_err(|e| ApiError::Internal(format!("the figures: {e}")))
 }
 
 #[cfg(test)]

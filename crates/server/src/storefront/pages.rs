@@ -56,6 +56,7 @@ pub(super) fn layout(title: &str, main: &str, api_url: Option<&str>) -> String {
     <a href="/">Shop</a>
     <a href="/account">My account</a>
     <a href="/merchant">Merchant</a>
+    <a href="/back-office">Back office</a>
     <span class="cart" aria-live="polite">Cart <span id="cart-count" class="cart-count">0</span></span>
   </nav>
 </header>

@@ -7,6 +7,7 @@
 
 use crate::orders::OrderEventData;
 use crate::outbox::SubscriptionEventData;
+use crate::routines::RoutineTaskDoneData;
 use cadence_webhooks::{Event, EventType};
 use serde_json::{json, Value};
 use utoipa::openapi::{schema::Schema, OpenApi, RefOr};
@@ -16,6 +17,8 @@ use utoipa::{Modify, PartialSchema, ToSchema};
 pub const SUBSCRIPTION_EVENT: &str = "SubscriptionEvent";
 /// The envelope with `order.*` data, as a named component.
 pub const ORDER_EVENT: &str = "OrderEvent";
+/// The envelope with `routine.task_done` data, as a named component.
+pub const ROUTINE_TASK_EVENT: &str = "RoutineTaskDoneEvent";
 /// The envelope with any data: the types whose data is not described yet.
 pub const ANY_EVENT: &str = "Event";
 
@@ -49,8 +52,10 @@ const EVENTS: [(EventType, &str, &str); 5] = [
     ),
     (
         EventType::RoutineTaskDone,
-        ANY_EVENT,
-        "A maintenance task of a customer's routine was marked done.",
+        ROUTINE_TASK_EVENT,
+        "A maintenance task of a customer's machine was marked done, by the shopper or the \
+         merchant (`data.actor`); `data.task` is the task re-planned from `data.done_on`. \
+         Its `sequence` counts the customer's routine events.",
     ),
 ];
 
@@ -144,6 +149,10 @@ impl Modify for WebhookDocs {
         type OrderEnvelope = Event<OrderEventData<'static>>;
         schemas.push((ORDER_EVENT.to_owned(), OrderEnvelope::schema()));
         OrderEnvelope::schemas(&mut schemas);
+        named::<RoutineTaskDoneData<'static>>(&mut schemas);
+        type RoutineEnvelope = Event<RoutineTaskDoneData<'static>>;
+        schemas.push((ROUTINE_TASK_EVENT.to_owned(), RoutineEnvelope::schema()));
+        RoutineEnvelope::schemas(&mut schemas);
         schemas.push((ANY_EVENT.to_owned(), Event::<Value>::schema()));
         let components = openapi.components.get_or_insert_with(Default::default);
         for (name, schema) in schemas {

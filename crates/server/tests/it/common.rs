@@ -131,16 +131,22 @@ impl TestApp {
     }
 
     pub fn shop(&self) -> Router {
-        shop_app(ShopState {
+        shop_app(self.shop_state())
+    }
+
+    /// The demo shop's state over this app (its clock, its API with the merchant key).
+    pub fn shop_state(&self) -> ShopState {
+        ShopState {
             db: self.state.db.clone(),
             keys: self.state.keys.clone(),
-            clock: clock(),
+            clock: self.state.clock,
             api_url: API_URL.to_owned(),
             merchant: Some(MerchantAccess {
                 key: MERCHANT_KEY.to_owned(),
                 api: self.router(),
             }),
-        })
+            inbox: cadence_server::storefront::inbox::Inbox::new(),
+        }
     }
 
     pub fn token(&self, customer: &str) -> String {

@@ -456,6 +456,7 @@ fn shop(app: &TestApp, cache: Arc<TtlCache<axum::body::Bytes>>) -> axum::Router 
                 key: MERCHANT_KEY.to_owned(),
                 api: app.router(),
             }),
+            inbox: cadence_server::storefront::inbox::Inbox::new(),
         },
         cache,
     )

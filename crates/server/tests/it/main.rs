@@ -10,6 +10,7 @@ mod admin_data;
 mod admin_export;
 mod admin_import;
 mod admin_support;
+mod back_office;
 mod cancel_reasons;
 mod changes_actions;
 mod changes_concurrency;

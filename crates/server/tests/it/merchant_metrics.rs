@@ -458,6 +458,7 @@ async fn the_merchant_page_says_when_the_shop_has_no_key() {
         clock: clock(),
         api_url: API_URL.to_owned(),
         merchant: None,
+        inbox: cadence_server::storefront::inbox::Inbox::new(),
     });
     let page = send(shop, Request::get("/merchant").body(Body::empty()).unwrap()).await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);

@@ -124,6 +124,11 @@ pub fn dispatch(app: &TestApp, clock: &TestClock, settings: Settings) -> Running
     )
 }
 
+/// A dispatcher on the app's own clock (a movable one moves it too), as `serve` runs it.
+pub fn dispatch_on_app_clock(app: &TestApp) -> Running {
+    Running(Dispatcher::on_clock(app.state.db.clone(), settings(), app.state.clock).spawn())
+}
+
 /// The ids of every event in the outbox, in the order written.
 pub fn outbox_ids(app: &TestApp) -> Vec<String> {
     let conn = app.state.db.conn().unwrap();
