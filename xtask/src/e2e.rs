@@ -86,6 +86,8 @@ fn run_tests(tests: &std::path::Path) -> Result {
                 "CADENCE_SERVER_BIN",
                 crate::local::target_dir().join("debug/cadence-server"),
             )
+            // A test that moves the clock starts a server of its own with these.
+            .env("CADENCE_WIDGET_DIR", dist::out_dir())
             .env("CHROMIUM", CHROMIUM),
     )
 }

@@ -193,19 +193,22 @@ fn unavailable() -> Response {
 }
 
 /// The back office's forms change things: only this shop's own pages may send them. A
-/// browser says where a form came from (`Sec-Fetch-Site`, `Origin`); another site's form
-/// posting here is refused, as a real back office's login would.
+/// browser says where a form came from: `Sec-Fetch-Site` (which no page can set) when it
+/// sends it, else `Origin` against `Host`. The shop's `Referrer-Policy: no-referrer` makes
+/// Chromium send `Origin: null` even for its own forms, so `Sec-Fetch-Site` decides first.
+/// Another site's form posting here is refused, as a real back office's login would.
 fn same_origin(headers: &HeaderMap) -> Result<(), Response> {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    let site_ok = text("sec-fetch-site").is_none_or(|s| s == "same-origin");
-    let origin_ok = match (text("origin"), text("host")) {
-        (Some(origin), Some(host)) => origin
+    let allowed = match (text("sec-fetch-site"), text("origin"), text("host")) {
+        (Some(site), _, _) => site == "same-origin",
+        (None, Some(origin), Some(host)) => origin
             .split_once("://")
             .is_some_and(|(_, authority)| authority == host),
-        (Some(_), None) => false,
-        (None, _) => true,
+        (None, Some(_), None) => false,
+        // Not a browser: the API's own checks still hold.
+        (None, None, _) => true,
     };
-    if site_ok && origin_ok {
+    if allowed {
         Ok(())
     } else {
         Err(error_page(
@@ -246,6 +249,15 @@ mod tests {
         assert!(same_origin(&headers(&cross)).is_err());
         let site_only = [("host", "127.0.0.1:8481"), ("sec-fetch-site", "same-site")];
         assert!(same_origin(&headers(&site_only)).is_err());
+        // Chromium's own form under `Referrer-Policy: no-referrer`.
+        let own_null = [
+            ("host", "127.0.0.1:8481"),
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin"),
+        ];
+        assert!(same_origin(&headers(&own_null)).is_ok());
+        let null_only = [("host", "127.0.0.1:8481"), ("origin", "null")];
+        assert!(same_origin(&headers(&null_only)).is_err());
         let origin_only = [
             ("host", "127.0.0.1:8481"),
             ("origin", "http://127.0.0.1:9999"),
