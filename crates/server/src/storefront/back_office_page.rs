@@ -3,10 +3,10 @@
 //! to the shop, whose server calls the API with the merchant key.
 
 use super::inbox::Received;
-use super::pages::layout;
+use super::pages::{layout, price};
 use crate::html::escape;
 use crate::orders::{Order, OrderStatus};
-use cadence_contract::{Date, Money};
+use cadence_contract::Date;
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -144,7 +144,7 @@ fn orders(orders: &[Order]) -> String {
             on = order.ordered_on,
             customer = escape(&order.customer_id),
             lines = escape(&lines.join(", ")),
-            total = escape(&money(&order.total)),
+            total = escape(&price(&order.total)),
             status = escape(&status_text(order)),
             actions = actions(order),
         );
@@ -154,17 +154,6 @@ fn orders(orders: &[Order]) -> String {
 <thead><tr><th scope="col">Order</th><th scope="col">Date</th><th scope="col">Customer</th><th scope="col">Items</th><th scope="col">Total</th><th scope="col">Status</th><th scope="col">Report</th></tr></thead>
 <tbody>{rows}</tbody></table></div>"#
     )
-}
-
-fn money(money: &Money) -> String {
-    match money.currency.as_str() {
-        "EUR" => format!(
-            "€{}.{:02}",
-            money.amount_minor / 100,
-            money.amount_minor % 100
-        ),
-        _ => money.to_string(),
-    }
 }
 
 fn status_text(order: &Order) -> String {

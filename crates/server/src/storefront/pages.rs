@@ -7,7 +7,8 @@ use cadence_contract::{Customer, Money, Product, ProductKind};
 
 const SHOP_NAME: &str = "Bean & Boiler";
 
-fn price(money: &Money) -> String {
+/// A price as the shop shows it (euros with the sign first).
+pub(super) fn price(money: &Money) -> String {
     match money.currency.as_str() {
         "EUR" => format!(
             "€{}.{:02}",
