@@ -89,6 +89,10 @@ pub const PG_POOL_SIZE: u32 = 16;
 /// idempotency key), so a few tries settle any realistic contention.
 const CONFLICT_RETRIES: u32 = 12;
 
+/// Prepared statements kept per SQLite connection: more than the server has distinct
+/// statements on its request paths, so none is parsed twice.
+const STATEMENT_CACHE: usize = 256;
+
 /// Set on every connection: the pool may open new ones at any time.
 /// `busy_timeout` comes first so the other pragmas wait rather than fail while another
 /// connection holds a lock; `synchronous=FULL` because a confirmed subscription change
@@ -117,8 +121,15 @@ impl Db {
                 // opens its connections in parallel (a new file would otherwise see them
                 // race for the lock).
                 rusqlite::Connection::open(path)?.execute_batch(PRAGMAS)?;
-                let manager = SqliteConnectionManager::file(path)
-                    .with_init(|conn: &mut rusqlite::Connection| conn.execute_batch(PRAGMAS));
+                let manager = SqliteConnectionManager::file(path).with_init(
+                    |conn: &mut rusqlite::Connection| {
+                        // rusqlite keeps 16 prepared statements per connection by default;
+                        // one account read alone runs more than that, so the cache thrashed
+                        // and every request parsed its SQL again.
+                        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                        conn.execute_batch(PRAGMAS)
+                    },
+                );
                 // A request waits at most POOL_WAIT for a connection, then is answered 503
                 // with Retry-After (r2d2's default wait is 30 s: a saturated server looked
                 // hung).
