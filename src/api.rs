@@ -11,6 +11,7 @@
 )]
 
 use crate::encode::ToJs;
+use crate::i18n::Locale;
 use crate::json::{Fields, FromJson};
 use cadence_contract::{
     Account, ChangeRecord, ChangeRequest, Interval, NewSubscription, Problem, Product,
@@ -67,17 +68,20 @@ impl core::fmt::Display for ApiError {
     }
 }
 
-/// A client bound to one API base URL and, for account views, one customer token.
+/// A client bound to one API base URL, the widget's language and, for account views, one
+/// customer token.
 #[derive(Clone, Debug)]
 pub(crate) struct Api {
     base: String,
+    language: &'static str,
     token: Option<String>,
 }
 
 impl Api {
-    pub(crate) fn new(base: impl Into<String>, token: Option<String>) -> Self {
+    pub(crate) fn new(base: impl Into<String>, locale: Locale, token: Option<String>) -> Self {
         Api {
             base: base.into(),
+            language: locale.tag(),
             token,
         }
     }
@@ -223,10 +227,14 @@ impl Api {
         format!("{}{path}", self.base)
     }
 
-    /// The headers every request carries: the accepted type and the token.
+    /// The headers every request carries: the accepted type and language, and the token.
+    /// (`Accept-Language` with a plain tag is CORS-safelisted: it adds no preflight.)
     fn headers(&self) -> Result<Headers, ApiError> {
         let headers = Headers::new().map_err(network)?;
         headers.set("Accept", "application/json").map_err(network)?;
+        headers
+            .set("Accept-Language", self.language)
+            .map_err(network)?;
         if let Some(token) = &self.token {
             headers
                 .set("Authorization", &format!("Bearer {token}"))

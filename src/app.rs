@@ -31,7 +31,11 @@ pub(crate) fn App(host: HtmlElement, raw: RawConfig) -> impl IntoView {
         }
     };
     let data = Data {
-        api: Api::new(config.api.clone(), config.customer_token.clone()),
+        api: Api::new(
+            config.api.clone(),
+            config.locale,
+            config.customer_token.clone(),
+        ),
         host,
     };
     let body = match config.view.clone() {

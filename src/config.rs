@@ -4,7 +4,6 @@
 //! with: every later module takes a `Config` and never re-reads attributes.
 
 use crate::i18n::Locale;
-use cadence_contract::money::is_currency_code;
 use web_sys::HtmlElement;
 
 /// The attributes exactly as written on `<cadence-widget>`, plus the page's hints.
@@ -15,7 +14,6 @@ pub(crate) struct RawConfig {
     pub customer_token: Option<String>,
     pub api: Option<String>,
     pub locale: Option<String>,
-    pub currency: Option<String>,
     /// The nearest `lang` attribute around the element, then the document's.
     pub page_lang: Option<String>,
     /// The browser's preferred language.
@@ -48,7 +46,6 @@ impl RawConfig {
             customer_token: attr("customer-token"),
             api: attr("api"),
             locale: attr("locale"),
-            currency: attr("currency"),
             page_lang,
             browser_lang,
             default_api,
@@ -73,8 +70,6 @@ pub(crate) struct Config {
     pub locale: Locale,
     /// The BCP 47 tag handed to `Intl`, already checked to be well-formed.
     pub locale_tag: String,
-    /// Currency the merchant wants prices shown in, if they set one.
-    pub currency: Option<String>,
 }
 
 /// Why the merchant's markup cannot be used; shown to the shopper as a calm generic
@@ -85,7 +80,6 @@ pub(crate) enum ConfigError {
     MissingProduct,
     MissingToken,
     BadApi(String),
-    BadCurrency(String),
 }
 
 impl core::fmt::Display for ConfigError {
@@ -101,9 +95,6 @@ impl core::fmt::Display for ConfigError {
                 f.write_str("view=\"account\" needs a customer-token attribute")
             }
             ConfigError::BadApi(v) => write!(f, "api must be an absolute http(s) URL, not \"{v}\""),
-            ConfigError::BadCurrency(v) => {
-                write!(f, "currency must be an ISO 4217 code like EUR, not \"{v}\"")
-            }
         }
     }
 }
@@ -127,18 +118,12 @@ impl Config {
         {
             return Err(ConfigError::BadApi(api));
         }
-        let currency = match raw.currency.as_deref() {
-            None => None,
-            Some(c) if is_currency_code(&c.to_ascii_uppercase()) => Some(c.to_ascii_uppercase()),
-            Some(c) => return Err(ConfigError::BadCurrency(c.to_owned())),
-        };
         Ok(Config {
             view,
             api: api.trim_end_matches('/').to_owned(),
             customer_token: raw.customer_token.clone(),
             locale,
             locale_tag,
-            currency,
         })
     }
 }
@@ -207,7 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn rejects_unknown_view_bad_api_and_currency() {
+    fn rejects_unknown_view_and_bad_api() {
         let mut r = raw();
         r.view = Some("cart".into());
         assert!(matches!(
@@ -219,14 +204,7 @@ mod tests {
         r.api = Some("javascript:alert(1)".into());
         assert!(matches!(Config::parse(&r), Err(ConfigError::BadApi(_))));
         r.api = Some("https://api.example/v1/".into());
-        r.currency = Some("euro".into());
-        assert!(matches!(
-            Config::parse(&r),
-            Err(ConfigError::BadCurrency(_))
-        ));
-        r.currency = Some("usd".into());
         let cfg = Config::parse(&r).unwrap();
-        assert_eq!(cfg.currency.as_deref(), Some("USD"));
         assert_eq!(cfg.api, "https://api.example/v1");
     }
 

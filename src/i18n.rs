@@ -28,6 +28,16 @@ impl Locale {
             _ => None,
         }
     }
+
+    /// The language's own tag, sent as `Accept-Language` so the server words what it
+    /// writes for the shopper (a refusal's reason) in the widget's language.
+    pub(crate) fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Fr => "fr",
+            Locale::De => "de",
+        }
+    }
 }
 
 mod account;

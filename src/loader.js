@@ -163,7 +163,7 @@ const observer =
     : null;
 
 class CadenceWidget extends HTMLElement {
-  static observedAttributes = ['view', 'product', 'customer-token', 'api', 'locale', 'currency'];
+  static observedAttributes = ['view', 'product', 'customer-token', 'api', 'locale'];
 
   connectedCallback() {
     if (!this.shadowRoot) {

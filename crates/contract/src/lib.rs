@@ -10,6 +10,7 @@ pub mod money;
 pub mod plan;
 pub mod problem;
 pub mod recommend;
+pub mod refusal;
 pub mod resources;
 pub mod schedule;
 pub mod selfservice;
@@ -34,6 +35,7 @@ pub use recommend::{
     ReasonCode, Recommendation, RecommendationAction, RecommendationSource, Recommendations,
     UiEvent, UiEventKind, UiEvents, MAX_RECOMMENDATIONS, MAX_UI_EVENTS,
 };
+pub use refusal::Refusal;
 pub use resources::{
     Account, Customer, NewSubscription, Product, ProductKind, Subscription, SubscriptionOffer,
     SubscriptionStatus, MAX_QUANTITY,

@@ -7,7 +7,7 @@
 //! (reschedule, resume, ship now, …) move the anchor rather than listing dates.
 
 use crate::{
-    Date, Interval, SubscriptionChange, SubscriptionStatus, UpcomingDelivery, MAX_QUANTITY,
+    Date, Interval, Refusal, SubscriptionChange, SubscriptionStatus, UpcomingDelivery, MAX_QUANTITY,
 };
 
 /// How many upcoming deliveries a subscription shows (and may be skipped among).
@@ -69,34 +69,32 @@ impl Rules {
     }
 }
 
-/// Why a change was refused. Either way the schedule is unchanged.
+/// Why a change was refused. Either way the schedule is unchanged; the server words the
+/// refusal in the shopper's language.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChangeError {
     /// A value in the change is not acceptable (HTTP 422); `pointer` is a JSON Pointer
     /// into the change body, e.g. `/date`.
     Invalid {
         pointer: &'static str,
-        detail: String,
+        refusal: Refusal,
     },
     /// The change does not apply in the subscription's current state (HTTP 409).
-    Conflict(String),
+    Conflict(Refusal),
 }
 
-fn invalid(pointer: &'static str, detail: impl Into<String>) -> ChangeError {
-    ChangeError::Invalid {
-        pointer,
-        detail: detail.into(),
-    }
+fn invalid(pointer: &'static str, refusal: Refusal) -> ChangeError {
+    ChangeError::Invalid { pointer, refusal }
 }
 
-fn conflict(detail: &str) -> ChangeError {
-    ChangeError::Conflict(detail.to_owned())
+fn conflict(refusal: Refusal) -> ChangeError {
+    ChangeError::Conflict(refusal)
 }
 
 fn plus(today: Date, days: i64) -> Result<Date, ChangeError> {
     today
         .add_days(days)
-        .ok_or_else(|| conflict("This date lies beyond the calendar we support."))
+        .ok_or_else(|| conflict(Refusal::BeyondCalendar))
 }
 
 impl Schedule {
@@ -172,9 +170,7 @@ impl Schedule {
         match (s.status, change) {
             (S::Cancelled, C::Reactivate) => {
                 if s.reactivate_until.is_none_or(|last| today > last) {
-                    return Err(conflict(
-                        "The time to reactivate this subscription has passed.",
-                    ));
+                    return Err(conflict(Refusal::ReactivationWindowPassed));
                 }
                 // The old schedule's next date if still ahead, else as soon as possible.
                 if s.anchor <= today {
@@ -184,17 +180,9 @@ impl Schedule {
                 s.cancelled_on = None;
                 s.reactivate_until = None;
             }
-            (S::Cancelled, _) => {
-                return Err(conflict(
-                    "This subscription is cancelled; reactivate it first.",
-                ))
-            }
-            (_, C::Reactivate) => {
-                return Err(conflict(
-                    "Only a cancelled subscription can be reactivated.",
-                ))
-            }
-            (S::Unknown, _) => return Err(conflict("This subscription cannot be changed here.")),
+            (S::Cancelled, _) => return Err(conflict(Refusal::CancelledReactivateFirst)),
+            (_, C::Reactivate) => return Err(conflict(Refusal::OnlyCancelledReactivates)),
+            (S::Unknown, _) => return Err(conflict(Refusal::CannotChangeHere)),
 
             (
                 S::Paused,
@@ -203,28 +191,20 @@ impl Schedule {
                 | C::Reschedule { .. }
                 | C::ShipNow
                 | C::PauseFor { .. },
-            ) => {
-                return Err(conflict(
-                    "This subscription is paused; resume it or choose when it restarts first.",
-                ))
-            }
-            (S::Active, C::Resume) => return Err(conflict("This subscription is not paused.")),
-            (S::Paused, C::AddOnce { .. }) => {
-                return Err(conflict(
-                    "This subscription is paused; resume it to add to a delivery.",
-                ))
-            }
+            ) => return Err(conflict(Refusal::PausedResumeFirst)),
+            (S::Active, C::Resume) => return Err(conflict(Refusal::NotPaused)),
+            (S::Paused, C::AddOnce { .. }) => return Err(conflict(Refusal::PausedNoAddOnce)),
             // The schedule does not change; the route checks the product and stores it.
             (_, C::AddOnce { quantity, .. }) => {
                 if *quantity == 0 || *quantity > MAX_QUANTITY {
                     return Err(invalid(
                         "/quantity",
-                        format!("Choose a quantity from 1 to {MAX_QUANTITY}."),
+                        Refusal::QuantityRange { max: MAX_QUANTITY },
                     ));
                 }
             }
             (S::Paused, C::Pause) if s.paused_until.is_none() => {
-                return Err(conflict("This subscription is already paused."))
+                return Err(conflict(Refusal::AlreadyPaused))
             }
 
             (_, C::Skip { date }) => {
@@ -233,20 +213,14 @@ impl Schedule {
                     .into_iter()
                     .any(|u| u.date == *date && !u.skipped);
                 if !open {
-                    return Err(invalid(
-                        "/date",
-                        "Choose one of the upcoming deliveries that is not skipped yet.",
-                    ));
+                    return Err(invalid("/date", Refusal::SkipNotOpen));
                 }
                 s.skipped.push(*date);
                 s.skipped.sort();
             }
             (_, C::Unskip { date }) => {
                 let Some(at) = s.skipped.iter().position(|d| d == date) else {
-                    return Err(invalid(
-                        "/date",
-                        "Choose a skipped delivery that is still ahead.",
-                    ));
+                    return Err(invalid("/date", Refusal::UnskipNotSkipped));
                 };
                 s.skipped.remove(at);
             }
@@ -260,7 +234,9 @@ impl Schedule {
                 if n == 0 || n > rules.max_pause_deliveries {
                     return Err(invalid(
                         "/deliveries",
-                        format!("Pause for 1 to {} deliveries.", rules.max_pause_deliveries),
+                        Refusal::PauseDeliveriesRange {
+                            max: rules.max_pause_deliveries,
+                        },
                     ));
                 }
                 let wanted = n as usize + 1;
@@ -269,7 +245,7 @@ impl Schedule {
                     .into_iter()
                     .filter(|d| !s.skipped.contains(d))
                     .nth(n as usize)
-                    .ok_or_else(|| conflict("This date lies beyond the calendar we support."))?;
+                    .ok_or_else(|| conflict(Refusal::BeyondCalendar))?;
                 s.status = S::Paused;
                 s.paused_until = Some(restart);
                 s.skipped.retain(|d| *d > restart);
@@ -277,10 +253,7 @@ impl Schedule {
             (_, C::PauseUntil { date }) => {
                 let last = plus(today, rules.max_pause_days)?;
                 if *date <= today || *date > last {
-                    return Err(invalid(
-                        "/date",
-                        format!("Choose a restart date after today and no later than {last}."),
-                    ));
+                    return Err(invalid("/date", Refusal::RestartDateRange { last }));
                 }
                 s.status = S::Paused;
                 s.paused_until = Some(*date);
@@ -297,20 +270,14 @@ impl Schedule {
             (_, C::Reschedule { date }) => {
                 let last = plus(today, rules.max_reschedule_days)?;
                 if *date <= today || *date > last {
-                    return Err(invalid(
-                        "/date",
-                        format!("Choose a date after today and no later than {last}."),
-                    ));
+                    return Err(invalid("/date", Refusal::RescheduleRange { last }));
                 }
                 s.anchor = *date;
             }
             (_, C::ShipNow) => s.anchor = today,
             (_, C::SetInterval { interval }) => {
                 if !rules.allowed_intervals.contains(interval) {
-                    return Err(invalid(
-                        "/interval",
-                        "Choose one of the intervals this product offers.",
-                    ));
+                    return Err(invalid("/interval", Refusal::IntervalNotOffered));
                 }
                 // The next delivery stays put; the ones after it follow the new interval.
                 if let Some(next) = s.next_delivery(today) {
@@ -322,17 +289,16 @@ impl Schedule {
                 if *quantity == 0 || *quantity > rules.max_quantity {
                     return Err(invalid(
                         "/quantity",
-                        format!("Quantity must be between 1 and {}.", rules.max_quantity),
+                        Refusal::QuantityRange {
+                            max: rules.max_quantity,
+                        },
                     ));
                 }
                 s.quantity = *quantity;
             }
             (_, C::Swap { sku }) => {
                 if !rules.swap_skus.contains(sku) {
-                    return Err(invalid(
-                        "/sku",
-                        "Choose one of the products offered as a swap.",
-                    ));
+                    return Err(invalid("/sku", Refusal::SwapNotOffered));
                 }
                 s.sku.clone_from(sku);
             }

@@ -61,6 +61,8 @@ pub fn app(state: AppState) -> Router {
     let api = routes::api_routes()
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(private_answers_are_not_stored))
+        // What a shopper reads in an error is worded in the language the widget asked for.
+        .layer(middleware::from_fn(crate::i18n::negotiate))
         .layer(middleware::from_fn_with_state(
             (state.limits.request_timeout, state.limits.import_timeout),
             deadline,
@@ -170,6 +172,7 @@ fn cors(origins: &[HeaderValue]) -> CorsLayer {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
+            header::ACCEPT_LANGUAGE,
             HeaderName::from_static(crate::extract::IDEMPOTENCY_KEY),
         ])
         .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])

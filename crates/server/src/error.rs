@@ -5,11 +5,12 @@
 //! answered with a generic 500.
 
 use crate::db::StoreError;
+use crate::i18n;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cadence_contract::problem::{FieldError, PROBLEM_CONTENT_TYPE};
-use cadence_contract::{ChangeError, Problem, Subscription};
+use cadence_contract::{ChangeError, Problem, Refusal, Subscription};
 
 /// Stable problem `type` URIs clients may branch on (the rest use `about:blank`).
 pub mod types {
@@ -79,13 +80,13 @@ pub enum ApiError {
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("validation failed")]
-    Validation(Vec<FieldError>),
+    Validation(Vec<FieldIssue>),
     #[error("the body does not match the expected shape")]
     UnprocessableBody,
     #[error("idempotency key reused with a different request")]
     IdempotencyKeyReused,
-    #[error("conflict: {0}")]
-    Conflict(String),
+    #[error("conflict: {0:?}")]
+    Conflict(Detail),
     #[error("If-Match required")]
     PreconditionRequired,
     /// `If-Match` named an older version; carries the current one for the client.
@@ -116,13 +117,81 @@ pub enum ApiError {
 /// drain, short enough that a shopper's retry is not noticeably late.
 const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
 
-impl ApiError {
-    /// A validation error on one field.
-    pub fn field(pointer: &str, detail: impl Into<String>) -> Self {
-        ApiError::Validation(vec![FieldError {
+/// What a problem says about one field or conflict: words for developers, already
+/// written, or a refusal a shopper may read, worded in the request's language when the
+/// response is built (errors are often raised on a database thread, far from the request).
+#[derive(Debug, Clone)]
+pub enum Detail {
+    Said(String),
+    Refused(Refusal),
+}
+
+impl Detail {
+    fn words(&self) -> String {
+        match self {
+            Detail::Said(text) => text.clone(),
+            Detail::Refused(why) => i18n::refusal(i18n::current(), why),
+        }
+    }
+}
+
+impl From<&str> for Detail {
+    fn from(text: &str) -> Self {
+        Detail::Said(text.to_owned())
+    }
+}
+
+impl From<String> for Detail {
+    fn from(text: String) -> Self {
+        Detail::Said(text)
+    }
+}
+
+impl From<Refusal> for Detail {
+    fn from(why: Refusal) -> Self {
+        Detail::Refused(why)
+    }
+}
+
+/// One invalid field: its JSON Pointer and what is wrong with it.
+#[derive(Debug, Clone)]
+pub struct FieldIssue {
+    pub pointer: String,
+    pub detail: Detail,
+}
+
+impl FieldIssue {
+    pub fn new(pointer: &str, detail: impl Into<Detail>) -> Self {
+        FieldIssue {
             pointer: pointer.to_owned(),
             detail: detail.into(),
-        }])
+        }
+    }
+}
+
+impl From<FieldError> for FieldIssue {
+    fn from(e: FieldError) -> Self {
+        FieldIssue {
+            pointer: e.pointer,
+            detail: Detail::Said(e.detail),
+        }
+    }
+}
+
+impl ApiError {
+    /// A validation error on one field.
+    pub fn field(pointer: &str, detail: impl Into<Detail>) -> Self {
+        ApiError::Validation(vec![FieldIssue::new(pointer, detail)])
+    }
+
+    /// Validation errors already worded (the admin API's, for developers).
+    pub fn fields(errors: Vec<FieldError>) -> Self {
+        ApiError::Validation(errors.into_iter().map(FieldIssue::from).collect())
+    }
+
+    /// A change that does not apply now (409), for the reason `why`.
+    pub fn conflict(why: impl Into<Detail>) -> Self {
+        ApiError::Conflict(why.into())
     }
 
     pub fn status(&self) -> StatusCode {
@@ -158,7 +227,11 @@ impl ApiError {
     pub fn to_problem(&self) -> Problem {
         let status = self.status();
         let title = status.canonical_reason().unwrap_or("Error").to_owned();
-        let (kind, title, detail, errors) = match self {
+        let conflict_words = match self {
+            ApiError::Conflict(why) => why.words(),
+            _ => String::new(),
+        };
+        let (kind, title, detail, errors): (_, String, Option<&str>, Vec<FieldError>) = match self {
             ApiError::NotFound(what) => (None, title, Some(*what), vec![]),
             ApiError::MethodNotAllowed => (None, title, Some(details::METHOD), vec![]),
             ApiError::Unauthorized(why) => (
@@ -206,7 +279,13 @@ impl ApiError {
                 Some(types::VALIDATION),
                 "Your request is not valid".into(),
                 Some("One or more fields are invalid; see errors."),
-                errors.clone(),
+                errors
+                    .iter()
+                    .map(|e| FieldError {
+                        pointer: e.pointer.clone(),
+                        detail: e.detail.words(),
+                    })
+                    .collect(),
             ),
             ApiError::UnprocessableBody => (
                 Some(types::VALIDATION),
@@ -220,10 +299,10 @@ impl ApiError {
                 Some(details::KEY_REUSED),
                 vec![],
             ),
-            ApiError::Conflict(why) => (
+            ApiError::Conflict(_) => (
                 Some(types::CHANGE_NOT_ALLOWED),
                 "This change is not possible now".into(),
-                Some(why.as_str()),
+                Some(conflict_words.as_str()),
                 vec![],
             ),
             ApiError::PreconditionRequired => (
@@ -352,8 +431,8 @@ impl From<JsonRejection> for ApiError {
 impl From<ChangeError> for ApiError {
     fn from(e: ChangeError) -> Self {
         match e {
-            ChangeError::Invalid { pointer, detail } => ApiError::field(pointer, detail),
-            ChangeError::Conflict(why) => ApiError::Conflict(why),
+            ChangeError::Invalid { pointer, refusal } => ApiError::field(pointer, refusal),
+            ChangeError::Conflict(why) => ApiError::conflict(why),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo_data;
 pub mod error;
 pub mod extract;
+pub mod i18n;
 pub mod limits;
 pub mod merchant_key;
 pub mod metrics;

@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cadence_contract::{Date, RoutineTask, TaskDone};
+use cadence_contract::{Date, Refusal, RoutineTask, TaskDone};
 use cadence_webhooks::EventType;
 use serde::Serialize;
 
@@ -130,18 +130,14 @@ pub fn mark_done(
     let owned = routines::owned_task(tx, customer, id, at.today)?.ok_or_else(not_found)?;
     let done_on = body.done_on.unwrap_or(at.today);
     if done_on > at.today {
-        return Err(ApiError::field(
-            "/done_on",
-            "The day it was done cannot be in the future.",
-        ));
+        return Err(ApiError::field("/done_on", Refusal::DoneInFuture));
     }
     if done_on < owned.purchased_on {
         return Err(ApiError::field(
             "/done_on",
-            format!(
-                "The day it was done cannot be before the machine was bought ({}).",
-                owned.purchased_on
-            ),
+            Refusal::DoneBeforePurchase {
+                purchased_on: owned.purchased_on,
+            },
         ));
     }
     routines::record_done(tx, customer, id, done_on, actor.as_str(), &at.now)?;

@@ -9,7 +9,9 @@ use crate::db::changes::{self, NewChange};
 use crate::db::{extras, orders, products, subscriptions};
 use crate::error::ApiError;
 use crate::outbox::{self, ChangeSummary, SubscriptionEventData};
-use cadence_contract::{ChangeRequest, ChangeVia, Date, Money, Subscription, SubscriptionChange};
+use cadence_contract::{
+    ChangeRequest, ChangeVia, Date, Money, Refusal, Subscription, SubscriptionChange,
+};
 use cadence_webhooks::EventType;
 
 /// The server's today and now (RFC 3339), read once per request.
@@ -28,10 +30,7 @@ pub fn check_via(request: &ChangeRequest) -> Result<(), ApiError> {
         | (Some(_), C::Pause | C::PauseFor { .. } | C::PauseUntil { .. } | C::Skip { .. }) => {
             Ok(())
         }
-        (Some(_), _) => Err(ApiError::field(
-            "/via",
-            "Only a pause or a skip can be chosen on the cancel offer.",
-        )),
+        (Some(_), _) => Err(ApiError::field("/via", Refusal::CancelOfferPauseOrSkip)),
     }
 }
 
@@ -72,16 +71,16 @@ pub fn apply(
     if *change == SubscriptionChange::Reactivate
         && subscriptions::count_held(tx, customer_id)? >= max_subscriptions
     {
-        return Err(ApiError::Conflict(format!(
-            "You already have {max_subscriptions} subscriptions, the most one customer may \
-             hold; cancel one before reactivating this one."
-        )));
+        return Err(ApiError::conflict(Refusal::SubscriptionCap {
+            max: max_subscriptions,
+            reactivating: true,
+        }));
     }
     if let SubscriptionChange::AddOnce { sku, quantity } = change {
         let price = add_once_price(tx, &next.sku, sku)?;
         let date = before
             .next_delivery
-            .ok_or_else(|| ApiError::Conflict("This subscription has no next delivery.".into()))?;
+            .ok_or_else(|| ApiError::conflict(Refusal::NoNextDelivery))?;
         extras::add(tx, &row.id, sku, *quantity, &price, date)?;
     }
     // A swap takes the new product's subscribe & save discount, as its swap option
@@ -96,11 +95,7 @@ pub fn apply(
         // One extra delivery a day: a repeated press (or a script) must not order again
         // and again. Checked under the write lock, so two presses at once cannot both pass.
         if changes::shipped_now_on(tx, &row.id, today)? {
-            return Err(ApiError::Conflict(
-                "Ship now was already used on this subscription today; it can be used \
-                 again tomorrow."
-                    .into(),
-            ));
+            return Err(ApiError::conflict(Refusal::ShipNowUsedToday));
         }
         let order = orders::new_id();
         orders::insert(
@@ -169,14 +164,11 @@ pub fn apply(
 /// when it is the subscription's own product, unknown or out of stock.
 fn add_once_price(conn: &crate::db::Connection, own: &str, sku: &str) -> Result<Money, ApiError> {
     if sku == own {
-        return Err(ApiError::field(
-            "/sku",
-            "This is the subscription's own product; change the quantity instead.",
-        ));
+        return Err(ApiError::field("/sku", Refusal::AddOnceOwnProduct));
     }
     match products::find(conn, sku)? {
         Some(p) if p.in_stock => Ok(p.price),
-        Some(_) => Err(ApiError::field("/sku", "This product is out of stock.")),
-        None => Err(ApiError::field("/sku", "No product has this SKU.")),
+        Some(_) => Err(ApiError::field("/sku", Refusal::OutOfStock)),
+        None => Err(ApiError::field("/sku", Refusal::UnknownProduct)),
     }
 }

@@ -53,8 +53,8 @@ impl Refusal {
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> ApiError {
         match refusal {
-            Refusal::Invalid(errors) => ApiError::Validation(errors),
-            Refusal::Conflict(errors) => ApiError::Conflict(
+            Refusal::Invalid(errors) => ApiError::fields(errors),
+            Refusal::Conflict(errors) => ApiError::conflict(
                 errors
                     .into_iter()
                     .next()

@@ -5,6 +5,7 @@ use super::ics::{ics_date, Event};
 use crate::db;
 use crate::db::Connection;
 use crate::db::StoreError;
+use crate::i18n::{self, Lang};
 use cadence_contract::{
     build_plan, Date, PlanChoice, PlanEvent, PlanEventKind, Product, RoutinePlan,
     SubscriptionStatus,
@@ -21,13 +22,15 @@ pub fn uid_domain(public_url: &str) -> &str {
     rest.split(['/', ':']).next().unwrap_or("cadence")
 }
 
-/// The events of `product`'s plan under `choice`. UIDs name the kind, the product and the
-/// date, so downloading the plan again updates these events instead of duplicating them.
+/// The events of `product`'s plan under `choice`, worded in `lang`. UIDs name the kind,
+/// the product and the date, so downloading the plan again updates these events instead of
+/// duplicating them (in whichever language).
 pub fn plan_events(
     product: &Product,
     choice: &PlanChoice,
     plan: &RoutinePlan,
     domain: &str,
+    lang: Lang,
 ) -> Vec<Event> {
     plan.events
         .iter()
@@ -45,8 +48,8 @@ pub fn plan_events(
                     ics_date(event.date)
                 ),
                 date: event.date,
-                summary: summary(event, choice.quantity, &product.name),
-                description: description(event),
+                summary: summary(event, choice.quantity, &product.name, lang),
+                description: description(event, lang),
                 url: event.guide_url.clone(),
             }
         })
@@ -54,13 +57,15 @@ pub fn plan_events(
 }
 
 /// The customer's calendar: every upcoming, not skipped delivery of their running
-/// subscriptions, and the maintenance of each durable they own over the horizon.
+/// subscriptions, and the maintenance of each durable they own over the horizon, in the
+/// customer's language (a calendar app sends none of its own).
 pub fn feed_events(
     conn: &Connection,
     customer: &str,
     today: Date,
     domain: &str,
 ) -> Result<Vec<Event>, StoreError> {
+    let lang = Lang::of_stored(db::customers::locale(conn, customer)?.as_deref());
     let mut events = Vec::new();
     for sub in db::subscriptions::list_for(conn, customer, today)? {
         if !matches!(
@@ -73,11 +78,8 @@ pub fn feed_events(
             events.push(Event {
                 uid: format!("{}-{}@{domain}", slug(&sub.id), ics_date(delivery.date)),
                 date: delivery.date,
-                summary: format!("Delivery: {} × {}", sub.quantity, sub.product_name),
-                description: Some(format!(
-                    "{} per delivery. Skip, reschedule or pause it in your account.",
-                    sub.price_per_delivery
-                )),
+                summary: i18n::calendar::delivery(lang, sub.quantity, &sub.product_name),
+                description: Some(i18n::calendar::delivery_note(lang, &sub.price_per_delivery)),
                 url: None,
             });
         }
@@ -92,27 +94,27 @@ pub fn feed_events(
             quantity: 1,
         };
         let plan = build_plan(&product, &choice, today, HORIZON_MONTHS);
-        events.extend(plan_events(&product, &choice, &plan, domain));
+        events.extend(plan_events(&product, &choice, &plan, domain, lang));
     }
     events.sort_by_key(|e| e.date);
     Ok(events)
 }
 
-fn summary(event: &PlanEvent, quantity: u32, product_name: &str) -> String {
+fn summary(event: &PlanEvent, quantity: u32, product_name: &str, lang: Lang) -> String {
     match event.kind {
-        PlanEventKind::Delivery => format!("Delivery: {quantity} × {}", event.title),
+        PlanEventKind::Delivery => i18n::calendar::delivery(lang, quantity, &event.title),
         _ => format!("{}: {product_name}", event.title),
     }
 }
 
-fn description(event: &PlanEvent) -> Option<String> {
+fn description(event: &PlanEvent, lang: Lang) -> Option<String> {
     let mut lines = Vec::new();
     if let Some(cost) = &event.cost {
-        lines.push(format!("Cost: {cost}"));
+        lines.push(i18n::calendar::cost(lang, cost));
     }
     // A shop-relative guide means nothing in a calendar app: absolute ones only.
     if let Some(guide) = event.guide_url.as_ref().filter(|g| g.starts_with("http")) {
-        lines.push(format!("How to: {guide}"));
+        lines.push(i18n::calendar::guide(lang, guide));
     }
     (!lines.is_empty()).then(|| lines.join("\n"))
 }

@@ -128,6 +128,15 @@ pub fn write(conn: &Connection, id: &str, record: &CustomerRecord) -> Result<boo
     Ok(!existed)
 }
 
+/// The language tag customer `id` reads in (`locale`), if anyone said.
+pub fn locale(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT locale FROM customers WHERE id = ?1")?
+        .query_row([id], |row| row.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
+}
+
 /// Customer `id` with what they own, or `None`.
 pub fn read(conn: &Connection, id: &str) -> Result<Option<StoredCustomer>, StoreError> {
     let found = conn

@@ -33,7 +33,7 @@ pub fn report(
         orders::find_for_update(tx, id)?.ok_or(ApiError::NotFound("No order has this id."))?;
     let status = match step(order.status, reported) {
         Step::Unchanged => return Ok(order),
-        Step::Refused(why) => return Err(ApiError::Conflict(why.to_owned())),
+        Step::Refused(why) => return Err(ApiError::conflict(why)),
         Step::To(status) => status,
     };
     let mut failed = order.failed_payments;

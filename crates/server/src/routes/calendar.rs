@@ -69,9 +69,11 @@ pub async fn plan_ics(
     };
     let plan = build_plan(&product, &choice, today, events::HORIZON_MONTHS);
     let domain = events::uid_domain(&state.public_url);
-    let list = events::plan_events(&product, &choice, &plan, domain);
+    // A download link: the browser's own Accept-Language says which language.
+    let lang = crate::i18n::current();
+    let list = events::plan_events(&product, &choice, &plan, domain, lang);
     let body = ics::calendar(
-        &format!("{} plan", product.name),
+        &crate::i18n::calendar::plan_name(lang, &product.name),
         &list,
         &state.clock.timestamp(),
         None,
@@ -138,7 +140,7 @@ fn parse_query(query: &PlanQuery) -> Result<(ParsedInterval, u32), ApiError> {
     if errors.is_empty() {
         Ok((interval, quantity))
     } else {
-        Err(ApiError::Validation(errors))
+        Err(ApiError::fields(errors))
     }
 }
 

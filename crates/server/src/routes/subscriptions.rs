@@ -9,15 +9,16 @@ use crate::db::idempotency::{self, StoredResponse};
 use crate::db::products;
 use crate::db::subscriptions::{self, NewRow};
 use crate::db::Connection;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldIssue};
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey, RequestClient};
 use crate::outbox::{self, ChangeSummary, SubscriptionEventData};
 use crate::routes::events::address_key;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cadence_contract::problem::FieldError;
-use cadence_contract::{NewSubscription, Problem, Product, Subscription, API_PREFIX, MAX_QUANTITY};
+use cadence_contract::{
+    NewSubscription, Problem, Product, Refusal, Subscription, API_PREFIX, MAX_QUANTITY,
+};
 use cadence_webhooks::EventType;
 
 /// The strong ETag of a subscription's current version.
@@ -62,29 +63,18 @@ fn request_hash(body: &NewSubscription) -> Result<String, ApiError> {
 /// Checks every rule, reporting all broken ones at once; returns the product on success.
 fn validate(conn: &Connection, body: &NewSubscription) -> Result<Product, ApiError> {
     let mut errors = Vec::new();
-    let mut error = |pointer: &str, detail: &str| {
-        errors.push(FieldError {
-            pointer: pointer.to_owned(),
-            detail: detail.to_owned(),
-        })
-    };
-    if body.quantity == 0 {
-        error("/quantity", "Quantity must be at least 1.");
-    } else if body.quantity > MAX_QUANTITY {
-        error(
-            "/quantity",
-            &format!("Quantity may be at most {MAX_QUANTITY} per delivery."),
-        );
+    let mut error = |pointer: &str, why: Refusal| errors.push(FieldIssue::new(pointer, why));
+    if body.quantity == 0 || body.quantity > MAX_QUANTITY {
+        error("/quantity", Refusal::QuantityRange { max: MAX_QUANTITY });
     }
     let product = products::find(conn, &body.sku)?;
     match &product {
-        None => error("/sku", "No product has this SKU."),
+        None => error("/sku", Refusal::UnknownProduct),
         Some(product) => match &product.subscription {
-            None => error("/sku", "This product cannot be subscribed to."),
-            Some(offer) if !offer.intervals.contains(&body.interval) => error(
-                "/interval",
-                "Choose one of the delivery intervals this product offers.",
-            ),
+            None => error("/sku", Refusal::NotSubscribable),
+            Some(offer) if !offer.intervals.contains(&body.interval) => {
+                error("/interval", Refusal::IntervalNotOffered)
+            }
             Some(_) => {}
         },
     }
@@ -195,10 +185,10 @@ pub async fn create_subscription(
             // Counted under the write lock, so two subscribes at once cannot both pass.
             let cap = limits.max_subscriptions_per_customer;
             if subscriptions::count_held(tx, &customer.id)? >= cap {
-                return Err(ApiError::Conflict(format!(
-                    "You already have {cap} subscriptions, the most one customer may hold; \
-                     cancel one before subscribing to another."
-                )));
+                return Err(ApiError::conflict(Refusal::SubscriptionCap {
+                    max: cap,
+                    reactivating: false,
+                }));
             }
             let discount_percent = product
                 .subscription

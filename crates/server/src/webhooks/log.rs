@@ -324,8 +324,8 @@ pub async fn replay(
         .write(move |tx| {
             let endpoint = store::get(tx, &id)?.ok_or_else(not_found)?;
             if !endpoint.enabled {
-                return Err(ApiError::Conflict(
-                    "The endpoint is disabled; enable it, then replay.".to_owned(),
+                return Err(ApiError::conflict(
+                    "The endpoint is disabled; enable it, then replay.",
                 ));
             }
             let events = what.events(tx, endpoint.event_types.as_deref())?;

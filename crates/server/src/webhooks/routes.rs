@@ -273,7 +273,7 @@ pub async fn create_endpoint(
             let count: i64 =
                 tx.query_row("SELECT count(*) FROM webhook_endpoints", [], |r| r.get(0))?;
             if count >= MAX_ENDPOINTS {
-                return Err(ApiError::Conflict(format!(
+                return Err(ApiError::conflict(format!(
                     "A shop can have at most {MAX_ENDPOINTS} webhook endpoints; delete one first."
                 )));
             }

@@ -43,6 +43,7 @@ mod revocation;
 mod routine_done;
 mod schema_parity;
 mod server_process;
+mod shopper_language;
 mod startup;
 mod subscribe;
 mod unloaded_customers;
