@@ -3,8 +3,8 @@
 //! a record reports every problem it has at once.
 
 use super::records::{
-    CustomerRecord, OfferRecord, OrderRecord, OwnedRecord, ProductRecord, SubscriptionRecord,
-    TaskRecord, UsageRecord,
+    CustomerRecord, OfferRecord, OrderRecord, OwnedRecord, ProductRecord, ProductTexts,
+    SubscriptionRecord, TaskRecord, UsageRecord,
 };
 use cadence_contract::problem::FieldError;
 use cadence_contract::{Date, Interval, Money, ProductKind, SubscriptionStatus, MAX_QUANTITY};
@@ -165,6 +165,60 @@ impl ProductRecord {
                     format!("/maintenance/{i}/name"),
                     "Two tasks of one product have this name.",
                 );
+            }
+        }
+        for (language, texts) in &self.translations {
+            self.check_texts(language, texts, problems);
+        }
+    }
+
+    fn check_texts(&self, language: &str, texts: &ProductTexts, problems: &mut Problems) {
+        // JSON Pointer escapes `~` and `/` in a key (RFC 6901).
+        let at = format!(
+            "/translations/{}",
+            language.replace('~', "~0").replace('/', "~1")
+        );
+        if !matches!(language, "en" | "fr" | "de") {
+            problems.add(&at, "A translation is for en, fr or de.");
+            return;
+        }
+        if let Some(name) = &texts.name {
+            problems.text(&format!("{at}/name"), name, 1, 200);
+        }
+        if let Some(description) = &texts.description {
+            if description.chars().count() > 5000 || description.contains('\0') {
+                problems.add(
+                    format!("{at}/description"),
+                    "A description is at most 5,000 characters.",
+                );
+            }
+        }
+        for (field, text, max) in [
+            ("usage_prompt", &texts.usage_prompt, 200),
+            ("usage_unit", &texts.usage_unit, 50),
+        ] {
+            let Some(text) = text else { continue };
+            if self.usage.is_none() {
+                problems.add(
+                    format!("{at}/{field}"),
+                    "The product has no usage question.",
+                );
+            } else {
+                problems.text(&format!("{at}/{field}"), text, 1, max);
+            }
+        }
+        for (task, name) in &texts.maintenance {
+            let pointer = format!(
+                "{at}/maintenance/{}",
+                task.replace('~', "~0").replace('/', "~1")
+            );
+            if !self.maintenance.iter().any(|t| &t.name == task) {
+                problems.add(
+                    &pointer,
+                    "The product has no maintenance task of this name.",
+                );
+            } else {
+                problems.text(&pointer, name, 1, 100);
             }
         }
     }

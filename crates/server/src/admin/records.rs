@@ -5,6 +5,7 @@
 
 use cadence_contract::{Date, Interval, Money, ProductKind, SubscriptionStatus};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A product as the merchant loads it: replaced as a whole by each `PUT`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -44,6 +45,37 @@ pub struct ProductRecord {
     /// known by its name: renaming one starts its history afresh.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub maintenance: Vec<TaskRecord>,
+    /// The product's texts in other languages, by language (`en`, `fr` or `de`): shoppers
+    /// whose widget speaks one of them read these instead of the texts above. Any text
+    /// left out stays as above.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, ProductTexts>,
+}
+
+/// A product's shopper-facing texts in one language.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductTexts {
+    /// 1–200 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Capsules Espresso Intenso")]
+    pub name: Option<String>,
+    /// Up to 5,000 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The usage question (the product has one), 1–200 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Combien de cafés préparez-vous par jour ?")]
+    pub usage_prompt: Option<String>,
+    /// The usage answer's unit, 1–50 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "tasses par jour")]
+    pub usage_unit: Option<String>,
+    /// Maintenance task names, by the task's name above (each a task of this product),
+    /// 1–100 characters.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(example = json!({"Descale": "Détartrage"}))]
+    pub maintenance: BTreeMap<String, String>,
 }
 
 fn in_stock_by_default() -> bool {

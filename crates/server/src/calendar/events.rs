@@ -85,7 +85,8 @@ pub fn feed_events(
         }
     }
     for owned in db::plan::ownerships(conn, customer, today)? {
-        let Some(product) = db::plan::product_for(conn, &owned.model_sku, Some(customer), today)?
+        let Some(product) =
+            db::plan::product_for(conn, &owned.model_sku, Some(customer), today, lang)?
         else {
             continue;
         };

@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     "0010_orders",
     "0011_admin_data",
     "0012_routines",
+    "0013_translations",
 ];
 
 /// Any number, the same in every server: the advisory lock migrations take on PostgreSQL.

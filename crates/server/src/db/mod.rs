@@ -21,6 +21,7 @@ pub mod products;
 pub mod routines;
 pub mod sql;
 pub mod subscriptions;
+pub mod translations;
 
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;

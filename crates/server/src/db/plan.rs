@@ -4,18 +4,21 @@
 use super::products::{self, unit_from_sql, unit_to_sql};
 use super::StoreError;
 use crate::db::{Connection, OptionalExtension};
+use crate::i18n::Lang;
 use cadence_contract::{
     next_due, CommunityChoice, Date, Interval, Money, OwnedRoutine, Ownership, Product, Routine,
     UsageQuestion, COMMUNITY_MIN_OWNERS,
 };
 use std::collections::HashMap;
 
-/// The product with its plan data; `customer` (already authenticated) adds `ownership`.
+/// The product with its plan data, in the merchant's texts for `lang`; `customer`
+/// (already authenticated) adds `ownership`.
 pub fn product_for(
     conn: &Connection,
     sku: &str,
     customer: Option<&str>,
     today: Date,
+    lang: Lang,
 ) -> Result<Option<Product>, StoreError> {
     let Some(mut product) = products::find(conn, sku)? else {
         return Ok(None);
@@ -32,6 +35,7 @@ pub fn product_for(
     if let Some(customer) = customer {
         product.ownership = ownership(conn, customer, sku, today)?;
     }
+    super::translations::product(conn, lang, &mut product)?;
     Ok(Some(product))
 }
 

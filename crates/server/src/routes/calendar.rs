@@ -58,9 +58,11 @@ pub async fn plan_ics(
     let today = state.clock.today();
     let personal = customer.is_some();
     let who = customer.map(|c| c.id);
+    // A download link: the browser's own Accept-Language says which language.
+    let lang = crate::i18n::current();
     let product = state
         .db
-        .read(move |conn| db::plan::product_for(conn, &sku, who.as_deref(), today))
+        .read(move |conn| db::plan::product_for(conn, &sku, who.as_deref(), today, lang))
         .await?
         .ok_or(ApiError::NotFound("No product has this SKU."))?;
     let choice = PlanChoice {
@@ -69,8 +71,6 @@ pub async fn plan_ics(
     };
     let plan = build_plan(&product, &choice, today, events::HORIZON_MONTHS);
     let domain = events::uid_domain(&state.public_url);
-    // A download link: the browser's own Accept-Language says which language.
-    let lang = crate::i18n::current();
     let list = events::plan_events(&product, &choice, &plan, domain, lang);
     let body = ics::calendar(
         &crate::i18n::calendar::plan_name(lang, &product.name),

@@ -24,13 +24,13 @@ pub async fn get_me(
 ) -> Result<impl IntoResponse, ApiError> {
     let id = customer.id.clone();
     let today = state.clock.today();
+    let lang = crate::i18n::current();
     let (subscriptions, routines) = state
         .db
         .read(move |conn| {
-            Ok::<_, db::StoreError>((
-                db::subscriptions::list_for(conn, &id, today)?,
-                db::routines::tasks_for(conn, &id, today)?,
-            ))
+            let mut routines = db::routines::tasks_for(conn, &id, today)?;
+            db::translations::tasks(conn, lang, &mut routines)?;
+            Ok::<_, db::StoreError>((db::subscriptions::list_for(conn, &id, today)?, routines))
         })
         .await?;
     let account = Account {

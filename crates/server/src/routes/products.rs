@@ -31,9 +31,10 @@ pub async fn get_product(
     let today = state.clock.today();
     let personal = customer.is_some();
     let who = customer.map(|c| c.id);
+    let lang = crate::i18n::current();
     let product = state
         .db
-        .read(move |conn| db::plan::product_for(conn, &sku, who.as_deref(), today))
+        .read(move |conn| db::plan::product_for(conn, &sku, who.as_deref(), today, lang))
         .await?
         .ok_or(ApiError::NotFound("No product has this SKU."))?;
     // The answer depends on the token: shared caches must not mix them up, and a

@@ -134,19 +134,30 @@ fn migration_0003_upgrades_an_existing_demo_database_only() {
     // `serve` rebuilds the precomputed tables (0006: the community signal) after migrating.
     cadence_server::recommend::cooccurrence::refresh(&conn).unwrap();
     let today = cadence_server::clock::Clock::System.today();
-    let product = cadence_server::db::plan::product_for(&conn, "CAPS-INTENSO", None, today)
-        .unwrap()
-        .unwrap();
+    let product = cadence_server::db::plan::product_for(
+        &conn,
+        "CAPS-INTENSO",
+        None,
+        today,
+        Default::default(),
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(
         product.usage.unwrap().prompt,
         "How many coffees do you make a day?"
     );
     let community = product.community.unwrap();
     assert_eq!((community.owners, community.share_percent), (8, 63));
-    let machine =
-        cadence_server::db::plan::product_for(&conn, "BARISTA-ONE", Some("cust_ada"), today)
-            .unwrap()
-            .unwrap();
+    let machine = cadence_server::db::plan::product_for(
+        &conn,
+        "BARISTA-ONE",
+        Some("cust_ada"),
+        today,
+        Default::default(),
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(
         machine.routines[0].guide_url.as_deref(),
         Some("/guides/descaling")

@@ -178,7 +178,9 @@ async fn the_precomputed_community_signal_equals_the_per_request_one() {
             .unwrap();
         let (mut shown, mut differ) = (0, 0);
         for sku in &skus {
-            let product = plan::product_for(conn, sku, None, today).unwrap().unwrap();
+            let product = plan::product_for(conn, sku, None, today, Default::default())
+                .unwrap()
+                .unwrap();
             let allowed = product
                 .subscription
                 .as_ref()

@@ -318,7 +318,7 @@ async fn the_machines_plan_follows_the_owners_due_dates() {
     assert_eq!(dates("Descale"), [day(45), day(135), day(225), day(315)]);
     assert_eq!(dates("Water filter")[..2], [day(15), day(75)]);
     let text = reply.text();
-    assert!(text.contains("DESCRIPTION:Cost: 6.45 EUR"), "{text}");
+    assert!(text.contains("DESCRIPTION:Cost: €6.45"), "{text}");
 }
 
 #[tokio::test]

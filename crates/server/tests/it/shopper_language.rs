@@ -2,7 +2,7 @@
 //! language the widget asked for (`Accept-Language`), the calendar feed in the customer's
 //! own (`locale`), with dates and prices written as that language writes them.
 
-use crate::admin_support::put;
+use crate::admin_support::{capsules, machine, put};
 use crate::common::*;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -127,4 +127,138 @@ async fn the_calendar_feed_speaks_the_customers_language() {
     );
     assert!(german.contains(" pro Lieferung. Überspringen"), "{german}");
     assert!(!german.contains("Delivery"), "{german}");
+}
+
+/// GET `uri` as `customer` (or anonymous) in `language`.
+async fn get_in(app: &TestApp, uri: &str, customer: Option<&str>, language: &str) -> Reply {
+    let mut request = Request::get(uri).header(header::ACCEPT_LANGUAGE, language);
+    if let Some(customer) = customer {
+        request = request.header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", app.token(customer)),
+        );
+    }
+    let reply = app.send(request.body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    reply
+}
+
+#[tokio::test]
+async fn the_merchants_own_translations_reach_product_pages_accounts_and_calendars() {
+    let app = TestApp::new();
+    let mut caps = capsules("Aurora capsules");
+    caps["translations"] = json!({
+        "fr": {"name": "Capsules Aurora", "usage_prompt": "Combien de tasses par jour ?",
+               "usage_unit": "tasses par jour"},
+        "de": {"name": "Aurora-Kapseln"}
+    });
+    assert!(put(&app, "/api/v1/admin/products/AURORA-CAPS", &caps)
+        .await
+        .status
+        .is_success());
+    let mut aurora = machine(&["AURORA-CAPS"], "AURORA-CAPS");
+    aurora["translations"] =
+        json!({"fr": {"name": "Machine Aurora", "maintenance": {"Descale": "Détartrage"}}});
+    let saved = put(&app, "/api/v1/admin/products/AURORA", &aurora).await;
+    assert!(saved.status.is_success(), "{}", saved.text());
+    // The admin API gives the record back as written.
+    let stored = crate::admin_support::get(&app, "/api/v1/admin/products/AURORA")
+        .await
+        .json();
+    assert_eq!(stored["product"]["translations"], aurora["translations"]);
+    let put_owned = put(
+        &app,
+        "/api/v1/admin/customers/cust_ada/owned/AURORA",
+        &json!({"purchased_on": "2026-03-01"}),
+    )
+    .await;
+    assert!(put_owned.status.is_success(), "{}", put_owned.text());
+
+    // A French shopper reads the French texts, with what was not translated as written.
+    let caps_fr = get_in(&app, "/api/v1/products/AURORA-CAPS", None, "fr")
+        .await
+        .json();
+    assert_eq!(caps_fr["name"], "Capsules Aurora");
+    assert_eq!(caps_fr["description"], "Fifty capsules.");
+    assert_eq!(caps_fr["usage"]["prompt"], "Combien de tasses par jour ?");
+    assert_eq!(caps_fr["usage"]["unit"], "tasses par jour");
+    let caps_de = get_in(&app, "/api/v1/products/AURORA-CAPS", None, "de")
+        .await
+        .json();
+    assert_eq!(caps_de["name"], "Aurora-Kapseln");
+    assert_eq!(caps_de["usage"]["prompt"], "How many cups a day?");
+    let caps_en = get_in(&app, "/api/v1/products/AURORA-CAPS", None, "en")
+        .await
+        .json();
+    assert_eq!(caps_en["name"], "Aurora capsules");
+
+    let machine_fr = get_in(&app, "/api/v1/products/AURORA", Some("cust_ada"), "fr")
+        .await
+        .json();
+    assert_eq!(machine_fr["name"], "Machine Aurora");
+    assert_eq!(machine_fr["routines"][0]["name"], "Détartrage");
+    assert_eq!(
+        machine_fr["routines"][0]["consumable_name"],
+        "Capsules Aurora"
+    );
+    assert_eq!(machine_fr["ownership"]["model_name"], "Machine Aurora");
+    assert_eq!(
+        machine_fr["ownership"]["routines"][0]["routine"]["name"],
+        "Détartrage"
+    );
+    // The account's maintenance list too.
+    let me = get_in(&app, "/api/v1/me", Some("cust_ada"), "fr")
+        .await
+        .json();
+    let task = me["routines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["model_sku"] == "AURORA")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&task["name"], &task["model_name"]),
+        (&json!("Détartrage"), &json!("Machine Aurora"))
+    );
+    // And a French customer's calendar.
+    let ada = json!({"name": "Ada Lovelace", "email": "ada@example.com", "locale": "fr"});
+    assert!(put(&app, "/api/v1/admin/customers/cust_ada", &ada)
+        .await
+        .status
+        .is_success());
+    let calendar = feed(&app).await;
+    assert!(
+        calendar.contains("SUMMARY:Détartrage: Machine Aurora"),
+        "{calendar}"
+    );
+}
+
+#[tokio::test]
+async fn translations_are_checked_and_a_bad_one_changes_nothing() {
+    let app = TestApp::new();
+    let mut aurora = machine(&[], "CAPS-INTENSO");
+    aurora["translations"] = json!({
+        "it": {"name": "Macchina"},
+        "fr": {"name": " ", "usage_prompt": "Combien ?", "maintenance": {"Polish": "Polir"}}
+    });
+    let reply = put(&app, "/api/v1/admin/products/AURORA", &aurora).await;
+    let problem = reply.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let pointers: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "/translations/fr/name",
+            "/translations/fr/usage_prompt",
+            "/translations/fr/maintenance/Polish",
+            "/translations/it",
+        ]
+    );
+    let missing = crate::admin_support::get(&app, "/api/v1/admin/products/AURORA").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }

@@ -38,8 +38,8 @@ pub fn write(conn: &Connection, sku: &str, record: &ProductRecord) -> Result<boo
     conn.prepare_cached(
         "INSERT INTO products (sku, name, kind, description, price_minor, currency,
             units_per_pack, in_stock, subscribable, discount_percent, default_interval_count,
-            default_interval_unit, swap_group)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+            default_interval_unit, swap_group, translations)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (sku) DO UPDATE SET name = excluded.name, kind = excluded.kind,
             description = excluded.description, price_minor = excluded.price_minor,
             currency = excluded.currency, units_per_pack = excluded.units_per_pack,
@@ -47,7 +47,7 @@ pub fn write(conn: &Connection, sku: &str, record: &ProductRecord) -> Result<boo
             discount_percent = excluded.discount_percent,
             default_interval_count = excluded.default_interval_count,
             default_interval_unit = excluded.default_interval_unit,
-            swap_group = excluded.swap_group",
+            swap_group = excluded.swap_group, translations = excluded.translations",
     )?
     .execute(params![
         sku,
@@ -63,6 +63,7 @@ pub fn write(conn: &Connection, sku: &str, record: &ProductRecord) -> Result<boo
         default.map(|i| i.count),
         default.map(|i| unit_to_sql(i.unit)),
         record.swap_group,
+        serde_json::to_string(&record.translations)?,
     ])?;
     write_intervals(conn, sku, offer)?;
     write_usage(conn, sku, record.usage.as_ref())?;
@@ -170,7 +171,7 @@ pub fn read(conn: &Connection, sku: &str) -> Result<Option<ProductRecord>, Store
         .prepare_cached(
             "SELECT name, kind, description, price_minor, currency, units_per_pack, in_stock,
                 subscribable, discount_percent, default_interval_count, default_interval_unit,
-                swap_group
+                swap_group, translations
              FROM products WHERE sku = ?1",
         )?
         .query_row([sku], |row| {
@@ -188,6 +189,7 @@ pub fn read(conn: &Connection, sku: &str) -> Result<Option<ProductRecord>, Store
                     usage: None,
                     compatible: Vec::new(),
                     maintenance: Vec::new(),
+                    translations: serde_json::from_str(&row.get::<_, String>(12)?)?,
                 },
                 row.get::<_, bool>(7)?,
                 row.get::<_, u8>(8)?,
