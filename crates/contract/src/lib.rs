@@ -2,6 +2,7 @@
 //!
 //! Invariant: this crate does no IO and has no platform-specific code, so it compiles for
 //! `wasm32-unknown-unknown` (the widget) and natively (the server) and the two cannot drift.
+#![warn(unreachable_pub)]
 
 pub mod date;
 pub mod interval;

@@ -32,23 +32,23 @@ pub mod types {
 /// The longer problem details, named so the match in `to_problem` stays formattable
 /// (rustfmt gives up on a whole match when one line cannot fit, and then formats none).
 mod details {
-    pub const MERCHANT_KEYS_OFF: &str =
+    pub(super) const MERCHANT_KEYS_OFF: &str =
         "This server has no merchant key, so its merchant endpoints are off. Start it with --merchant-key or CADENCE_MERCHANT_KEY.";
-    pub const BODY_SHAPE: &str =
+    pub(super) const BODY_SHAPE: &str =
         "The JSON body is missing a field, has an unknown field or a value of the wrong type.";
-    pub const KEY_REUSED: &str =
+    pub(super) const KEY_REUSED: &str =
         "This Idempotency-Key was already used for a different request; use a new key for a new request.";
-    pub const IF_MATCH: &str =
+    pub(super) const IF_MATCH: &str =
         "Send If-Match with the subscription's ETag, so a change never overwrites one you have not seen.";
-    pub const STALE: &str =
+    pub(super) const STALE: &str =
         "The subscription was changed since you loaded it; `current` holds it as it is now.";
-    pub const UNAVAILABLE: &str =
+    pub(super) const UNAVAILABLE: &str =
         "The server is busy or cannot reach its database right now. Please try again in a moment.";
-    pub const ORIGIN: &str =
+    pub(super) const ORIGIN: &str =
         "This endpoint only takes requests from the shop pages this server is configured for.";
-    pub const INTERNAL: &str = "Something went wrong on our side. Please try again later.";
-    pub const METHOD: &str = "This resource does not support this method.";
-    pub const TIMEOUT: &str = "The request took too long to arrive or to answer.";
+    pub(super) const INTERNAL: &str = "Something went wrong on our side. Please try again later.";
+    pub(super) const METHOD: &str = "This resource does not support this method.";
+    pub(super) const TIMEOUT: &str = "The request took too long to arrive or to answer.";
 }
 
 #[derive(Debug, thiserror::Error)]

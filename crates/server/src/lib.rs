@@ -1,6 +1,11 @@
 //! The Cadence reference API server: the `/api/v1` JSON API over SQLite, the widget's
 //! static files, and (with the `demo` feature, on by default) a demo storefront on its own
 //! origin, the data generator and the recommendations load bench.
+//!
+//! The modules below are the crate's surface (its binaries and integration tests use
+//! them); what a module keeps to itself is `pub(crate)` or narrower, so `unreachable_pub`
+//! keeps each item's visibility honest and rustc reports code nothing uses.
+#![warn(unreachable_pub)]
 
 pub mod admin;
 pub mod app;

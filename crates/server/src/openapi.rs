@@ -246,7 +246,7 @@ mod tests {
             OrderExport OrderExportLine \
             OrderLine OrderLineRecord OrderList OrderOrigin OrderOutcome OrderRecord \
             OrderStatus OwnedItem OwnedRecord OwnedRoutine Ownership PlanChoice PlanEvent \
-            PlanEventKind Problem Product ProductKind ProductRecord Ready ReasonCode \
+            PlanEventKind Problem Product ProductKind ProductRecord ProductTexts Ready ReasonCode \
             Recommendation RecommendationAction RecommendationMetrics RecommendationSource \
             Recommendations ReplayQueued ReplayRequest RepurchaseCohort RepurchaseMetrics \
             RepurchaseRate Revocation RotateSecret Routine RoutinePlan RoutineTask \

@@ -47,7 +47,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
 const MIGRATION_LOCK: i64 = 0x00ca_de0c_e001;
 
 /// The schema version the database has now.
-pub fn version(conn: &Connection) -> Result<i64, StoreError> {
+pub(super) fn version(conn: &Connection) -> Result<i64, StoreError> {
     match conn.dialect() {
         Dialect::Sqlite => conn.query_row("PRAGMA user_version", [], |row| row.get(0)),
         Dialect::Postgres => conn.query_row(
@@ -60,7 +60,7 @@ pub fn version(conn: &Connection) -> Result<i64, StoreError> {
 
 /// Applies the migrations the database has not seen yet, each in its own transaction
 /// together with its version bump, so a crash never leaves one half-applied.
-pub fn migrate(db: &Db) -> Result<Vec<&'static str>, OpenError> {
+pub(super) fn migrate(db: &Db) -> Result<Vec<&'static str>, OpenError> {
     // On PostgreSQL, a session-level advisory lock held on a connection of its own around
     // the whole loop: a transaction-level one would be taken after the transaction's
     // snapshot, which would then not see the migration another server just committed.

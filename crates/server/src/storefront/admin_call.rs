@@ -13,7 +13,7 @@ use tower::ServiceExt;
 const MAX_ANSWER: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
-pub enum CallError {
+pub(super) enum CallError {
     /// The API refused: its status and the problem's `detail` (or `title`).
     #[error("the API answered {0}: {1}")]
     Refused(StatusCode, String),
@@ -23,7 +23,7 @@ pub enum CallError {
 
 /// Sends `method path` (below `/api/v1`) with an optional JSON body; the answer's body
 /// when it is a 2xx.
-pub async fn send(
+pub(super) async fn send(
     access: &MerchantAccess,
     method: Method,
     path: &str,
@@ -64,7 +64,7 @@ pub async fn send(
 }
 
 /// [`send`], the answer read as `T`.
-pub async fn call<T: DeserializeOwned>(
+pub(super) async fn call<T: DeserializeOwned>(
     access: &MerchantAccess,
     method: Method,
     path: &str,

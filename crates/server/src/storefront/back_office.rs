@@ -34,7 +34,7 @@ struct OrderList {
 
 /// What the last form did, as fixed codes (never text from the URL on the page).
 #[derive(Deserialize, Default)]
-pub struct Done {
+pub(super) struct Done {
     done: Option<String>,
     days: Option<u32>,
     orders: Option<u64>,
@@ -58,7 +58,7 @@ impl Done {
     }
 }
 
-pub async fn page(State(state): State<ShopState>, Query(done): Query<Done>) -> Response {
+pub(super) async fn page(State(state): State<ShopState>, Query(done): Query<Done>) -> Response {
     let Some(access) = &state.merchant else {
         return unavailable();
     };
@@ -79,7 +79,7 @@ pub async fn page(State(state): State<ShopState>, Query(done): Query<Done>) -> R
 }
 
 /// The webhook list alone, for the page's script to refresh.
-pub async fn events(State(state): State<ShopState>) -> Response {
+pub(super) async fn events(State(state): State<ShopState>) -> Response {
     let html = view::events(
         &state.inbox.latest(EVENTS_SHOWN),
         &state.inbox.status(),
@@ -101,12 +101,12 @@ async fn queue(access: &MerchantAccess) -> Result<Vec<Order>, CallError> {
 }
 
 #[derive(Deserialize)]
-pub struct OutcomeForm {
+pub(super) struct OutcomeForm {
     outcome: String,
 }
 
 /// A button of the order queue: reports the outcome and returns to the page.
-pub async fn post_outcome(
+pub(super) async fn post_outcome(
     State(state): State<ShopState>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -140,7 +140,7 @@ pub async fn post_outcome(
 }
 
 #[derive(Deserialize)]
-pub struct ClockForm {
+pub(super) struct ClockForm {
     days: u32,
 }
 
@@ -155,7 +155,7 @@ struct RunCounts {
 }
 
 /// The demo clock: moves the server's time forward and lets the scheduler run.
-pub async fn post_clock(
+pub(super) async fn post_clock(
     State(state): State<ShopState>,
     headers: HeaderMap,
     Form(form): Form<ClockForm>,

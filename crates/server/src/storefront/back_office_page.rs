@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::fmt::Write;
 
 /// What the page shows, gathered by the handler.
-pub struct BackOffice<'a> {
+pub(super) struct BackOffice<'a> {
     pub today: Date,
     /// A note on what the last form did, already in words.
     pub note: Option<String>,
@@ -22,7 +22,7 @@ pub struct BackOffice<'a> {
     pub rejected: u64,
 }
 
-pub fn page(view: &BackOffice<'_>) -> String {
+pub(super) fn page(view: &BackOffice<'_>) -> String {
     let note = view
         .note
         .as_deref()
@@ -57,7 +57,7 @@ pub fn page(view: &BackOffice<'_>) -> String {
 }
 
 /// The webhook list alone (the page's script swaps it in as events arrive).
-pub fn events(events: &[Received], inbox: &Result<(), String>, rejected: u64) -> String {
+pub(super) fn events(events: &[Received], inbox: &Result<(), String>, rejected: u64) -> String {
     let mut out = String::new();
     if let Err(problem) = inbox {
         let _ = write!(out, r#"<p class="notice">{}</p>"#, escape(problem));

@@ -7,14 +7,14 @@ use crate::html::escape;
 use std::fmt::Write;
 
 /// One series of bars: its name in the legend and its fill (3:1 or more on white).
-pub struct Series {
+pub(super) struct Series {
     pub name: &'static str,
     pub color: &'static str,
 }
 
 /// How values read on the y axis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scale {
+pub(super) enum Scale {
     /// Values are shares from 0 to 1, shown as 0–100 %.
     Percent,
     /// Values are counts, shown on a rounded-up axis.
@@ -22,12 +22,12 @@ pub enum Scale {
 }
 
 /// One bar: its value (none: nothing to show yet) and the tooltip saying it in words.
-pub struct Bar {
+pub(super) struct Bar {
     pub value: Option<f64>,
     pub label: String,
 }
 
-pub struct BarChart<'a> {
+pub(super) struct BarChart<'a> {
     /// Unique on the page: the ids of the title and description derive from it.
     pub id: &'a str,
     pub title: &'a str,
@@ -62,7 +62,7 @@ const PERCENT_AXES: [(f64, f64); 6] = [
 /// The axis top and the tick step: percent axes stop at the first of 2, 5, 10, 20, 50 or
 /// 100 % that holds the highest bar; counts round up to a step of 1, 2 or 5 × 10ⁿ with
 /// at most about four steps.
-pub fn axis(scale: Scale, max: f64) -> (f64, f64) {
+pub(super) fn axis(scale: Scale, max: f64) -> (f64, f64) {
     match scale {
         Scale::Percent => PERCENT_AXES
             .into_iter()
@@ -90,7 +90,7 @@ fn tick_label(scale: Scale, value: f64) -> String {
 }
 
 /// A share as a percentage: whole numbers without decimals, others with one.
-pub fn percent(share: f64) -> String {
+pub(super) fn percent(share: f64) -> String {
     let p = share * 100.0;
     if (p - p.round()).abs() < 1e-9 {
         format!("{p:.0}%")
@@ -100,7 +100,7 @@ pub fn percent(share: f64) -> String {
 }
 
 /// The chart's `<svg>` followed by its legend.
-pub fn bar_chart(chart: &BarChart<'_>) -> String {
+pub(super) fn bar_chart(chart: &BarChart<'_>) -> String {
     let max = chart
         .bars
         .iter()

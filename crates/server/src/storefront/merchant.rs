@@ -429,7 +429,7 @@ fn cancel_reasons(m: &MerchantMetrics) -> String {
     )
 }
 
-pub fn page(m: &MerchantMetrics) -> String {
+pub(super) fn page(m: &MerchantMetrics) -> String {
     let main = format!(
         r#"<h1>Merchant figures</h1>
 <p class="note">What the Cadence widget changed, from {since} to {as_of}. This shop's server reads them from <code>GET /api/v1/merchant/metrics</code> with the merchant key, which never reaches the browser.</p>
@@ -445,7 +445,7 @@ pub fn page(m: &MerchantMetrics) -> String {
 }
 
 /// The page when the shop has no merchant key to read the figures with.
-pub fn unavailable() -> String {
+pub(super) fn unavailable() -> String {
     let main = r#"<h1>Merchant figures</h1>
 <p>This shop has no merchant key, so it cannot read the figures. Start the server with <code>--merchant-key</code> (or <code>CADENCE_MERCHANT_KEY</code>).</p>"#;
     layout("Merchant figures", main, None)

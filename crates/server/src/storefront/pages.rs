@@ -78,7 +78,7 @@ pub(super) fn layout(title: &str, main: &str, api_url: Option<&str>) -> String {
     )
 }
 
-pub fn catalog(products: &[Product]) -> String {
+pub(super) fn catalog(products: &[Product]) -> String {
     let cards: String = products
         .iter()
         .map(|p| {
@@ -111,7 +111,7 @@ pub fn catalog(products: &[Product]) -> String {
     layout("Shop", &main, None)
 }
 
-pub fn product(product: &Product, api_url: &str, token: Option<&str>) -> String {
+pub(super) fn product(product: &Product, api_url: &str, token: Option<&str>) -> String {
     let token = token
         .map(|t| format!(r#" customer-token="{}""#, escape(t)))
         .unwrap_or_default();
@@ -152,7 +152,7 @@ pub fn product(product: &Product, api_url: &str, token: Option<&str>) -> String 
 }
 
 /// The account page; `signed_in` is the demo customer and their freshly minted token.
-pub fn account(
+pub(super) fn account(
     customers: &[Customer],
     signed_in: Option<(&Customer, &str)>,
     api_url: &str,
@@ -190,7 +190,7 @@ pub fn account(
     layout("My account", &main, signed_in.map(|_| api_url))
 }
 
-pub fn message(status: StatusCode, text: &str) -> String {
+pub(super) fn message(status: StatusCode, text: &str) -> String {
     let title = status.canonical_reason().unwrap_or("Error");
     let main = format!(
         r#"<h1>{title}</h1><p>{text}</p><p><a class="button" href="/">Back to the shop</a></p>"#,
@@ -201,7 +201,7 @@ pub fn message(status: StatusCode, text: &str) -> String {
 }
 
 /// A maintenance guide: what the routines' `guide_url`s (`/guides/…`) point at.
-pub fn guide(title: &str, intro: &str, steps: &[&str]) -> String {
+pub(super) fn guide(title: &str, intro: &str, steps: &[&str]) -> String {
     let steps: String = steps
         .iter()
         .map(|step| format!("<li>{}</li>", escape(step)))
