@@ -24,14 +24,16 @@ fn window() -> web_sys::Window {
 }
 
 /// Replaces `window.fetch` with one answering every request with `status` and `body`,
-/// and recording each request's URL and Authorization header in `window.__requests`.
+/// and recording each request's URL, Authorization and Accept-Language headers in
+/// `window.__requests`.
 fn stub_fetch(status: u16, body: &str) {
     let make = Function::new_with_args(
         "body, status",
         "window.__requests = [];
          return async (input, init) => {
            const req = new Request(input, init);
-           window.__requests.push({ url: req.url, auth: req.headers.get('authorization') });
+           window.__requests.push({ url: req.url, auth: req.headers.get('authorization'),
+             lang: req.headers.get('accept-language') });
            return new Response(body, { status, headers: { 'content-type': 'application/json' } });
          };",
     );
@@ -54,6 +56,16 @@ fn requests() -> Vec<(String, Option<String>)> {
             let auth = Reflect::get(&r, &"auth".into()).unwrap().as_string();
             (url, auth)
         })
+        .collect()
+}
+
+/// The `Accept-Language` of each request `stub_fetch` answered.
+fn languages() -> Vec<Option<String>> {
+    let list: Array = Reflect::get(&window(), &"__requests".into())
+        .unwrap()
+        .into();
+    list.iter()
+        .map(|r| Reflect::get(&r, &"lang".into()).unwrap().as_string())
         .collect()
 }
 
@@ -201,6 +213,9 @@ async fn product_view_renders_name_and_localised_prices() {
             ),
         ]
     );
+    // Each asks for the widget's language, so what the server words (a refusal's reason)
+    // is in French too.
+    assert_eq!(languages(), vec![Some("fr".to_owned()); 2]);
 
     mounted.unmount();
     assert!(
@@ -265,6 +280,7 @@ async fn account_view_sends_the_token_and_lists_subscriptions() {
             (format!("{API}/recommendations?context=account"), bearer),
         ]
     );
+    assert_eq!(languages(), vec![Some("en".to_owned()); 2]);
     host.remove();
 }
 
