@@ -22,14 +22,10 @@ pub fn texts(conn: &Connection, sku: &str, lang: Lang) -> Result<Option<ProductT
     Ok(all.remove(lang.tag()))
 }
 
-/// `sku`'s name in `lang`, if translated.
-fn name(conn: &Connection, sku: &str, lang: Lang) -> Result<Option<String>, StoreError> {
-    Ok(texts(conn, sku, lang)?.and_then(|t| t.name))
-}
-
-/// `product` (with its usage question and routines) in `lang`.
+/// `product` (with its usage question, routines and the owner's machine) in `lang`.
 pub fn product(conn: &Connection, lang: Lang, product: &mut Product) -> Result<(), StoreError> {
-    if let Some(texts) = texts(conn, &product.sku, lang)? {
+    let own = texts(conn, &product.sku, lang)?;
+    if let Some(texts) = &own {
         if let Some(name) = &texts.name {
             product.name.clone_from(name);
         }
@@ -44,21 +40,31 @@ pub fn product(conn: &Connection, lang: Lang, product: &mut Product) -> Result<(
                 usage.unit.clone_from(unit);
             }
         }
-        routine_names(&texts, product.routines.iter_mut());
-        if let Some(ownership) = &mut product.ownership {
-            routine_names(
-                &texts,
-                ownership.routines.iter_mut().map(|o| &mut o.routine),
-            );
-        }
+        routine_names(texts, product.routines.iter_mut());
     }
+    // A consumable's page shows the machine it fits (whose routines these are); a
+    // durable's page the product itself, whose texts are already read.
+    let mut names = ConsumableNames::default();
     if let Some(ownership) = &mut product.ownership {
-        if let Some(model) = name(conn, &ownership.model_sku, lang)? {
-            ownership.model_name = model;
+        let fetched;
+        let model = if ownership.model_sku == product.sku {
+            own.as_ref()
+        } else {
+            fetched = texts(conn, &ownership.model_sku, lang)?;
+            fetched.as_ref()
+        };
+        if let Some(model) = model {
+            if let Some(name) = &model.name {
+                ownership.model_name.clone_from(name);
+            }
+            routine_names(model, ownership.routines.iter_mut().map(|o| &mut o.routine));
+        }
+        for owned in &mut ownership.routines {
+            names.apply(conn, lang, &mut owned.routine)?;
         }
     }
     for routine in &mut product.routines {
-        consumable_name(conn, lang, routine)?;
+        names.apply(conn, lang, routine)?;
     }
     Ok(())
 }
@@ -71,13 +77,30 @@ fn routine_names<'a>(texts: &ProductTexts, routines: impl Iterator<Item = &'a mu
     }
 }
 
-fn consumable_name(conn: &Connection, lang: Lang, routine: &mut Routine) -> Result<(), StoreError> {
-    if let Some(sku) = &routine.consumable_sku {
-        if let Some(name) = name(conn, sku, lang)? {
-            routine.consumable_name = Some(name);
+/// Consumables' translated names, each read once: a durable's page lists its routines
+/// twice (the plan's and the owner's), often with one consumable.
+#[derive(Default)]
+struct ConsumableNames(BTreeMap<String, Option<String>>);
+
+impl ConsumableNames {
+    fn apply(
+        &mut self,
+        conn: &Connection,
+        lang: Lang,
+        routine: &mut Routine,
+    ) -> Result<(), StoreError> {
+        let Some(sku) = &routine.consumable_sku else {
+            return Ok(());
+        };
+        if !self.0.contains_key(sku) {
+            let name = texts(conn, sku, lang)?.and_then(|t| t.name);
+            self.0.insert(sku.clone(), name);
         }
+        if let Some(name) = &self.0[sku] {
+            routine.consumable_name = Some(name.clone());
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The customer's maintenance tasks in `lang`: task and machine names.

@@ -206,6 +206,19 @@ async fn the_merchants_own_translations_reach_product_pages_accounts_and_calenda
         machine_fr["ownership"]["routines"][0]["routine"]["name"],
         "Détartrage"
     );
+    // The capsules' page shows the machine they fit, with its own translated routines.
+    let caps_owner = get_in(&app, "/api/v1/products/AURORA-CAPS", Some("cust_ada"), "fr")
+        .await
+        .json();
+    assert_eq!(caps_owner["ownership"]["model_name"], "Machine Aurora");
+    assert_eq!(
+        caps_owner["ownership"]["routines"][0]["routine"]["name"],
+        "Détartrage"
+    );
+    assert_eq!(
+        caps_owner["ownership"]["routines"][0]["routine"]["consumable_name"],
+        "Capsules Aurora"
+    );
     // The account's maintenance list too.
     let me = get_in(&app, "/api/v1/me", Some("cust_ada"), "fr")
         .await
