@@ -173,11 +173,7 @@ impl ProductRecord {
     }
 
     fn check_texts(&self, language: &str, texts: &ProductTexts, problems: &mut Problems) {
-        // JSON Pointer escapes `~` and `/` in a key (RFC 6901).
-        let at = format!(
-            "/translations/{}",
-            language.replace('~', "~0").replace('/', "~1")
-        );
+        let at = format!("/translations/{}", pointer_token(language));
         if !matches!(language, "en" | "fr" | "de") {
             problems.add(&at, "A translation is for en, fr or de.");
             return;
@@ -208,10 +204,7 @@ impl ProductRecord {
             }
         }
         for (task, name) in &texts.maintenance {
-            let pointer = format!(
-                "{at}/maintenance/{}",
-                task.replace('~', "~0").replace('/', "~1")
-            );
+            let pointer = format!("{at}/maintenance/{}", pointer_token(task));
             if !self.maintenance.iter().any(|t| &t.name == task) {
                 problems.add(
                     &pointer,
@@ -330,6 +323,11 @@ impl CustomerRecord {
             }
         }
     }
+}
+
+/// A map key as one JSON Pointer reference token: `~` and `/` escaped (RFC 6901).
+fn pointer_token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// A plausible address: one `@` with something on both sides and a dot in the domain. The

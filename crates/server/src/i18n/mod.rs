@@ -84,8 +84,7 @@ fn parse_weight(q: &str) -> Option<u16> {
         return None;
     }
     let thousandths = format!("{fraction:0<3}").parse::<u16>().ok()?;
-    let weight = if whole == "1" { 1000 } else { thousandths };
-    (weight <= 1000).then_some(weight)
+    Some(if whole == "1" { 1000 } else { thousandths })
 }
 
 tokio::task_local! {

@@ -112,11 +112,9 @@ pub(super) async fn post_outcome(
     headers: HeaderMap,
     Form(form): Form<OutcomeForm>,
 ) -> Response {
-    if !same_origin(&headers) {
-        return cross_site();
-    }
-    let Some(access) = &state.merchant else {
-        return unavailable();
+    let access = match form_access(&state, &headers) {
+        Ok(access) => access,
+        Err(refusal) => return *refusal,
     };
     let body = match form.outcome.as_str() {
         "payment_failed" => json!({ "outcome": "payment_failed", "reason": DEMO_DECLINE }),
@@ -160,11 +158,9 @@ pub(super) async fn post_clock(
     headers: HeaderMap,
     Form(form): Form<ClockForm>,
 ) -> Response {
-    if !same_origin(&headers) {
-        return cross_site();
-    }
-    let Some(access) = &state.merchant else {
-        return unavailable();
+    let access = match form_access(&state, &headers) {
+        Ok(access) => access,
+        Err(refusal) => return *refusal,
     };
     let body = json!({ "advance_days": form.days });
     match call::<ClockMoved>(access, Method::POST, "/admin/demo/clock", Some(body)).await {
@@ -209,6 +205,22 @@ fn same_origin(headers: &HeaderMap) -> bool {
         (None, None, _) => true,
     };
     allowed
+}
+
+/// The merchant's access for a form of the back office, or the page that refuses it: a
+/// form from another site first, then a shop that has no back office. (Boxed: a
+/// `Response` is large, and the refusal is the rare path.)
+fn form_access<'a>(
+    state: &'a ShopState,
+    headers: &HeaderMap,
+) -> Result<&'a MerchantAccess, Box<Response>> {
+    if !same_origin(headers) {
+        return Err(Box::new(cross_site()));
+    }
+    state
+        .merchant
+        .as_ref()
+        .ok_or_else(|| Box::new(unavailable()))
 }
 
 fn cross_site() -> Response {
