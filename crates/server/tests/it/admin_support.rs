@@ -88,7 +88,7 @@ pub fn snapshot(app: &TestApp) -> Vec<(String, Vec<String>)> {
     let conn = app.state.db.conn().unwrap();
     let sql = match conn.dialect() {
         Dialect::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        Dialect::Postgres => "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1",
+        Dialect::Postgres => "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
     };
     let tables: Vec<String> = conn.query_all(sql, [], |row| row.get(0)).unwrap();
     tables

@@ -70,17 +70,19 @@ fn read_postgres(conn: &Connection) -> Schema {
     let mut schema = Schema::default();
     let rows: Vec<(String, String, String, String, i64)> = conn
         .query_all(
-            "SELECT c.table_name::text, c.column_name::text, c.data_type::text,
-                    c.is_nullable::text,
-                    CAST(coalesce((SELECT k.ordinal_position FROM information_schema.key_column_usage k
-                       JOIN information_schema.table_constraints t
-                         ON t.constraint_name = k.constraint_name
-                        AND t.table_schema = k.table_schema
-                      WHERE t.constraint_type = 'PRIMARY KEY' AND k.table_schema = c.table_schema
-                        AND k.table_name = c.table_name AND k.column_name = c.column_name), 0) AS BIGINT)
-             FROM information_schema.columns c
-             WHERE c.table_schema = current_schema() AND c.table_name <> 'schema_migrations'
-             ORDER BY c.table_name, c.ordinal_position",
+            // The catalogue itself, not information_schema: its views scan every schema's
+            // constraints per column, and the test cluster holds hundreds of schemas, which
+            // took longer than the 5 s statement timeout on a loaded CI machine.
+            "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod),
+                    CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END,
+                    CAST(coalesce(array_position(p.conkey, a.attnum), 0) AS BIGINT)
+             FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             LEFT JOIN pg_constraint p ON p.conrelid = c.oid AND p.contype = 'p'
+             WHERE n.nspname = current_schema() AND c.relkind = 'r'
+               AND c.relname <> 'schema_migrations'
+             ORDER BY c.relname, a.attnum",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
