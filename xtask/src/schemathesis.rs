@@ -50,6 +50,11 @@ const REQUIREMENTS: &[&str] = &[
     // Not a Schemathesis dependency: for the tests that verify webhook signatures (no
     // dependencies of its own).
     "standardwebhooks==1.1.0",
+    // Not Schemathesis dependencies either: a real SMTP server for the e-mail tests
+    // (`crates/server/tests/it/smtp_server.rs`), and what it needs.
+    "aiosmtpd==1.4.6",
+    "atpublic==9.0.0",
+    "attrs==26.1.0",
 ];
 /// Examples per operation in the fuzzing phase: enough to find undocumented answers, and
 /// the whole step stays well under two minutes.
