@@ -73,8 +73,15 @@ pub fn app(state: AppState) -> Router {
         // limit and the deadline too, and its time includes theirs.
         .layer(middleware::from_fn(crate::prometheus::track))
         .with_state(state.clone());
+    // The pages one-click links in e-mails open: HTML for people, on this origin, under
+    // their own strict CSP; rate-limited per client like the API.
+    let links = crate::notify::pages::routes()
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .with_state(state.clone());
     Router::new()
         .nest(API_PREFIX, api)
+        .merge(links)
         .nest_service("/widget", widget_assets(&state))
         .fallback(routes::fallback::not_found)
         .layer(SetResponseHeaderLayer::if_not_present(

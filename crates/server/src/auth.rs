@@ -141,6 +141,8 @@ pub struct JwtKeys {
     /// Signs calendar feed ids (`calendar::feed`): derived from the secret, so a feed id is
     /// never a MAC anything else could accept, and rotating the secret revokes feeds.
     feed: [u8; 32],
+    /// Signs one-click links in messages (`notify::links`), derived the same way.
+    link: [u8; 32],
     rules: TokenRules,
 }
 
@@ -154,12 +156,17 @@ impl JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             feed: crate::calendar::feed::derive_key(secret),
+            link: crate::notify::links::derive_key(secret),
             rules,
         }
     }
 
     pub fn feed_key(&self) -> &[u8; 32] {
         &self.feed
+    }
+
+    pub fn link_key(&self) -> &[u8; 32] {
+        &self.link
     }
 
     pub fn rules(&self) -> &TokenRules {

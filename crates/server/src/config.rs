@@ -106,6 +106,14 @@ pub struct OrderArgs {
     /// http(s) URL): the widget links to it when a delivery's payment failed for good.
     #[arg(long, env = "CADENCE_UPDATE_PAYMENT_URL")]
     pub update_payment_url: Option<String>,
+    /// The SMTP server e-mails to shoppers go through: `smtp://host:port` (plain, a relay
+    /// nearby), `smtp://host?tls=required` (STARTTLS) or `smtps://user:password@host`.
+    /// Absent: messages are made (and sent as events) but no e-mail leaves.
+    #[arg(long, env = "CADENCE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The `From` address of e-mails whose merchant set none in the notification settings.
+    #[arg(long, env = "CADENCE_MAIL_FROM", default_value = "cadence@localhost")]
+    pub mail_from: String,
 }
 
 /// Seconds in a day: the retention settings are given in days.
@@ -243,6 +251,8 @@ pub struct Config {
     pub demo: bool,
     pub scheduler_interval: Duration,
     pub update_payment_url: Option<String>,
+    /// `--smtp-url` and `--mail-from`, checked; `None`: no e-mail leaves.
+    pub mail: Option<crate::notify::mailer::MailSettings>,
 }
 
 /// Where the merchant key comes from.
@@ -313,6 +323,8 @@ pub enum ConfigError {
     ShortMerchantKey,
     #[error("--update-payment-url {0:?} is not an absolute http(s) URL")]
     BadUpdatePaymentUrl(String),
+    #[error("--mail-from {0:?} is not an e-mail address (name@domain, or \"Name <name@domain>\")")]
+    MailFrom(String),
     /// `--shop-addr` given to a production build, which has no demo shop to serve there.
     #[cfg(not(feature = "demo"))]
     #[error("--shop-addr: this server was built without the demo shop (cargo's `demo` feature); build it with default features for the demo, or drop --shop-addr")]
@@ -384,6 +396,17 @@ impl Config {
             demo: args.demo,
             scheduler_interval: Duration::from_secs(args.orders.scheduler_interval_secs),
             update_payment_url,
+            mail: match args.orders.smtp_url {
+                None => None,
+                Some(url) => {
+                    let from = args
+                        .orders
+                        .mail_from
+                        .parse::<lettre::message::Mailbox>()
+                        .map_err(|_| ConfigError::MailFrom(args.orders.mail_from.clone()))?;
+                    Some(crate::notify::mailer::MailSettings::new(url, from))
+                }
+            },
         })
     }
 }

@@ -189,6 +189,20 @@ impl ApiError {
         ApiError::Validation(errors.into_iter().map(FieldIssue::from).collect())
     }
 
+    /// What a shopper may read about this error in `lang`, when it is a refusal worded
+    /// for shoppers (a conflict, or the first such field issue).
+    pub fn refusal_words(&self, lang: i18n::Lang) -> Option<String> {
+        let refusal = |detail: &Detail| match detail {
+            Detail::Refused(why) => Some(i18n::refusal(lang, why)),
+            Detail::Said(_) => None,
+        };
+        match self {
+            ApiError::Conflict(detail) => refusal(detail),
+            ApiError::Validation(issues) => issues.iter().find_map(|i| refusal(&i.detail)),
+            _ => None,
+        }
+    }
+
     /// A change that does not apply now (409), for the reason `why`.
     pub fn conflict(why: impl Into<Detail>) -> Self {
         ApiError::Conflict(why.into())

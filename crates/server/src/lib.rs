@@ -24,6 +24,7 @@ pub mod i18n;
 pub mod limits;
 pub mod merchant_key;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
 pub mod orders;
 pub mod outbox;

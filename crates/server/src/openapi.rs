@@ -63,6 +63,9 @@ use utoipa::{Modify, OpenApi};
         crate::webhooks::log::list_deliveries,
         crate::webhooks::log::replay,
         crate::admin::routines::post_done,
+        crate::notify::routes::get_settings,
+        crate::notify::routes::put_settings,
+        crate::notify::routes::list,
         openapi_json,
     ),
     // Every schema a path's body or response reaches is collected from the paths (utoipa
@@ -256,8 +259,12 @@ mod tests {
             SubscriptionOffer SubscriptionRecord SubscriptionSnapshot SubscriptionStatus \
             SwapOption TaskDone TaskRecord UiEvent UiEventKind UiEvents UpcomingDelivery \
             UsageQuestion UsageRecord WebhookAttempt WebhookDelivery WebhookDeliveryList \
-            WebhookEndpoint WebhookEndpointList WebhookEndpointUpdate";
+            WebhookEndpoint WebhookEndpointList WebhookEndpointUpdate \
+            MailBrand MailSender NotificationChannel NotificationChannels NotificationData \
+            NotificationEntry NotificationEvent NotificationKind NotificationLinks \
+            NotificationList NotificationSettings ReceiptChange RenderedMessage";
         let mut expected: Vec<&str> = expected.split_whitespace().collect();
+        expected.sort_unstable();
         // The demo's clock control (`admin::demo`) is in a demo build's document only.
         if cfg!(feature = "demo") {
             expected.extend(["ClockAdvance", "ClockMoved", "RunSummary"]);

@@ -59,6 +59,12 @@ pub fn enqueue<D: Serialize>(
         ],
     )?;
     crate::webhooks::fan_out(conn, id.as_str(), event_type, occurred_at)?;
+    if matches!(
+        event_type,
+        EventType::SubscriptionCreated | EventType::SubscriptionUpdated
+    ) {
+        crate::notify::receipts::queue(conn, id.as_str(), occurred_at)?;
+    }
     Ok(id.as_str().to_owned())
 }
 

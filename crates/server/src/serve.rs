@@ -230,6 +230,23 @@ pub async fn serve(config: Config, clock: Clock) -> Result<(), ServeError> {
         clock,
     )
     .spawn();
+    // Messages to shoppers: receipts within moments of a change, reminders when due; and,
+    // with --smtp-url, the mailer that sends them.
+    crate::notify::plan::spawn(
+        state.db.clone(),
+        crate::notify::Notifier::of(&state),
+        clock,
+        config.scheduler_interval,
+    );
+    if let Some(mail) = config.mail.clone() {
+        crate::notify::mailer::Mailer::new(
+            state.db.clone(),
+            mail,
+            std::sync::Arc::new(move || clock.unix_seconds()),
+        )
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?
+        .spawn();
+    }
     let limits = state.limits.clone();
     let api = crate::connections::serve(api_listener, app(state), limits, stop_rx.clone());
     #[cfg(feature = "demo")]

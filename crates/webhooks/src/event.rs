@@ -29,16 +29,28 @@ pub enum EventType {
     OrderUpdated,
     #[serde(rename = "routine.task_done")]
     RoutineTaskDone,
+    /// A delivery is a few days away: what ships, when, the price, one-click links.
+    #[serde(rename = "notification.delivery_reminder")]
+    NotificationDeliveryReminder,
+    /// What a shopper agreed to or changed, for a durable record (never opted out of).
+    #[serde(rename = "notification.receipt")]
+    NotificationReceipt,
+    /// A running subscription's yearly reminder (automatic-renewal laws).
+    #[serde(rename = "notification.yearly_reminder")]
+    NotificationYearlyReminder,
 }
 
 impl EventType {
     /// Every type, for the endpoints' event filter and its validation.
-    pub const ALL: [EventType; 5] = [
+    pub const ALL: [EventType; 8] = [
         EventType::SubscriptionCreated,
         EventType::SubscriptionUpdated,
         EventType::OrderCreated,
         EventType::OrderUpdated,
         EventType::RoutineTaskDone,
+        EventType::NotificationDeliveryReminder,
+        EventType::NotificationReceipt,
+        EventType::NotificationYearlyReminder,
     ];
 
     /// The wire name, as serde writes it.
@@ -49,6 +61,9 @@ impl EventType {
             EventType::OrderCreated => "order.created",
             EventType::OrderUpdated => "order.updated",
             EventType::RoutineTaskDone => "routine.task_done",
+            EventType::NotificationDeliveryReminder => "notification.delivery_reminder",
+            EventType::NotificationReceipt => "notification.receipt",
+            EventType::NotificationYearlyReminder => "notification.yearly_reminder",
         }
     }
 }
@@ -63,7 +78,8 @@ impl fmt::Display for EventType {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown event type {0:?}; expected one of subscription.created subscription.updated \
-     order.created order.updated routine.task_done"
+     order.created order.updated routine.task_done notification.delivery_reminder \
+     notification.receipt notification.yearly_reminder"
 )]
 pub struct UnknownEventType(pub String);
 

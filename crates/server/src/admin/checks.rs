@@ -49,7 +49,7 @@ impl Problems {
     }
 
     /// Checks one-line text of `min..=max` characters.
-    fn text(&mut self, pointer: &str, text: &str, min: usize, max: usize) {
+    pub fn text(&mut self, pointer: &str, text: &str, min: usize, max: usize) {
         let chars = text.chars().count();
         if chars < min || chars > max || text.chars().any(char::is_control) {
             self.add(
@@ -320,6 +320,14 @@ impl CustomerRecord {
         if let Some(locale) = &self.locale {
             if !locale_ok(locale) {
                 problems.add("/locale", "A locale is a BCP 47 language tag, e.g. de-AT.");
+            }
+        }
+        if let Some(zone) = &self.time_zone {
+            if !crate::notify::time_zone_ok(zone) {
+                problems.add(
+                    "/time_zone",
+                    "A time zone is an IANA name this server knows, e.g. Europe/Berlin.",
+                );
             }
         }
     }

@@ -66,6 +66,8 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}/outcome", post(orders::post_outcome))
         // Webhook endpoints, their delivery logs and replay (`webhooks/`).
         .merge(crate::webhooks::admin_routes())
+        // Messages to shoppers: settings and log (`notify/`).
+        .merge(crate::notify::routes::admin_routes())
         .route(
             "/customers/{id}/routines/{routine_id}/done",
             post(routines::post_done),

@@ -157,6 +157,11 @@ pub struct CustomerRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "en-GB")]
     pub locale: Option<String>,
+    /// Where they live, as an IANA time zone name: reminders go out at the merchant's hour
+    /// of their day, receipts state times in it. Absent: the merchant's default zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: Option<String>,
 }
 
 /// Who made a customer record.

@@ -120,11 +120,18 @@ pub fn write(conn: &Connection, id: &str, record: &CustomerRecord) -> Result<boo
         .prepare_cached("SELECT 1 FROM customers WHERE id = ?1")?
         .exists([id])?;
     conn.prepare_cached(
-        "INSERT INTO customers (id, name, email, locale, origin) VALUES (?1, ?2, ?3, ?4, 'merchant')
+        "INSERT INTO customers (id, name, email, locale, time_zone, origin)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'merchant')
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email,
-            locale = excluded.locale, origin = 'merchant'",
+            locale = excluded.locale, time_zone = excluded.time_zone, origin = 'merchant'",
     )?
-    .execute(params![id, record.name, record.email, record.locale])?;
+    .execute(params![
+        id,
+        record.name,
+        record.email,
+        record.locale,
+        record.time_zone
+    ])?;
     Ok(!existed)
 }
 
@@ -140,13 +147,16 @@ pub fn locale(conn: &Connection, id: &str) -> Result<Option<String>, StoreError>
 /// Customer `id` with what they own, or `None`.
 pub fn read(conn: &Connection, id: &str) -> Result<Option<StoredCustomer>, StoreError> {
     let found = conn
-        .prepare_cached("SELECT name, email, locale, origin FROM customers WHERE id = ?1")?
+        .prepare_cached(
+            "SELECT name, email, locale, origin, time_zone FROM customers WHERE id = ?1",
+        )?
         .query_row([id], |row| {
             Ok((
                 CustomerRecord {
                     name: row.get(0)?,
                     email: row.get(1)?,
                     locale: row.get(2)?,
+                    time_zone: row.get(4)?,
                 },
                 row.get::<_, String>(3)?,
             ))

@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     "0011_admin_data",
     "0012_routines",
     "0013_translations",
+    "0014_notifications",
 ];
 
 /// Any number, the same in every server: the advisory lock migrations take on PostgreSQL.

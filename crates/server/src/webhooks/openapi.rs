@@ -5,6 +5,7 @@
 //! utoipa 5 has no field for `webhooks`; its top-level extensions are written flattened
 //! into the document, so the section goes in there under its real name.
 
+use crate::notify::data::NotificationData;
 use crate::orders::OrderEventData;
 use crate::outbox::SubscriptionEventData;
 use crate::routines::RoutineTaskDoneData;
@@ -19,11 +20,13 @@ pub const SUBSCRIPTION_EVENT: &str = "SubscriptionEvent";
 pub const ORDER_EVENT: &str = "OrderEvent";
 /// The envelope with `routine.task_done` data, as a named component.
 pub const ROUTINE_TASK_EVENT: &str = "RoutineTaskDoneEvent";
+/// The envelope with `notification.*` data, as a named component.
+pub const NOTIFICATION_EVENT: &str = "NotificationEvent";
 /// The envelope with any data: the types whose data is not described yet.
 pub const ANY_EVENT: &str = "Event";
 
 /// Each event type, the component its body follows, and what it means.
-const EVENTS: [(EventType, &str, &str); 5] = [
+const EVENTS: [(EventType, &str, &str); 8] = [
     (
         EventType::SubscriptionCreated,
         SUBSCRIPTION_EVENT,
@@ -56,6 +59,27 @@ const EVENTS: [(EventType, &str, &str); 5] = [
         "A maintenance task of a customer's machine was marked done, by the shopper or the \
          merchant (`data.actor`); `data.task` is the task re-planned from `data.done_on`. \
          Its `sequence` counts the customer's routine events.",
+    ),
+    (
+        EventType::NotificationDeliveryReminder,
+        NOTIFICATION_EVENT,
+        "A delivery is `reminder_days_ahead` days away (the notification settings), at \
+         `send_hour` of the customer's day: `data` has the subscription, the date, the price, \
+         one-click links (skip, pause, unsubscribe) and the message as Cadence writes it in \
+         the customer's language. Sent when the merchant takes this kind as events.",
+    ),
+    (
+        EventType::NotificationReceipt,
+        NOTIFICATION_EVENT,
+        "A receipt for a subscription made or changed (`data.change`): what was agreed, \
+         price, frequency, next date, the moment in the customer's time zone, how to cancel. \
+         The law asks for it on a durable medium: send it if Cadence does not.",
+    ),
+    (
+        EventType::NotificationYearlyReminder,
+        NOTIFICATION_EVENT,
+        "A running subscription's yearly reminder (automatic-renewal laws), on the \
+         anniversary of subscribing.",
     ),
 ];
 
@@ -153,6 +177,13 @@ impl Modify for WebhookDocs {
         type RoutineEnvelope = Event<RoutineTaskDoneData<'static>>;
         schemas.push((ROUTINE_TASK_EVENT.to_owned(), RoutineEnvelope::schema()));
         RoutineEnvelope::schemas(&mut schemas);
+        named::<NotificationData>(&mut schemas);
+        type NotificationEnvelope = Event<NotificationData>;
+        schemas.push((
+            NOTIFICATION_EVENT.to_owned(),
+            NotificationEnvelope::schema(),
+        ));
+        NotificationEnvelope::schemas(&mut schemas);
         schemas.push((ANY_EVENT.to_owned(), Event::<Value>::schema()));
         let components = openapi.components.get_or_insert_with(Default::default);
         for (name, schema) in schemas {

@@ -1,0 +1,93 @@
+//! Receipts: the outbox queues each `subscription.created` and `subscription.updated` in
+//! the change's own transaction (`queue`); the planning pass turns each queued event into
+//! a receipt stating the subscription as that change left it, and takes the event off
+//! the queue in the same transaction. A delivery the scheduler made is not an agreement,
+//! so it gets none.
+
+use super::settings::Settings;
+use super::store::{self, Made, NewMessage};
+use super::{Kind, Notifier};
+use crate::db::{Connection, Dialect, StoreError};
+use crate::params;
+use cadence_contract::Subscription;
+use serde::Deserialize;
+
+/// Called by `outbox::enqueue` for subscription events, in their transaction.
+pub fn queue(conn: &Connection, event_id: &str, occurred_at: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO receipt_queue (event_id, queued_at) VALUES (?1, ?2)")?
+        .execute(params![event_id, occurred_at])?;
+    Ok(())
+}
+
+/// The part of a subscription event a receipt needs.
+#[derive(Deserialize)]
+struct Event {
+    data: EventData,
+}
+
+#[derive(Deserialize)]
+struct EventData {
+    customer_id: String,
+    subscription: Subscription,
+    change: Change,
+}
+
+#[derive(Deserialize)]
+struct Change {
+    action: String,
+    actor: String,
+}
+
+/// Up to `limit` queued events made into receipts, in `tx`: how many were taken off the
+/// queue, and how many e-mails were queued.
+pub fn make_batch(
+    tx: &Connection,
+    notifier: &Notifier,
+    settings: &Settings,
+    now: i64,
+    limit: u32,
+) -> Result<(u64, u64), StoreError> {
+    let lock = match tx.dialect() {
+        Dialect::Postgres => " FOR UPDATE OF q SKIP LOCKED",
+        Dialect::Sqlite => "",
+    };
+    let sql = format!(
+        "SELECT q.event_id, q.queued_at, e.payload FROM receipt_queue q
+         JOIN outbox_events e ON e.id = q.event_id
+         ORDER BY q.queued_at LIMIT ?1{lock}"
+    );
+    let queued: Vec<(String, i64, String)> = tx.query_all(&sql, [limit], |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+    })?;
+    let mut emails = 0;
+    for (event_id, queued_at, payload) in &queued {
+        tx.prepare_cached("DELETE FROM receipt_queue WHERE event_id = ?1")?
+            .execute([event_id])?;
+        let event: Event = serde_json::from_str(payload)
+            .map_err(|e| StoreError::Corrupt(format!("outbox event {event_id}: {e}")))?;
+        let data = event.data;
+        if data.change.action == "delivered" {
+            continue;
+        }
+        let made = store::make(
+            tx,
+            notifier,
+            settings,
+            &NewMessage {
+                kind: Kind::Receipt,
+                dedupe: format!("receipt:{event_id}"),
+                customer_id: &data.customer_id,
+                subscription_id: &data.subscription.id,
+                delivery_date: None,
+                change: Some((&data.change.action, &data.change.actor, *queued_at)),
+                due_at: *queued_at,
+                snapshot: Some(data.subscription.clone()),
+            },
+            now,
+        )?;
+        if made == (Made::New { email: true }) {
+            emails += 1;
+        }
+    }
+    Ok((queued.len() as u64, emails))
+}

@@ -1,0 +1,235 @@
+//! The sentences of messages and link pages in English, French and German. Dates, prices
+//! and names come in already written for the language (`i18n`); nothing here is HTML.
+
+use crate::i18n::Lang;
+
+/// One sentence per language.
+pub(super) struct Words {
+    pub en: &'static str,
+    pub fr: &'static str,
+    pub de: &'static str,
+}
+
+impl Words {
+    pub(super) fn get(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.en,
+            Lang::Fr => self.fr,
+            Lang::De => self.de,
+        }
+    }
+}
+
+macro_rules! words {
+    ($($name:ident: $en:expr, $fr:expr, $de:expr;)*) => {
+        $(pub(super) const $name: Words = Words { en: $en, fr: $fr, de: $de };)*
+    };
+}
+
+words! {
+    HELLO: "Hello {name},", "Bonjour {name},", "Hallo {name},";
+    HELLO_ANON: "Hello,", "Bonjour,", "Hallo,";
+    REMINDER_SUBJECT: "Your {product} ships on {date}",
+        "Votre {product} sera expédié le {date}",
+        "Ihr {product} wird am {date} versandt";
+    REMINDER_LEAD: "Your next delivery is on its way soon:",
+        "Votre prochaine livraison arrive bientôt :",
+        "Ihre nächste Lieferung ist bald unterwegs:";
+    WHAT: "What", "Quoi", "Was";
+    WHEN: "When", "Quand", "Wann";
+    PRICE: "Price", "Prix", "Preis";
+    EVERY: "Every", "Fréquence", "Intervall";
+    NEXT: "Next delivery", "Prochaine livraison", "Nächste Lieferung";
+    REMINDER_CHANGE: "Not the right moment? One click is enough:",
+        "Pas le bon moment ? Un clic suffit :",
+        "Passt es gerade nicht? Ein Klick genügt:";
+    SKIP_THIS: "Skip this delivery", "Sauter cette livraison", "Diese Lieferung überspringen";
+    PAUSE: "Pause my subscription", "Mettre mon abonnement en pause", "Mein Abo pausieren";
+    MANAGE: "Manage my subscription", "Gérer mon abonnement", "Mein Abo verwalten";
+    RECEIPT_SUBJECT: "Your subscription to {product}: {what}",
+        "Votre abonnement à {product} : {what}",
+        "Ihr Abo für {product}: {what}";
+    RECEIPT_LEAD: "This confirms what you agreed to on {at}:",
+        "Ceci confirme ce que vous avez convenu le {at} :",
+        "Hiermit bestätigen wir, was Sie am {at} vereinbart haben:";
+    RECEIPT_KEEP: "Keep this e-mail: it is your record of the agreement.",
+        "Conservez cet e-mail : c'est la trace de votre accord.",
+        "Bewahren Sie diese E-Mail auf: Sie ist Ihr Nachweis der Vereinbarung.";
+    HOW_TO_CANCEL: "You can cancel at any time, in your account at {shop}, with no fee and no call.",
+        "Vous pouvez résilier à tout moment depuis votre compte chez {shop}, sans frais ni appel.",
+        "Sie können jederzeit in Ihrem Konto bei {shop} kündigen, ohne Gebühr und ohne Anruf.";
+    STATUS: "Status", "Statut", "Status";
+    YEARLY_SUBJECT: "A year of {product}: your subscription at a glance",
+        "Un an de {product} : votre abonnement en bref",
+        "Ein Jahr {product}: Ihr Abo im Überblick";
+    YEARLY_LEAD: "Your subscription is still running. Here is what it is today:",
+        "Votre abonnement est toujours actif. Le voici aujourd'hui :",
+        "Ihr Abo läuft weiter. So sieht es heute aus:";
+    UNSUBSCRIBE: "Stop these reminders", "Ne plus recevoir ces rappels", "Diese Erinnerungen abbestellen";
+    // Link pages.
+    CONFIRM_SKIP: "Skip the delivery of {date}?", "Sauter la livraison du {date} ?",
+        "Die Lieferung vom {date} überspringen?";
+    CONFIRM_PAUSE: "Pause your subscription to {product}?",
+        "Mettre en pause votre abonnement à {product} ?",
+        "Ihr Abo für {product} pausieren?";
+    CONFIRM_UNSUBSCRIBE: "Stop these reminders?", "Ne plus recevoir ces rappels ?",
+        "Diese Erinnerungen abbestellen?";
+    BUTTON_SKIP: "Skip", "Sauter", "Überspringen";
+    BUTTON_PAUSE: "Pause", "Mettre en pause", "Pausieren";
+    BUTTON_UNSUBSCRIBE: "Stop reminders", "Arrêter les rappels", "Erinnerungen abbestellen";
+    DONE_SKIP: "Done: the delivery of {date} is skipped.", "C'est fait : la livraison du {date} est sautée.",
+        "Erledigt: Die Lieferung vom {date} wird übersprungen.";
+    DONE_PAUSE: "Done: your subscription is paused. Resume it whenever you like in your account.",
+        "C'est fait : votre abonnement est en pause. Reprenez-le quand vous voulez depuis votre compte.",
+        "Erledigt: Ihr Abo ist pausiert. Sie können es jederzeit in Ihrem Konto fortsetzen.";
+    DONE_UNSUBSCRIBE: "Done: you will not get these reminders any more. Receipts still come, as the law asks.",
+        "C'est fait : vous ne recevrez plus ces rappels. Les confirmations restent envoyées, comme la loi l'exige.",
+        "Erledigt: Sie erhalten diese Erinnerungen nicht mehr. Bestätigungen kommen weiterhin, wie gesetzlich vorgeschrieben.";
+    ALREADY: "This link was already used; nothing more was changed.",
+        "Ce lien a déjà été utilisé ; rien d'autre n'a été modifié.",
+        "Dieser Link wurde bereits verwendet; es wurde nichts weiter geändert.";
+    INVALID: "This link is not valid. Nothing was changed. Please use the link from your e-mail as it is, or manage your subscription in your account.",
+        "Ce lien n'est pas valide. Rien n'a été modifié. Utilisez le lien de votre e-mail tel quel, ou gérez votre abonnement depuis votre compte.",
+        "Dieser Link ist ungültig. Es wurde nichts geändert. Verwenden Sie den Link aus Ihrer E-Mail unverändert oder verwalten Sie Ihr Abo in Ihrem Konto.";
+    EXPIRED: "This link has expired. Nothing was changed. You can still manage your subscription in your account.",
+        "Ce lien a expiré. Rien n'a été modifié. Vous pouvez toujours gérer votre abonnement depuis votre compte.",
+        "Dieser Link ist abgelaufen. Es wurde nichts geändert. Sie können Ihr Abo weiterhin in Ihrem Konto verwalten.";
+    REFUSED: "That could not be done: {why} Nothing was changed.",
+        "Impossible : {why} Rien n'a été modifié.",
+        "Das war nicht möglich: {why} Es wurde nichts geändert.";
+    TRY_LATER: "Something went wrong on our side. Nothing was changed; please try again in a moment.",
+        "Un problème est survenu de notre côté. Rien n'a été modifié ; réessayez dans un instant.",
+        "Bei uns ist etwas schiefgelaufen. Es wurde nichts geändert; bitte versuchen Sie es gleich noch einmal.";
+    PAGE_TITLE: "Your subscription", "Votre abonnement", "Ihr Abo";
+    NOT_NOW: "You can close this page if you do not want this.",
+        "Vous pouvez fermer cette page si vous ne le souhaitez pas.",
+        "Sie können diese Seite schließen, wenn Sie das nicht möchten.";
+}
+
+/// What a receipt says happened, by the change's action.
+pub(super) fn action(lang: Lang, action: &str) -> &'static str {
+    let w = match action {
+        "create" => Words {
+            en: "subscribed",
+            fr: "abonnement souscrit",
+            de: "abonniert",
+        },
+        "skip" => Words {
+            en: "delivery skipped",
+            fr: "livraison sautée",
+            de: "Lieferung übersprungen",
+        },
+        "unskip" => Words {
+            en: "delivery back on",
+            fr: "livraison rétablie",
+            de: "Lieferung wieder geplant",
+        },
+        "pause" | "pause_for" | "pause_until" => Words {
+            en: "paused",
+            fr: "en pause",
+            de: "pausiert",
+        },
+        "resume" => Words {
+            en: "resumed",
+            fr: "repris",
+            de: "fortgesetzt",
+        },
+        "reschedule" => Words {
+            en: "delivery moved",
+            fr: "livraison déplacée",
+            de: "Lieferung verschoben",
+        },
+        "ship_now" => Words {
+            en: "shipping now",
+            fr: "expédition immédiate",
+            de: "sofortiger Versand",
+        },
+        "set_interval" => Words {
+            en: "new frequency",
+            fr: "nouvelle fréquence",
+            de: "neues Intervall",
+        },
+        "set_quantity" => Words {
+            en: "new quantity",
+            fr: "nouvelle quantité",
+            de: "neue Menge",
+        },
+        "swap" => Words {
+            en: "product changed",
+            fr: "produit changé",
+            de: "Produkt gewechselt",
+        },
+        "add_once" => Words {
+            en: "added once",
+            fr: "ajout ponctuel",
+            de: "einmalig hinzugefügt",
+        },
+        "cancel" => Words {
+            en: "cancelled",
+            fr: "résilié",
+            de: "gekündigt",
+        },
+        "reactivate" => Words {
+            en: "reactivated",
+            fr: "réactivé",
+            de: "reaktiviert",
+        },
+        _ => Words {
+            en: "changed",
+            fr: "modifié",
+            de: "geändert",
+        },
+    };
+    w.get(lang)
+}
+
+/// A subscription's status in a sentence.
+pub(super) fn status(lang: Lang, status: &str) -> &'static str {
+    let w = match status {
+        "active" => Words {
+            en: "active",
+            fr: "actif",
+            de: "aktiv",
+        },
+        "paused" => Words {
+            en: "paused",
+            fr: "en pause",
+            de: "pausiert",
+        },
+        _ => Words {
+            en: "cancelled",
+            fr: "résilié",
+            de: "gekündigt",
+        },
+    };
+    w.get(lang)
+}
+
+/// "every 4 weeks" and its kin.
+pub(super) fn every(lang: Lang, count: u32, unit: &str) -> String {
+    let (one, many) = match (lang, unit) {
+        (Lang::En, "day") => ("day", "days"),
+        (Lang::En, "week") => ("week", "weeks"),
+        (Lang::En, _) => ("month", "months"),
+        (Lang::Fr, "day") => ("jour", "jours"),
+        (Lang::Fr, "week") => ("semaine", "semaines"),
+        (Lang::Fr, _) => ("mois", "mois"),
+        (Lang::De, "day") => ("Tag", "Tage"),
+        (Lang::De, "week") => ("Woche", "Wochen"),
+        (Lang::De, _) => ("Monat", "Monate"),
+    };
+    let lead = match lang {
+        Lang::En => "every",
+        Lang::Fr => "tous les",
+        Lang::De => "alle",
+    };
+    match (lang, count) {
+        (Lang::En, 1) => format!("every {one}"),
+        (Lang::Fr, 1) if unit == "week" => "chaque semaine".to_owned(),
+        (Lang::Fr, 1) => format!("chaque {one}"),
+        (Lang::De, 1) if unit == "week" => "jede Woche".to_owned(),
+        (Lang::De, 1) if unit == "day" => "jeden Tag".to_owned(),
+        (Lang::De, 1) => "jeden Monat".to_owned(),
+        _ => format!("{lead} {count} {many}"),
+    }
+}
