@@ -29,9 +29,9 @@ macro_rules! words {
 words! {
     HELLO: "Hello {name},", "Bonjour {name},", "Hallo {name},";
     HELLO_ANON: "Hello,", "Bonjour,", "Hallo,";
-    REMINDER_SUBJECT: "Your {product} ships on {date}",
-        "Votre {product} sera expédié le {date}",
-        "Ihr {product} wird am {date} versandt";
+    REMINDER_SUBJECT: "Next delivery of {product}: {date}",
+        "Prochaine livraison : {product}, le {date}",
+        "Nächste Lieferung von {product}: {date}";
     REMINDER_LEAD: "Your next delivery is on its way soon:",
         "Votre prochaine livraison arrive bientôt :",
         "Ihre nächste Lieferung ist bald unterwegs:";
