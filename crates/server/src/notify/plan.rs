@@ -77,13 +77,13 @@ pub async fn receipts_due(
     loop {
         let notifier = notifier.clone();
         let now = clock.unix_seconds();
-        let (taken, emails) = db
+        let (taken, made, emails) = db
             .write(move |tx| {
                 let settings = settings::load(tx)?;
                 receipts::make_batch(tx, &notifier, &settings, now, BATCH)
             })
             .await?;
-        summary.receipts += taken;
+        summary.receipts += made;
         summary.emails += emails;
         if taken < u64::from(BATCH) {
             return Ok(summary);

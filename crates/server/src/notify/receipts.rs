@@ -39,14 +39,14 @@ struct Change {
 }
 
 /// Up to `limit` queued events made into receipts, in `tx`: how many were taken off the
-/// queue, and how many e-mails were queued.
+/// queue, how many receipts were made, and how many e-mails were queued.
 pub fn make_batch(
     tx: &Connection,
     notifier: &Notifier,
     settings: &Settings,
     now: i64,
     limit: u32,
-) -> Result<(u64, u64), StoreError> {
+) -> Result<(u64, u64, u64), StoreError> {
     let lock = match tx.dialect() {
         Dialect::Postgres => " FOR UPDATE OF q SKIP LOCKED",
         Dialect::Sqlite => "",
@@ -59,7 +59,7 @@ pub fn make_batch(
     let queued: Vec<(String, i64, String)> = tx.query_all(&sql, [limit], |row| {
         Ok((row.get(0)?, row.get(1)?, row.get(2)?))
     })?;
-    let mut emails = 0;
+    let (mut made, mut emails) = (0, 0);
     for (event_id, queued_at, payload) in &queued {
         tx.prepare_cached("DELETE FROM receipt_queue WHERE event_id = ?1")?
             .execute([event_id])?;
@@ -69,7 +69,7 @@ pub fn make_batch(
         if data.change.action == "delivered" {
             continue;
         }
-        let made = store::make(
+        let outcome = store::make(
             tx,
             notifier,
             settings,
@@ -85,9 +85,10 @@ pub fn make_batch(
             },
             now,
         )?;
-        if made == (Made::New { email: true }) {
-            emails += 1;
+        if let Made::New { email } = outcome {
+            made += 1;
+            emails += u64::from(email);
         }
     }
-    Ok((queued.len() as u64, emails))
+    Ok((queued.len() as u64, made, emails))
 }

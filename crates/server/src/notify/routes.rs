@@ -119,6 +119,8 @@ pub struct NotificationEntry {
     pub last_error: Option<String>,
     /// The subject line.
     pub subject: String,
+    /// The message's one-click links (as in its event).
+    pub links: super::data::Links,
 }
 
 /// A page of the log, newest first.
@@ -168,9 +170,13 @@ pub async fn list(
                 params![customer, limit],
                 |row| {
                     let payload: String = row.get(11)?;
-                    let subject = serde_json::from_str::<serde_json::Value>(&payload)
-                        .ok()
-                        .and_then(|v| v["message"]["subject"].as_str().map(str::to_owned))
+                    let payload = serde_json::from_str::<serde_json::Value>(&payload)
+                        .unwrap_or_default();
+                    let subject = payload["message"]["subject"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let links = serde_json::from_value(payload["links"].clone())
                         .unwrap_or_default();
                     let kind: String = row.get(1)?;
                     Ok(NotificationEntry {
@@ -186,6 +192,7 @@ pub async fn list(
                         sent_at: row.get::<_, Option<i64>>(9)?.map(rfc3339_utc),
                         last_error: row.get(10)?,
                         subject,
+                        links,
                     })
                 },
             )
