@@ -20,6 +20,7 @@ pub mod receipts;
 pub mod render;
 pub mod routes;
 pub mod settings;
+pub mod smtp;
 pub mod store;
 mod words;
 

@@ -279,7 +279,14 @@ pub fn spawn(db: Db, notifier: Notifier, clock: Clock, every: Duration) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "notification pass failed; retrying"),
             }
-            let _ = tokio::time::timeout(Duration::from_secs(1), RECEIPTS_QUEUED.notified()).await;
+            // Woken from inside the transaction that queued a receipt: give it a moment to
+            // commit. Missed, it is made at the next second's poll.
+            if tokio::time::timeout(Duration::from_secs(1), RECEIPTS_QUEUED.notified())
+                .await
+                .is_ok()
+            {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
         }
     });
 }

@@ -16,6 +16,7 @@ use serde::Deserialize;
 pub fn queue(conn: &Connection, event_id: &str, occurred_at: i64) -> Result<(), StoreError> {
     conn.prepare_cached("INSERT INTO receipt_queue (event_id, queued_at) VALUES (?1, ?2)")?
         .execute(params![event_id, occurred_at])?;
+    super::plan::RECEIPTS_QUEUED.notify_waiters();
     Ok(())
 }
 

@@ -170,14 +170,14 @@ pub async fn list(
                 params![customer, limit],
                 |row| {
                     let payload: String = row.get(11)?;
-                    let payload = serde_json::from_str::<serde_json::Value>(&payload)
-                        .unwrap_or_default();
+                    let payload =
+                        serde_json::from_str::<serde_json::Value>(&payload).unwrap_or_default();
                     let subject = payload["message"]["subject"]
                         .as_str()
                         .unwrap_or_default()
                         .to_owned();
-                    let links = serde_json::from_value(payload["links"].clone())
-                        .unwrap_or_default();
+                    let links =
+                        serde_json::from_value(payload["links"].clone()).unwrap_or_default();
                     let kind: String = row.get(1)?;
                     Ok(NotificationEntry {
                         id: row.get(0)?,

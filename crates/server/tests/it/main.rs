@@ -29,6 +29,7 @@ mod hot_paths;
 mod http_edges;
 mod merchant_metrics;
 mod notifications;
+mod notifications_figures;
 mod operator;
 mod orders_crash;
 mod orders_model;

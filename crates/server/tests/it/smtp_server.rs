@@ -20,8 +20,12 @@ from aiosmtpd.controller import Controller
 out = pathlib.Path(sys.argv[1])
 
 class Save:
+    def __init__(self):
+        self.count = 0
+
     async def handle_DATA(self, server, session, envelope):
-        n = len(list(out.glob("*.eml"))) + 1
+        self.count += 1
+        n = self.count
         (out / f"{n:06d}.rcpt").write_text("\n".join(envelope.rcpt_tos))
         tmp = out / f"{n:06d}.tmp"
         tmp.write_bytes(envelope.original_content or envelope.content)
@@ -116,9 +120,23 @@ impl SmtpServer {
             .collect()
     }
 
-    /// Waits (up to 10 s) until `n` messages were received, and returns them.
+    /// When each message arrived (its file's modification time), in order.
+    pub fn arrival_times(&self) -> Vec<std::time::SystemTime> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+            .collect()
+    }
+
+    /// Waits (up to 30 s) until `n` messages were received, and returns them.
     pub fn wait_for(&self, n: usize) -> Vec<Received> {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let received = self.received();
             if received.len() >= n || Instant::now() > deadline {
