@@ -39,14 +39,12 @@ pub mod serve;
 pub mod throttle;
 pub mod webhooks;
 
-// Left out of a production build (`--no-default-features`): the demo shop and its HTML
-// escaping, the data generator behind `seed`, and `bench-recommendations`.
+// Left out of a production build (`--no-default-features`): the demo shop, the data
+// generator behind `seed`, and `bench-recommendations`.
 #[cfg(feature = "demo")]
 pub mod bench;
 #[cfg(feature = "demo")]
 pub mod generate;
-#[cfg(feature = "demo")]
-pub mod html;
 #[cfg(feature = "demo")]
 pub mod storefront;
 

@@ -75,7 +75,11 @@ pub(super) async fn page(State(state): State<ShopState>, Query(done): Query<Done
         inbox: state.inbox.status(),
         rejected: state.inbox.rejected(),
     });
-    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(html.into_string()),
+    )
+        .into_response()
 }
 
 /// The webhook list alone, for the page's script to refresh.
@@ -85,7 +89,11 @@ pub(super) async fn events(State(state): State<ShopState>) -> Response {
         &state.inbox.status(),
         state.inbox.rejected(),
     );
-    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(html.into_string()),
+    )
+        .into_response()
 }
 
 /// Orders waiting for the shop, newest first.

@@ -1,14 +1,14 @@
 //! The demo back office's HTML: the verified webhooks, the order queue with its outcome
-//! buttons, and the demo clock. Every interpolated value goes through `escape`; forms post
-//! to the shop, whose server calls the API with the merchant key.
+//! buttons, and the demo clock, as maud templates (every interpolated value escaped by the
+//! template engine). Forms post to the shop, whose server calls the API with the merchant
+//! key.
 
 use super::inbox::Received;
 use super::pages::{layout, price};
-use crate::html::escape;
 use crate::orders::{Order, OrderStatus};
 use cadence_contract::Date;
+use maud::{html, Markup};
 use serde_json::Value;
-use std::fmt::Write;
 
 /// What the page shows, gathered by the handler.
 pub(super) struct BackOffice<'a> {
@@ -22,81 +22,103 @@ pub(super) struct BackOffice<'a> {
     pub rejected: u64,
 }
 
-pub(super) fn page(view: &BackOffice<'_>) -> String {
-    let note = view
-        .note
-        .as_deref()
-        .map(|n| format!(r#"<p class="notice" role="status">{}</p>"#, escape(n)))
-        .unwrap_or_default();
-    let main = format!(
-        r#"<h1>Back office</h1>
-<p class="note">What the merchant's own systems see: the webhooks Cadence sent to this shop (each signature verified), and the orders Cadence created, whose payment the shop reports back.</p>
-{note}
-<section class="back-office-clock" aria-labelledby="clock-title">
-<h2 id="clock-title">Demo clock</h2>
-<p>Today is <strong data-back-office="today">{today}</strong> on this demo server.</p>
-<form method="post" action="/back-office/clock">
-<label for="clock-days">Move the clock forward</label>
-<select id="clock-days" name="days"><option value="7">1 week</option><option value="30" selected>30 days</option><option value="90">90 days</option></select>
-<button class="button" type="submit">Move the clock</button>
-</form>
-</section>
-<section aria-labelledby="orders-title">
-<h2 id="orders-title">Order queue</h2>
-{orders}
-</section>
-<section aria-labelledby="webhooks-title">
-<h2 id="webhooks-title">Latest webhooks</h2>
-<div id="webhook-inbox" data-refresh="/back-office/events">{events}</div>
-</section>"#,
-        today = view.today,
-        orders = orders(view.orders),
-        events = events(view.events, &view.inbox, view.rejected),
-    );
-    layout("Back office", &main, None)
+pub(super) fn page(view: &BackOffice<'_>) -> Markup {
+    let main = html! {
+        h1 { "Back office" }
+        p class="note" {
+            "What the merchant's own systems see: the webhooks Cadence sent to this shop (each \
+             signature verified), and the orders Cadence created, whose payment the shop \
+             reports back."
+        }
+        @if let Some(note) = &view.note {
+            p class="notice" role="status" { (note) }
+        }
+        (clock(view.today))
+        section aria-labelledby="orders-title" {
+            h2 id="orders-title" { "Order queue" }
+            (orders(view.orders))
+        }
+        section aria-labelledby="webhooks-title" {
+            h2 id="webhooks-title" { "Latest webhooks" }
+            div id="webhook-inbox" data-refresh="/back-office/events" {
+                (events(view.events, &view.inbox, view.rejected))
+            }
+        }
+    };
+    layout("Back office", main, None)
+}
+
+/// The demo clock: today's date and the form that moves it forward.
+fn clock(today: Date) -> Markup {
+    html! {
+        section class="back-office-clock" aria-labelledby="clock-title" {
+            h2 id="clock-title" { "Demo clock" }
+            p {
+                "Today is " strong data-back-office="today" { (today.to_string()) }
+                " on this demo server."
+            }
+            form method="post" action="/back-office/clock" {
+                label for="clock-days" { "Move the clock forward" }
+                select id="clock-days" name="days" {
+                    option value="7" { "1 week" }
+                    option value="30" selected { "30 days" }
+                    option value="90" { "90 days" }
+                }
+                button class="button" type="submit" { "Move the clock" }
+            }
+        }
+    }
 }
 
 /// The webhook list alone (the page's script swaps it in as events arrive).
-pub(super) fn events(events: &[Received], inbox: &Result<(), String>, rejected: u64) -> String {
-    let mut out = String::new();
-    if let Err(problem) = inbox {
-        let _ = write!(out, r#"<p class="notice">{}</p>"#, escape(problem));
+pub(super) fn events(events: &[Received], inbox: &Result<(), String>, rejected: u64) -> Markup {
+    html! {
+        @if let Err(problem) = inbox {
+            p class="notice" { (problem) }
+        }
+        @if rejected > 0 {
+            p class="note" { (rejected) " call(s) refused: their signature did not verify." }
+        }
+        @if events.is_empty() {
+            p class="note" {
+                "No webhook yet. Change a subscription in "
+                a href="/account?as=cust_ada" { "the account" }
+                ", or move the clock."
+            }
+        } @else {
+            ol class="webhooks" data-back-office="webhooks" {
+                @for received in events { (event(received)) }
+            }
+        }
     }
-    if rejected > 0 {
-        let _ = write!(
-            out,
-            r#"<p class="note">{rejected} call(s) refused: their signature did not verify.</p>"#
-        );
+}
+
+/// One verified webhook: its type and gist, where it came from, and its payload.
+fn event(received: &Received) -> Markup {
+    let event = &received.event;
+    let kind = event.event_type.as_str();
+    // The payload is pretty-printed JSON shown as text in a `<pre>`: maud escapes it like
+    // any other text, so a `</pre>` or `<script>` inside a value stays inert.
+    let data = serde_json::to_string_pretty(&event.data).unwrap_or_default();
+    html! {
+        li data-event-type=(kind) data-event-id=(event.id) {
+            p {
+                strong { (kind) } " " (summary(&event.data)) " "
+                span class="verified" { "Signature verified" }
+            }
+            p class="note" {
+                (event.id) " · sequence " (event.sequence) " · happened " (event.timestamp)
+                " · received " (received.received_at)
+                @if received.deliveries > 1 {
+                    " · delivered " (received.deliveries) " times"
+                }
+            }
+            details {
+                summary { "Payload" }
+                pre { (data) }
+            }
+        }
     }
-    if events.is_empty() {
-        out.push_str(r#"<p class="note">No webhook yet. Change a subscription in <a href="/account?as=cust_ada">the account</a>, or move the clock.</p>"#);
-        return out;
-    }
-    out.push_str(r#"<ol class="webhooks" data-back-office="webhooks">"#);
-    for received in events {
-        let event = &received.event;
-        let again = if received.deliveries > 1 {
-            format!(" · delivered {} times", received.deliveries)
-        } else {
-            String::new()
-        };
-        let data = serde_json::to_string_pretty(&event.data).unwrap_or_default();
-        let _ = write!(
-            out,
-            r#"<li data-event-type="{kind}" data-event-id="{id}"><p><strong>{kind}</strong> {summary} <span class="verified">Signature verified</span></p>
-<p class="note">{id} · sequence {sequence} · happened {timestamp} · received {received}{again}</p>
-<details><summary>Payload</summary><pre>{data}</pre></details></li>"#,
-            kind = escape(event.event_type.as_str()),
-            summary = escape(&summary(&event.data)),
-            id = escape(&event.id),
-            sequence = event.sequence,
-            timestamp = escape(&event.timestamp),
-            received = escape(&received.received_at),
-            data = escape(&data),
-        );
-    }
-    out.push_str("</ol>");
-    out
 }
 
 /// One line on what an event says, from the fields every type's `data` has.
@@ -126,34 +148,49 @@ fn summary(data: &Value) -> String {
     customer.to_owned()
 }
 
-fn orders(orders: &[Order]) -> String {
+/// The order queue's column headings.
+const COLUMNS: [&str; 7] = [
+    "Order", "Date", "Customer", "Items", "Total", "Status", "Report",
+];
+
+fn orders(orders: &[Order]) -> Markup {
     if orders.is_empty() {
-        return r#"<p class="note">No order waits for the shop. Deliveries become orders on their date: move the clock to see them arrive.</p>"#.to_owned();
+        return html! {
+            p class="note" {
+                "No order waits for the shop. Deliveries become orders on their date: move the \
+                 clock to see them arrive."
+            }
+        };
     }
-    let mut rows = String::new();
-    for order in orders {
-        let lines: Vec<String> = order
-            .lines
-            .iter()
-            .map(|l| format!("{} × {}", l.quantity, l.sku))
-            .collect();
-        let _ = write!(
-            rows,
-            r#"<tr data-order="{id}"><th scope="row">{id}</th><td>{on}</td><td>{customer}</td><td>{lines}</td><td>{total}</td><td data-order-status>{status}</td><td>{actions}</td></tr>"#,
-            id = escape(&order.id),
-            on = order.ordered_on,
-            customer = escape(&order.customer_id),
-            lines = escape(&lines.join(", ")),
-            total = escape(&price(&order.total)),
-            status = escape(&status_text(order)),
-            actions = actions(order),
-        );
+    html! {
+        div class="table-scroll" tabindex="0" role="region" aria-labelledby="orders-title" {
+            table class="orders" {
+                thead {
+                    tr { @for column in COLUMNS { th scope="col" { (column) } } }
+                }
+                tbody { @for order in orders { (order_row(order)) } }
+            }
+        }
     }
-    format!(
-        r#"<div class="table-scroll" tabindex="0" role="region" aria-labelledby="orders-title"><table class="orders">
-<thead><tr><th scope="col">Order</th><th scope="col">Date</th><th scope="col">Customer</th><th scope="col">Items</th><th scope="col">Total</th><th scope="col">Status</th><th scope="col">Report</th></tr></thead>
-<tbody>{rows}</tbody></table></div>"#
-    )
+}
+
+fn order_row(order: &Order) -> Markup {
+    let lines: Vec<String> = order
+        .lines
+        .iter()
+        .map(|l| format!("{} × {}", l.quantity, l.sku))
+        .collect();
+    html! {
+        tr data-order=(order.id) {
+            th scope="row" { (order.id) }
+            td { (order.ordered_on.to_string()) }
+            td { (order.customer_id) }
+            td { (lines.join(", ")) }
+            td { (price(&order.total)) }
+            td data-order-status { (status_text(order)) }
+            td { (actions(order)) }
+        }
+    }
 }
 
 fn status_text(order: &Order) -> String {
@@ -166,7 +203,7 @@ fn status_text(order: &Order) -> String {
 }
 
 /// The outcome buttons the order's status allows, each named for its order.
-fn actions(order: &Order) -> String {
+fn actions(order: &Order) -> Markup {
     let buttons: &[(&str, &str)] = match order.status {
         OrderStatus::Pending | OrderStatus::PaymentRetryDue => {
             &[("paid", "Paid"), ("payment_failed", "Payment failed")]
@@ -174,19 +211,43 @@ fn actions(order: &Order) -> String {
         OrderStatus::Paid => &[("fulfilled", "Shipped")],
         OrderStatus::PaymentFailed | OrderStatus::Fulfilled => &[],
     };
-    if buttons.is_empty() {
-        return String::new();
+    let id = &order.id;
+    html! {
+        @if !buttons.is_empty() {
+            form method="post" action={ "/back-office/orders/" (id) "/outcome" } class="outcome" {
+                @for (value, label) in buttons {
+                    button class="button" type="submit" name="outcome" value=(value)
+                        aria-label={ (label) ": " (id) } {
+                        (label)
+                    }
+                }
+            }
+        }
     }
-    let id = escape(&order.id);
-    let mut form = format!(
-        r#"<form method="post" action="/back-office/orders/{id}/outcome" class="outcome">"#
-    );
-    for (value, label) in buttons {
-        let _ = write!(
-            form,
-            r#"<button class="button" type="submit" name="outcome" value="{value}" aria-label="{label}: {id}">{label}</button>"#
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn payloads_and_ids_are_escaped() {
+        let received = Received {
+            event: serde_json::from_value(json!({
+                "id": "evt_\"1", "type": "order.created", "timestamp": "2026-03-15T10:00:00Z",
+                "sequence": 1, "data": {"note": "</pre><script>alert(1)</script>"}
+            }))
+            .unwrap(),
+            received_at: "2026-03-15T10:00:01Z".into(),
+            deliveries: 2,
+        };
+        let html = events(&[received], &Ok(()), 0).into_string();
+        assert!(
+            !html.contains("<script>") && html.contains("&lt;/pre&gt;&lt;script&gt;"),
+            "{html}"
         );
+        assert!(html.contains(r#"data-event-id="evt_&quot;1""#));
+        assert!(html.contains(" · delivered 2 times</p>"));
     }
-    form.push_str("</form>");
-    form
 }

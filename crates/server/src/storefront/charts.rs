@@ -1,10 +1,9 @@
 //! Server-rendered inline SVG bar charts for the demo shop's `/merchant` page: grouped
 //! bars per category, a y axis in percent or counts, a `<title>`/`<desc>` for screen
-//! readers and an HTML legend. Colours are presentation attributes (the shop's CSP allows
-//! no inline `style`); every text goes through `escape`.
+//! readers and an HTML legend, as maud templates (every text and attribute escaped).
+//! Colours are presentation attributes (the shop's CSP allows no inline `style`).
 
-use crate::html::escape;
-use std::fmt::Write;
+use maud::{html, Markup};
 
 /// One series of bars: its name in the legend and its fill (3:1 or more on white).
 pub(super) struct Series {
@@ -99,8 +98,31 @@ pub(super) fn percent(share: f64) -> String {
     }
 }
 
+/// A coordinate as the chart writes it: one decimal.
+fn coord(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// Where the plot area maps values: its height and the axis top.
+struct Plot {
+    top: f64,
+    height: f64,
+}
+
+impl Plot {
+    /// The y coordinate of a value.
+    fn y(&self, v: f64) -> f64 {
+        TOP + self.height * (1.0 - (v / self.top).clamp(0.0, 1.0))
+    }
+
+    /// The y coordinate of the x axis (a value of zero).
+    fn base(&self) -> f64 {
+        TOP + self.height
+    }
+}
+
 /// The chart's `<svg>` followed by its legend.
-pub(super) fn bar_chart(chart: &BarChart<'_>) -> String {
+pub(super) fn bar_chart(chart: &BarChart<'_>) -> Markup {
     let max = chart
         .bars
         .iter()
@@ -108,86 +130,93 @@ pub(super) fn bar_chart(chart: &BarChart<'_>) -> String {
         .filter_map(|b| b.value)
         .fold(0.0, f64::max);
     let (top, step) = axis(chart.scale, max);
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
-    let y = |v: f64| TOP + plot_h * (1.0 - (v / top).clamp(0.0, 1.0));
-    let id = escape(chart.id);
+    let plot = Plot {
+        top,
+        height: HEIGHT - TOP - BOTTOM,
+    };
+    let id = chart.id;
     // Narrow screens scroll the chart sideways rather than shrink its text to nothing.
-    let mut svg = format!(
-        r#"<div class="chart-scroll" tabindex="0" role="group" aria-label="{title}: scroll sideways to see it all">
-<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">
-<title id="{id}-title">{title}</title>
-<desc id="{id}-desc">{desc}</desc>
-"#,
-        title = escape(chart.title),
-        desc = escape(chart.desc),
-    );
-    // Grid lines and y labels.
-    let ticks = (top / step).round() as usize;
-    for i in 0..=ticks {
-        let v = step * i as f64;
-        let _ = writeln!(
-            svg,
-            r#"<line x1="{LEFT}" x2="{x2}" y1="{yy:.1}" y2="{yy:.1}" stroke="{GRID}" stroke-width="1"/><text x="{lx}" y="{ty:.1}" font-size="12" text-anchor="end" fill="{INK}">{label}</text>"#,
-            x2 = WIDTH - RIGHT,
-            yy = y(v),
-            lx = LEFT - 6.0,
-            ty = y(v) + 4.0,
-            label = escape(&tick_label(chart.scale, v)),
-        );
+    html! {
+        div class="chart-scroll" tabindex="0" role="group"
+            aria-label={ (chart.title) ": scroll sideways to see it all" } {
+            svg class="chart" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img"
+                aria-labelledby={ (id) "-title " (id) "-desc" }
+                xmlns="http://www.w3.org/2000/svg" {
+                title id={ (id) "-title" } { (chart.title) }
+                desc id={ (id) "-desc" } { (chart.desc) }
+                (grid(chart.scale, &plot, step))
+                (bars(chart, &plot))
+                line x1=(LEFT) x2=(WIDTH - RIGHT) y1=(plot.base()) y2=(plot.base())
+                    stroke=(INK) stroke-width="1" {}
+            }
+        }
+        (legend(chart.series))
     }
+}
+
+/// Grid lines and y labels. SVG elements are closed explicitly (`{}`): inline SVG is
+/// foreign content to the HTML parser, where a start tag without `/>` or its end tag
+/// would hold the next element as a child.
+fn grid(scale: Scale, plot: &Plot, step: f64) -> Markup {
+    let ticks = (plot.top / step).round() as usize;
+    html! {
+        @for i in 0..=ticks {
+            @let v = step * i as f64;
+            @let y = plot.y(v);
+            line x1=(LEFT) x2=(WIDTH - RIGHT) y1=(coord(y)) y2=(coord(y))
+                stroke=(GRID) stroke-width="1" {}
+            text x=(LEFT - 6.0) y=(coord(y + 4.0)) font-size="12" text-anchor="end" fill=(INK) {
+                (tick_label(scale, v))
+            }
+        }
+    }
+}
+
+/// Each category's group of bars, then its label under the axis.
+fn bars(chart: &BarChart<'_>, plot: &Plot) -> Markup {
+    let plot_w = WIDTH - LEFT - RIGHT;
     let band = plot_w / chart.categories.len().max(1) as f64;
     let group = band * 0.8;
     let bar_w = group / chart.series.len().max(1) as f64;
-    for (c, category) in chart.categories.iter().enumerate() {
-        let x0 = LEFT + band * c as f64 + (band - group) / 2.0;
-        for (s, series) in chart.series.iter().enumerate() {
-            let Some(bar) = chart.bars.get(c).and_then(|bars| bars.get(s)) else {
-                continue;
-            };
-            let Some(value) = bar.value else {
-                continue;
-            };
-            let top_y = y(value);
-            // A zero stays visible as a hairline, so "none" differs from "not measured".
-            let height = (TOP + plot_h - top_y).max(1.0);
-            let _ = writeln!(
-                svg,
-                r#"<rect x="{x:.1}" y="{ry:.1}" width="{w:.1}" height="{height:.1}" fill="{color}"><title>{label}</title></rect>"#,
-                x = x0 + bar_w * s as f64 + 0.5,
-                ry = TOP + plot_h - height,
-                w = (bar_w - 1.0).max(1.0),
-                color = series.color,
-                label = escape(&bar.label),
-            );
+    html! {
+        @for (c, category) in chart.categories.iter().enumerate() {
+            @let x0 = LEFT + band * c as f64 + (band - group) / 2.0;
+            @for (s, series) in chart.series.iter().enumerate() {
+                @if let Some(bar) = chart.bars.get(c).and_then(|bars| bars.get(s)) {
+                    @if let Some(value) = bar.value {
+                        // A zero stays visible as a hairline, so "none" differs from "not
+                        // measured".
+                        @let height = (plot.base() - plot.y(value)).max(1.0);
+                        rect x=(coord(x0 + bar_w * s as f64 + 0.5)) y=(coord(plot.base() - height))
+                            width=(coord((bar_w - 1.0).max(1.0))) height=(coord(height))
+                            fill=(series.color) {
+                            title { (bar.label) }
+                        }
+                    }
+                }
+            }
+            text x=(coord(LEFT + band * (c as f64 + 0.5))) y=(HEIGHT - 10.0) font-size="12"
+                text-anchor="middle" fill=(INK) {
+                (category)
+            }
         }
-        let _ = writeln!(
-            svg,
-            r#"<text x="{x:.1}" y="{ty}" font-size="12" text-anchor="middle" fill="{INK}">{label}</text>"#,
-            x = LEFT + band * (c as f64 + 0.5),
-            ty = HEIGHT - 10.0,
-            label = escape(category),
-        );
     }
-    let _ = write!(
-        svg,
-        r#"<line x1="{LEFT}" x2="{x2}" y1="{yb}" y2="{yb}" stroke="{INK}" stroke-width="1"/>
-</svg></div>
-"#,
-        x2 = WIDTH - RIGHT,
-        yb = TOP + plot_h,
-    );
-    svg.push_str(r#"<ul class="legend">"#);
-    for series in chart.series {
-        let _ = write!(
-            svg,
-            r#"<li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill="{}"/></svg>{}</li>"#,
-            series.color,
-            escape(series.name)
-        );
+}
+
+/// The series' names beside their colours, as HTML under the chart.
+fn legend(series: &[Series]) -> Markup {
+    html! {
+        ul class="legend" {
+            @for s in series {
+                li {
+                    svg width="12" height="12" aria-hidden="true" {
+                        rect width="12" height="12" fill=(s.color) {}
+                    }
+                    (s.name)
+                }
+            }
+        }
     }
-    svg.push_str("</ul>\n");
-    svg
 }
 
 #[cfg(test)]
@@ -240,7 +269,8 @@ mod tests {
                 },
             ]],
             scale: Scale::Percent,
-        });
+        })
+        .into_string();
         assert!(svg.contains(r#"role="img" aria-labelledby="t-title t-desc""#));
         assert!(svg.contains("<title id=\"t-title\">Title &amp; co</title>"));
         assert!(svg.contains("x&lt;y") && svg.contains("A &lt;1&gt;"));

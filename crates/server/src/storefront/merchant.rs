@@ -1,15 +1,15 @@
 //! The demo shop's `/merchant` page: the merchant's figures as charts, each with its
 //! definition next to it and the same figures as a table. The shop's server reads them
 //! from `GET /api/v1/merchant/metrics` with the merchant key, as a merchant's back office
-//! would; the key never reaches the browser.
+//! would; the key never reaches the browser. The page is a maud template: every figure
+//! and text is escaped by the template engine.
 
 use super::charts::{bar_chart, percent, Bar, BarChart, Scale, Series};
 use super::pages::layout;
-use crate::html::escape;
 use cadence_contract::{
-    Engagement, MerchantMetrics, ReasonCode, RepurchaseRate, SubscriptionCounts,
+    CancelReasonCounts, Engagement, MerchantMetrics, ReasonCode, RepurchaseRate, SubscriptionCounts,
 };
-use std::fmt::Write;
+use maud::{html, Markup};
 
 const WINDOW_COLORS: [&str; 3] = ["#b5651d", "#8a4a16", "#4e2a0e"];
 
@@ -108,26 +108,49 @@ fn optional_percent(share: Option<f64>) -> String {
 }
 
 /// One figure: heading, chart beside its definition, then the table.
-fn section(id: &str, heading: &str, chart: &str, definition: &str, table: &str) -> String {
-    format!(
-        r#"<section class="metric" aria-labelledby="{id}-heading">
-<h2 id="{id}-heading">{heading}</h2>
-<div class="figure">
-<div class="figure-chart">{chart}</div>
-<div class="definition"><h3>How it is counted</h3><p>{definition}</p></div>
-</div>
-<details><summary>The figures as a table</summary>
-<div class="table-scroll" tabindex="0" role="region" aria-label="{heading}: table">{table}</div>
-</details>
-</section>
-"#,
-        id = escape(id),
-        heading = escape(heading),
-        definition = escape(definition),
-    )
+fn section(id: &str, heading: &str, chart: Markup, definition: &str, table: Markup) -> Markup {
+    html! {
+        section class="metric" aria-labelledby={ (id) "-heading" } {
+            h2 id={ (id) "-heading" } { (heading) }
+            div class="figure" {
+                div class="figure-chart" { (chart) }
+                div class="definition" {
+                    h3 { "How it is counted" }
+                    p { (definition) }
+                }
+            }
+            details {
+                summary { "The figures as a table" }
+                div class="table-scroll" tabindex="0" role="region"
+                    aria-label={ (heading) ": table" } {
+                    (table)
+                }
+            }
+        }
+    }
 }
 
-fn repurchase(m: &MerchantMetrics) -> String {
+/// A table's header row: the first column's heading, then one per column.
+fn header_row<'a>(first: &str, columns: impl IntoIterator<Item = &'a str>) -> Markup {
+    html! {
+        tr {
+            th scope="col" { (first) }
+            @for column in columns { th scope="col" { (column) } }
+        }
+    }
+}
+
+/// A table's row: its heading cell, then one cell per value.
+fn row<T: maud::Render>(heading: &str, cells: impl IntoIterator<Item = T>) -> Markup {
+    html! {
+        tr {
+            th scope="row" { (heading) }
+            @for cell in cells { td { (cell) } }
+        }
+    }
+}
+
+fn repurchase(m: &MerchantMetrics) -> Markup {
     let r = &m.repurchase;
     let series: Vec<Series> = r
         .windows
@@ -173,45 +196,46 @@ fn repurchase(m: &MerchantMetrics) -> String {
             .collect(),
         scale: Scale::Percent,
     });
-    let mut table = String::from(
-        r#"<table><caption>Repurchase by first-order month: share (repurchased of observed)</caption>
-<thead><tr><th scope="col">First-order month</th><th scope="col">New customers</th>"#,
-    );
-    for days in &r.windows {
-        let _ = write!(table, r#"<th scope="col">{days} days</th>"#);
-    }
-    table.push_str("</tr></thead><tbody>");
-    for c in &r.cohorts {
-        let _ = write!(
-            table,
-            r#"<tr><th scope="row">{}</th><td>{}</td>"#,
-            escape(&c.month),
-            c.customers
-        );
-        for rate in &c.rates {
-            let _ = write!(table, "<td>{}</td>", escape(&rate_text(rate)));
-        }
-        table.push_str("</tr>");
-    }
-    let new_customers: u32 = r.cohorts.iter().map(|c| c.customers).sum();
-    let _ = write!(
-        table,
-        r#"</tbody><tfoot><tr><th scope="row">All months</th><td>{new_customers}</td>"#
-    );
-    for rate in &r.all {
-        let _ = write!(table, "<td>{}</td>", escape(&rate_text(rate)));
-    }
-    table.push_str("</tr></tfoot></table>");
     section(
         "repurchase",
         "Repurchase at 30, 60 and 90 days",
-        &chart,
+        chart,
         &r.definition,
-        &table,
+        repurchase_table(m),
     )
 }
 
-fn subscriptions(m: &MerchantMetrics) -> String {
+fn repurchase_table(m: &MerchantMetrics) -> Markup {
+    let r = &m.repurchase;
+    let windows: Vec<String> = r
+        .windows
+        .iter()
+        .map(|days| format!("{days} days"))
+        .collect();
+    let new_customers: u32 = r.cohorts.iter().map(|c| c.customers).sum();
+    html! {
+        table {
+            caption { "Repurchase by first-order month: share (repurchased of observed)" }
+            thead {
+                (header_row(
+                    "First-order month",
+                    ["New customers"].into_iter().chain(windows.iter().map(String::as_str)),
+                ))
+            }
+            tbody {
+                @for c in &r.cohorts { (row(&c.month, cohort_cells(c.customers, &c.rates))) }
+            }
+            tfoot { (row("All months", cohort_cells(new_customers, &r.all))) }
+        }
+    }
+}
+
+/// A cohort's size, then its rate in each window.
+fn cohort_cells(customers: u32, rates: &[RepurchaseRate]) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(customers.to_string()).chain(rates.iter().map(rate_text))
+}
+
+fn subscriptions(m: &MerchantMetrics) -> Markup {
     let s = &m.subscriptions;
     let totals = counts(&s.total);
     let desc = format!(
@@ -245,50 +269,40 @@ fn subscriptions(m: &MerchantMetrics) -> String {
             .collect(),
         scale: Scale::Count,
     });
-    let mut table = String::from(
-        r#"<table><caption>Subscription events per month</caption><thead><tr><th scope="col">Month</th>"#,
-    );
-    for series in &SUBSCRIPTION_SERIES {
-        let _ = write!(table, r#"<th scope="col">{}</th>"#, escape(series.name));
-    }
-    table.push_str("</tr></thead><tbody>");
-    for month in &s.months {
-        let _ = write!(
-            table,
-            r#"<tr><th scope="row">{}</th>"#,
-            escape(&month.month)
-        );
-        for n in counts(&month.counts) {
-            let _ = write!(table, "<td>{n}</td>");
+    let table = html! {
+        table {
+            caption { "Subscription events per month" }
+            thead { (header_row("Month", SUBSCRIPTION_SERIES.iter().map(|s| s.name))) }
+            tbody {
+                @for month in &s.months { (row(&month.month, counts(&month.counts))) }
+            }
+            tfoot { (row("Total", totals)) }
         }
-        table.push_str("</tr>");
-    }
-    table.push_str(r#"</tbody><tfoot><tr><th scope="row">Total</th>"#);
-    for n in totals {
-        let _ = write!(table, "<td>{n}</td>");
-    }
-    table.push_str("</tr></tfoot></table>");
+    };
     section(
         "subscriptions",
         "Subscriptions started, paused, skipped and cancelled",
-        &chart,
+        chart,
         &s.definition,
-        &table,
+        table,
     )
 }
 
-fn engagement_row(e: &Engagement) -> String {
-    format!(
-        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
-        e.impressions,
-        e.clicks,
-        e.actions,
-        escape(&optional_percent(e.click_through)),
-        escape(&optional_percent(e.conversion)),
+/// An engagement's figures: impressions, clicks, conversions and the two rates.
+fn engagement_row(heading: &str, e: &Engagement) -> Markup {
+    row(
+        heading,
+        [
+            e.impressions.to_string(),
+            e.clicks.to_string(),
+            e.actions.to_string(),
+            optional_percent(e.click_through),
+            optional_percent(e.conversion),
+        ],
     )
 }
 
-fn recommendations(m: &MerchantMetrics) -> String {
+fn recommendations(m: &MerchantMetrics) -> Markup {
     let r = &m.recommendations;
     let desc = format!(
         "Click-through and conversion of recommendations per reason, two bars per reason. \
@@ -336,33 +350,33 @@ fn recommendations(m: &MerchantMetrics) -> String {
             .collect(),
         scale: Scale::Percent,
     });
-    let mut table = String::from(
-        r#"<table><caption>Recommendations per reason</caption><thead><tr><th scope="col">Reason</th><th scope="col">Impressions</th><th scope="col">Clicks</th><th scope="col">Conversions</th><th scope="col">Click-through</th><th scope="col">Conversion</th></tr></thead><tbody>"#,
-    );
-    for e in &r.reasons {
-        let _ = write!(
-            table,
-            r#"<tr><th scope="row">{}</th>{}</tr>"#,
-            escape(reason_label(e.reason)),
-            engagement_row(e)
-        );
-    }
-    let _ = write!(
-        table,
-        r#"</tbody><tfoot><tr><th scope="row">{}</th>{}</tr></tfoot></table>"#,
-        escape(reason_label(None)),
-        engagement_row(&r.all)
-    );
+    let columns = [
+        "Impressions",
+        "Clicks",
+        "Conversions",
+        "Click-through",
+        "Conversion",
+    ];
+    let table = html! {
+        table {
+            caption { "Recommendations per reason" }
+            thead { (header_row("Reason", columns)) }
+            tbody {
+                @for e in &r.reasons { (engagement_row(reason_label(e.reason), e)) }
+            }
+            tfoot { (engagement_row(reason_label(None), &r.all)) }
+        }
+    };
     section(
         "recommendations",
         "Recommendation click-through and conversion",
-        &chart,
+        chart,
         &r.definition,
-        &table,
+        table,
     )
 }
 
-fn cancel_reasons(m: &MerchantMetrics) -> String {
+fn cancel_reasons(m: &MerchantMetrics) -> Markup {
     let c = &m.cancel_reasons;
     let totals = c.total.named().map(|(_, n)| n);
     let desc = format!(
@@ -397,56 +411,59 @@ fn cancel_reasons(m: &MerchantMetrics) -> String {
             .collect(),
         scale: Scale::Count,
     });
-    let mut table = String::from(
-        r#"<table><caption>Cancellations per month by reason</caption><thead><tr><th scope="col">Month</th>"#,
-    );
-    for series in &CANCEL_REASON_SERIES {
-        let _ = write!(table, r#"<th scope="col">{}</th>"#, escape(series.name));
-    }
-    table.push_str(r#"<th scope="col">All cancellations</th></tr></thead><tbody>"#);
-    for month in &c.months {
-        let _ = write!(
-            table,
-            r#"<tr><th scope="row">{}</th>"#,
-            escape(&month.month)
-        );
-        for (_, n) in month.counts.named() {
-            let _ = write!(table, "<td>{n}</td>");
+    let columns = CANCEL_REASON_SERIES
+        .iter()
+        .map(|s| s.name)
+        .chain(["All cancellations"]);
+    let table = html! {
+        table {
+            caption { "Cancellations per month by reason" }
+            thead { (header_row("Month", columns)) }
+            tbody {
+                @for month in &c.months { (row(&month.month, reason_cells(&month.counts))) }
+            }
+            tfoot { (row("Total", reason_cells(&c.total))) }
         }
-        let _ = write!(table, "<td>{}</td></tr>", month.counts.total());
-    }
-    table.push_str(r#"</tbody><tfoot><tr><th scope="row">Total</th>"#);
-    for n in totals {
-        let _ = write!(table, "<td>{n}</td>");
-    }
-    let _ = write!(table, "<td>{}</td></tr></tfoot></table>", c.total.total());
+    };
     section(
         "cancel-reasons",
         "Why subscribers cancelled",
-        &chart,
+        chart,
         &c.definition,
-        &table,
+        table,
     )
 }
 
-pub(super) fn page(m: &MerchantMetrics) -> String {
-    let main = format!(
-        r#"<h1>Merchant figures</h1>
-<p class="note">What the Cadence widget changed, from {since} to {as_of}. This shop's server reads them from <code>GET /api/v1/merchant/metrics</code> with the merchant key, which never reaches the browser.</p>
-{repurchase}{subscriptions}{cancel_reasons}{recommendations}"#,
-        since = escape(&m.since_month),
-        as_of = escape(&m.as_of.to_string()),
-        repurchase = repurchase(m),
-        subscriptions = subscriptions(m),
-        cancel_reasons = cancel_reasons(m),
-        recommendations = recommendations(m),
-    );
-    layout("Merchant figures", &main, None)
+/// The count for each reason, then all cancellations.
+fn reason_cells(counts: &CancelReasonCounts) -> impl Iterator<Item = u32> {
+    let named = counts.named().map(|(_, n)| n);
+    named.into_iter().chain([counts.total()])
+}
+
+pub(super) fn page(m: &MerchantMetrics) -> Markup {
+    let main = html! {
+        h1 { "Merchant figures" }
+        p class="note" {
+            "What the Cadence widget changed, from " (m.since_month) " to " (m.as_of.to_string())
+            ". This shop's server reads them from " code { "GET /api/v1/merchant/metrics" }
+            " with the merchant key, which never reaches the browser."
+        }
+        (repurchase(m))
+        (subscriptions(m))
+        (cancel_reasons(m))
+        (recommendations(m))
+    };
+    layout("Merchant figures", main, None)
 }
 
 /// The page when the shop has no merchant key to read the figures with.
-pub(super) fn unavailable() -> String {
-    let main = r#"<h1>Merchant figures</h1>
-<p>This shop has no merchant key, so it cannot read the figures. Start the server with <code>--merchant-key</code> (or <code>CADENCE_MERCHANT_KEY</code>).</p>"#;
+pub(super) fn unavailable() -> Markup {
+    let main = html! {
+        h1 { "Merchant figures" }
+        p {
+            "This shop has no merchant key, so it cannot read the figures. Start the server \
+             with " code { "--merchant-key" } " (or " code { "CADENCE_MERCHANT_KEY" } ")."
+        }
+    };
     layout("Merchant figures", main, None)
 }

@@ -158,7 +158,7 @@ async fn asset(content_type: &'static str, body: &'static str) -> Response {
 
 /// Storefront failures are pages, not problem documents: this is a website.
 fn error_page(status: StatusCode, message: &str) -> Response {
-    (status, Html(pages::message(status, message))).into_response()
+    (status, Html(pages::message(status, message).into_string())).into_response()
 }
 
 fn internal(error: impl std::fmt::Display) -> Response {
@@ -199,12 +199,12 @@ async fn guide(Path(guide): Path<String>) -> Response {
         ),
         _ => return not_found().await,
     };
-    Html(page).into_response()
+    Html(page.into_string()).into_response()
 }
 
 async fn catalog(State(state): State<ShopState>) -> Response {
     match state.db.read(db::products::list).await {
-        Ok(products) => Html(pages::catalog(&products)).into_response(),
+        Ok(products) => Html(pages::catalog(&products).into_string()).into_response(),
         Err(e) => internal(e),
     }
 }
@@ -231,7 +231,7 @@ async fn product(
     {
         Ok(Some(product)) => (
             [(header::CACHE_CONTROL, "private, no-store")],
-            Html(pages::product(&product, &state.api_url, token.as_deref())),
+            Html(pages::product(&product, &state.api_url, token.as_deref()).into_string()),
         )
             .into_response(),
         Ok(None) => error_page(StatusCode::NOT_FOUND, "We do not sell this product."),
@@ -264,7 +264,11 @@ async fn account(State(state): State<ShopState>, Query(query): Query<AccountQuer
         &state.api_url,
     );
     // The page embeds a bearer token: keep it out of every cache.
-    ([(header::CACHE_CONTROL, "private, no-store")], Html(page)).into_response()
+    (
+        [(header::CACHE_CONTROL, "private, no-store")],
+        Html(page.into_string()),
+    )
+        .into_response()
 }
 
 /// The merchant's figures as charts. The page is open in the demo (it has no logins), so
@@ -275,14 +279,14 @@ async fn merchant_page(state: ShopState, cache: &MerchantPageCache) -> Response 
     let Some(access) = state.merchant else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
-            Html(merchant::unavailable()),
+            Html(merchant::unavailable().into_string()),
         )
             .into_response();
     };
     let page = cache
         .get_or_compute(Instant::now(), || async {
             let metrics = read_metrics(&access).await?;
-            Ok::<_, ApiError>(Bytes::from(merchant::page(&metrics)))
+            Ok::<_, ApiError>(Bytes::from(merchant::page(&metrics).into_string()))
         })
         .await;
     match page {

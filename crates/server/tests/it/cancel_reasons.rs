@@ -110,9 +110,9 @@ async fn cancellations_are_counted_per_month_by_reason() {
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
     assert!(html.contains(r#"<h2 id="cancel-reasons-heading">Why subscribers cancelled</h2>"#));
-    assert!(html.contains(&cadence_server::html::escape(
-        cadence_server::metrics::cancel_reasons::DEFINITION
-    )));
+    // The definition as the page's template escapes it.
+    let definition = cadence_server::metrics::cancel_reasons::DEFINITION;
+    assert!(html.contains(&maud::html! { (definition) }.into_string()));
     assert!(html.contains("2026-03, Too expensive: 1"), "bar tooltip");
     assert!(html.contains("2026-01, Too much product: 2"), "bar tooltip");
 }
