@@ -88,6 +88,9 @@ fn run_tests(tests: &std::path::Path) -> Result {
             )
             // A test that moves the clock starts a server of its own with these.
             .env("CADENCE_WIDGET_DIR", dist::out_dir())
+            // A real SMTP server (aiosmtpd, pinned in the project's venv) for the tests that
+            // read what the server e-mails.
+            .env("CADENCE_TEST_PYTHON", crate::schemathesis::python())
             .env("CHROMIUM", CHROMIUM),
     )
 }

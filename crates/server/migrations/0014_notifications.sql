@@ -64,3 +64,26 @@ CREATE TABLE receipt_queue (
     event_id  TEXT PRIMARY KEY REFERENCES outbox_events (id),
     queued_at INTEGER NOT NULL
 ) STRICT;
+
+-- Requests for a sign-in link to the hosted account page, known address or not (the same
+-- write either way, so neither the answer nor its time tells them apart): the SHA-256 of
+-- the address as typed, lower-cased. At most 5 an hour per address make a message.
+CREATE TABLE sign_in_requests (
+    address_hash TEXT NOT NULL,
+    at           INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sign_in_requests_by_address ON sign_in_requests (address_hash, at);
+
+-- Maintenance tasks a customer asked to be reminded of ("remind me"): a message when the
+-- task falls due, at the merchant's hour of their day, whether or not they subscribe.
+-- `next_reminder_at` (unix seconds) is never later than the next reminder (marking a task
+-- done only moves its due date later): the pass reads the rows whose moment has come,
+-- works out the real due date and moves it on.
+CREATE TABLE routine_reminders (
+    customer_id      TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    routine_id       INTEGER NOT NULL REFERENCES maintenance_routines (id) ON DELETE CASCADE,
+    since            TEXT NOT NULL,
+    next_reminder_at INTEGER NOT NULL,
+    PRIMARY KEY (customer_id, routine_id)
+) STRICT;
+CREATE INDEX routine_reminders_due ON routine_reminders (next_reminder_at);

@@ -33,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         calendar::me_calendar,
         calendar::calendar_feed,
         routines::post_done,
+        routines::post_reminders,
         recommendations::get_recommendations,
         events::post_events,
         merchant::get_metrics,
@@ -262,7 +263,9 @@ mod tests {
             WebhookEndpoint WebhookEndpointList WebhookEndpointUpdate \
             MailBrand MailSender NotificationChannel NotificationChannels NotificationData \
             NotificationEntry NotificationEvent NotificationKind NotificationLinks \
-            NotificationList NotificationSettings ReceiptChange RenderedMessage";
+            NotificationList NotificationSettings ReceiptChange RenderedMessage \
+            ReminderChoice RoutineReminder PartOffer RoutineDueData RoutineLinks \
+            RoutineDueEvent";
         let mut expected: Vec<&str> = expected.split_whitespace().collect();
         expected.sort_unstable();
         // The demo's clock control (`admin::demo`) is in a demo build's document only.

@@ -194,8 +194,8 @@ pub fn mark_done_once(
 
 /// The stored answer, and whether this request replays it.
 pub struct Outcome {
-    stored: StoredResponse,
-    replayed: bool,
+    pub stored: StoredResponse,
+    pub replayed: bool,
 }
 
 impl IntoResponse for Outcome {

@@ -38,11 +38,14 @@ pub enum EventType {
     /// A running subscription's yearly reminder (automatic-renewal laws).
     #[serde(rename = "notification.yearly_reminder")]
     NotificationYearlyReminder,
+    /// A maintenance task the customer asked to be reminded of is due.
+    #[serde(rename = "notification.routine_due")]
+    NotificationRoutineDue,
 }
 
 impl EventType {
     /// Every type, for the endpoints' event filter and its validation.
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         EventType::SubscriptionCreated,
         EventType::SubscriptionUpdated,
         EventType::OrderCreated,
@@ -51,6 +54,7 @@ impl EventType {
         EventType::NotificationDeliveryReminder,
         EventType::NotificationReceipt,
         EventType::NotificationYearlyReminder,
+        EventType::NotificationRoutineDue,
     ];
 
     /// The wire name, as serde writes it.
@@ -64,6 +68,7 @@ impl EventType {
             EventType::NotificationDeliveryReminder => "notification.delivery_reminder",
             EventType::NotificationReceipt => "notification.receipt",
             EventType::NotificationYearlyReminder => "notification.yearly_reminder",
+            EventType::NotificationRoutineDue => "notification.routine_due",
         }
     }
 }
@@ -79,7 +84,7 @@ impl fmt::Display for EventType {
 #[error(
     "unknown event type {0:?}; expected one of subscription.created subscription.updated \
      order.created order.updated routine.task_done notification.delivery_reminder \
-     notification.receipt notification.yearly_reminder"
+     notification.receipt notification.yearly_reminder notification.routine_due"
 )]
 pub struct UnknownEventType(pub String);
 

@@ -95,7 +95,6 @@ pub struct Rendered {
 /// What the mailer reads back from a stored payload.
 #[derive(Debug, Deserialize)]
 pub struct Stored {
-    pub kind: Kind,
     pub links: Links,
     pub sender: Sender,
     pub message: Rendered,

@@ -25,6 +25,14 @@ pub enum Action {
     Pause,
     /// Stop reminders of `kind` (RFC 8058 one-click: a POST acts at once).
     Unsubscribe,
+    /// Sign in to the hosted account page (`account.rs`), once.
+    SignIn,
+    /// Mark maintenance task `routine` done today.
+    Done,
+    /// Add part `sku` once to the next delivery of `subscription`.
+    AddPart,
+    /// Stop the reminders of maintenance task `routine`.
+    StopRoutine,
 }
 
 /// A link's signed contents. Short field names keep the URL short.
@@ -40,6 +48,12 @@ pub struct Link {
     pub date: Option<Date>,
     #[serde(rename = "k", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<Kind>,
+    /// The maintenance task a routine link is about.
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
+    pub routine: Option<String>,
+    /// The product a part link adds.
+    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
     /// The message it came in: links of two messages never share a hash.
     #[serde(rename = "n")]
     pub notification: String,
@@ -118,6 +132,8 @@ mod tests {
             subscription: Some("sub_1".into()),
             date: Some("2026-12-10".parse().unwrap()),
             kind: None,
+            routine: None,
+            sku: None,
             notification: "ntf_1".into(),
             expires: 1_000,
         }

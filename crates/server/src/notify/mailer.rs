@@ -336,12 +336,12 @@ fn build(message: &Claimed, default_from: &Mailbox) -> Result<Message, String> {
     if let Some(reply_to) = sender.reply_to.as_deref().and_then(|a| a.parse().ok()) {
         builder = builder.reply_to(reply_to);
     }
-    if stored.kind.can_unsubscribe() {
-        if let Some(url) = &stored.links.unsubscribe {
-            builder = builder
-                .header(ListUnsubscribe(format!("<{url}>")))
-                .header(ListUnsubscribePost);
-        }
+    // Only reminders carry an unsubscribe link (`store::links_for`): receipts and sign-in
+    // links never do.
+    if let Some(url) = &stored.links.unsubscribe {
+        builder = builder
+            .header(ListUnsubscribe(format!("<{url}>")))
+            .header(ListUnsubscribePost);
     }
     builder
         .multipart(MultiPart::alternative_plain_html(

@@ -11,6 +11,7 @@
 //!   the customer's language; `links.rs`: signed one-click links; `pages.rs`: the page
 //!   such a link opens; `routes.rs`: the merchant's settings and log in the admin API.
 
+pub mod account;
 pub mod data;
 pub mod links;
 pub mod mailer;
@@ -18,6 +19,7 @@ pub mod pages;
 pub mod plan;
 pub mod receipts;
 pub mod render;
+pub mod routine;
 pub mod routes;
 pub mod settings;
 pub mod smtp;

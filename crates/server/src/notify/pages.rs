@@ -10,7 +10,7 @@ use super::render::fill;
 use super::words::{self, Words};
 use super::Kind;
 use crate::app::AppState;
-use crate::db::{customers, OptionalExtension};
+use crate::db::{customers, routines, translations, Connection, OptionalExtension};
 use crate::error::ApiError;
 use crate::i18n::{self, Lang};
 use crate::params;
@@ -21,12 +21,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use base64::Engine;
-use cadence_contract::{ChangeRequest, SubscriptionChange};
+use cadence_contract::{ChangeRequest, Date, SubscriptionChange, TaskDone};
 use maud::{html, PreEscaped, DOCTYPE};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
-const CSS: &str = "body{margin:0;font:18px/1.5 system-ui,sans-serif;background:#f5f5f2;color:#1d1d1b}\
+pub(super) const CSS: &str = "body{margin:0;font:18px/1.5 system-ui,sans-serif;background:#f5f5f2;color:#1d1d1b}\
 main{max-width:32rem;margin:10vh auto;padding:2rem;background:#fff;border-radius:8px}\
 h1{font-size:1.1rem;margin:0 0 1rem}\
 button{font:inherit;font-weight:600;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#2f5d50;color:#fff;cursor:pointer}\
@@ -49,16 +49,16 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// What a page says.
-struct Page {
-    status: StatusCode,
-    lang: Lang,
-    shop: String,
-    text: String,
+pub(super) struct Page {
+    pub status: StatusCode,
+    pub lang: Lang,
+    pub shop: String,
+    pub text: String,
     /// The confirmation button's label, on a page that asks.
-    button: Option<&'static str>,
+    pub button: Option<&'static str>,
 }
 
-fn page(p: Page) -> Response {
+pub(super) fn page(p: Page) -> Response {
     let markup = html! {
         (DOCTYPE)
         html lang=(p.lang.tag()) {
@@ -84,13 +84,19 @@ fn page(p: Page) -> Response {
             }
         }
     };
-    let mut response = (p.status, markup.into_string()).into_response();
+    html_response(p.status, markup, CSP.clone())
+}
+
+/// An HTML answer with the headers every page of these gets: its CSP, never cached, no
+/// referrer (the URL holds a credential), not indexed.
+pub(super) fn html_response(status: StatusCode, markup: maud::Markup, csp: HeaderValue) -> Response {
+    let mut response = (status, markup.into_string()).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    headers.insert(header::CONTENT_SECURITY_POLICY, CSP.clone());
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // The link is a credential: it must not leave in a Referer.
     headers.insert(
@@ -102,7 +108,7 @@ fn page(p: Page) -> Response {
 }
 
 /// The language and shop name of a page: the customer's, else the browser's.
-async fn context(state: &AppState, link: Option<&Link>, headers: &HeaderMap) -> (Lang, String) {
+pub(super) async fn context(state: &AppState, link: Option<&Link>, headers: &HeaderMap) -> (Lang, String) {
     let asked = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -128,7 +134,7 @@ async fn context(state: &AppState, link: Option<&Link>, headers: &HeaderMap) -> 
     }
 }
 
-fn refused(lang: Lang, shop: String, why: LinkError) -> Page {
+pub(super) fn refused(lang: Lang, shop: String, why: LinkError) -> Page {
     let (status, text) = match why {
         LinkError::Invalid => (StatusCode::BAD_REQUEST, words::INVALID.get(lang)),
         LinkError::Expired => (StatusCode::GONE, words::EXPIRED.get(lang)),
@@ -160,7 +166,8 @@ async fn show(
     );
     let (lang, shop) = context(&state, link.as_ref().ok(), &headers).await;
     let link = match link {
-        Ok(link) => link,
+        Ok(link) if link.action != Action::SignIn => link,
+        Ok(_) => return page(refused(lang, shop, LinkError::Invalid)),
         Err(why) => return page(refused(lang, shop, why)),
     };
     let hash = links::hash(&token);
@@ -188,54 +195,84 @@ async fn show(
 
 /// The question a link's page asks, and its button.
 async fn question(lang: Lang, state: &AppState, link: &Link) -> (String, Option<&'static str>) {
-    match link.action {
-        Action::Skip => (
-            fill(
-                &words::CONFIRM_SKIP,
-                lang,
-                &[("date", &date_of(lang, link))],
-            ),
-            Some(words::BUTTON_SKIP.get(lang)),
-        ),
-        Action::Pause => {
-            let product = product_name(state, link, lang).await;
-            (
-                fill(&words::CONFIRM_PAUSE, lang, &[("product", &product)]),
-                Some(words::BUTTON_PAUSE.get(lang)),
-            )
+    let (names, label): (&Words, &Words) = match link.action {
+        Action::Skip => (&words::CONFIRM_SKIP, &words::BUTTON_SKIP),
+        Action::Pause => (&words::CONFIRM_PAUSE, &words::BUTTON_PAUSE),
+        Action::Unsubscribe | Action::SignIn => {
+            (&words::CONFIRM_UNSUBSCRIBE, &words::BUTTON_UNSUBSCRIBE)
         }
-        Action::Unsubscribe => (
-            words::CONFIRM_UNSUBSCRIBE.get(lang).to_owned(),
-            Some(words::BUTTON_UNSUBSCRIBE.get(lang)),
-        ),
+        Action::Done => (&words::CONFIRM_DONE, &words::BUTTON_DONE),
+        Action::AddPart => (&words::CONFIRM_ADD, &words::BUTTON_ADD),
+        Action::StopRoutine => (&words::CONFIRM_STOP, &words::BUTTON_STOP),
+    };
+    let about = names_of(state, link, lang).await;
+    (fill_with(names, lang, &about.values(lang, link)), Some(label.get(lang)))
+}
+
+/// The names a link's sentences use: its subscription's product, its part, its task.
+#[derive(Default)]
+struct About {
+    product: String,
+    part: String,
+    task: String,
+}
+
+impl About {
+    fn values<'a>(&'a self, lang: Lang, link: &Link) -> [(&'static str, String); 4] {
+        [
+            ("date", date_of(lang, link)),
+            ("product", self.product.clone()),
+            ("part", self.part.clone()),
+            ("task", self.task.clone()),
+        ]
     }
 }
 
-async fn product_name(state: &AppState, link: &Link, lang: Lang) -> String {
-    let (customer, id) = (
-        link.customer.clone(),
-        link.subscription.clone().unwrap_or_default(),
-    );
+fn fill_with(words: &Words, lang: Lang, values: &[(&'static str, String)]) -> String {
+    let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    fill(words, lang, &pairs)
+}
+
+async fn names_of(state: &AppState, link: &Link, lang: Lang) -> About {
+    let link = link.clone();
+    let today = state.clock.today();
     state
         .db
         .read(move |conn| {
-            let sku: Option<String> = conn
-                .prepare_cached("SELECT sku FROM subscriptions WHERE id = ?1 AND customer_id = ?2")?
-                .query_row([&id, &customer], |row| row.get(0))
-                .optional()?;
-            let Some(sku) = sku else {
-                return Ok::<_, ApiError>(String::new());
+            let product_of = |sku: &str| -> Result<String, ApiError> {
+                let translated = translations::texts(conn, sku, lang)?.and_then(|t| t.name);
+                Ok(match translated {
+                    Some(name) => name,
+                    None => conn
+                        .prepare_cached("SELECT name FROM products WHERE sku = ?1")?
+                        .query_row([sku], |row| row.get(0))
+                        .optional()?
+                        .unwrap_or_default(),
+                })
             };
-            let translated = crate::db::translations::texts(conn, &sku, lang)?.and_then(|t| t.name);
-            let name = match translated {
-                Some(name) => name,
-                None => conn
-                    .prepare_cached("SELECT name FROM products WHERE sku = ?1")?
-                    .query_row([&sku], |row| row.get(0))
-                    .optional()?
-                    .unwrap_or_default(),
-            };
-            Ok(name)
+            let mut about = About::default();
+            if let Some(id) = &link.subscription {
+                let sku: Option<String> = conn
+                    .prepare_cached(
+                        "SELECT sku FROM subscriptions WHERE id = ?1 AND customer_id = ?2",
+                    )?
+                    .query_row([id, &link.customer], |row| row.get(0))
+                    .optional()?;
+                if let Some(sku) = sku {
+                    about.product = product_of(&sku)?;
+                }
+            }
+            if let Some(sku) = &link.sku {
+                about.part = product_of(sku)?;
+            }
+            if let Some(routine) = link.routine.as_deref().and_then(|r| r.parse::<i64>().ok()) {
+                if let Some(owned) = routines::owned_task(conn, &link.customer, routine, today)? {
+                    let mut task = owned.task;
+                    translations::tasks(conn, lang, std::slice::from_mut(&mut task))?;
+                    about.task = task.name;
+                }
+            }
+            Ok::<_, ApiError>(about)
         })
         .await
         .unwrap_or_default()
@@ -243,7 +280,8 @@ async fn product_name(state: &AppState, link: &Link, lang: Lang) -> String {
 
 /// What pressing the button did.
 enum Acted {
-    Done,
+    /// Done; a routine's next due day when the task was marked done.
+    Done(Option<Date>),
     Already,
 }
 
@@ -256,9 +294,12 @@ async fn act(
     let link = links::verify(&state.keys.link_key().clone(), &token, now);
     let (lang, shop) = context(&state, link.as_ref().ok(), &headers).await;
     let link = match link {
-        Ok(link) => link,
+        Ok(link) if link.action != Action::SignIn => link,
+        Ok(_) => return page(refused(lang, shop, LinkError::Invalid)),
         Err(why) => return page(refused(lang, shop, why)),
     };
+    // The names, read before the change (a stopped routine's name is still its name).
+    let about = names_of(&state, &link, lang).await;
     let hash = links::hash(&token);
     let at = At {
         today: state.clock.today(),
@@ -276,45 +317,16 @@ async fn act(
             if used {
                 return Ok(Acted::Already);
             }
-            let link = &acting;
-            let change = match link.action {
-                Action::Skip => link.date.map(|date| SubscriptionChange::Skip { date }),
-                Action::Pause => Some(SubscriptionChange::Pause),
-                Action::Unsubscribe => None,
-            };
-            match (change, &link.subscription) {
-                (Some(change), Some(id)) => {
-                    let request = ChangeRequest {
-                        change,
-                        via: None,
-                        recommendation: None,
-                    };
-                    let at = At {
-                        today: at.today,
-                        now: at.now.clone(),
-                        unix: at.unix,
-                    };
-                    selfservice::apply(tx, &link.customer, id, &request, &at, cap, |_| Ok(()))?;
-                }
-                (None, _) if link.action == Action::Unsubscribe => {
-                    let kind = link.kind.unwrap_or(Kind::DeliveryReminder);
-                    tx.execute(
-                        "INSERT INTO notification_optouts (customer_id, kind, at)
-                         VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                        params![link.customer, kind.as_str(), at.now],
-                    )?;
-                }
-                _ => return Err(ApiError::BadRequest("this link names nothing to change")),
-            }
+            let acted = apply_link(tx, &acting, &at, cap)?;
             tx.execute(
                 "INSERT INTO link_uses (link_hash, used_at, outcome) VALUES (?1, ?2, ?3)",
                 params![hash, at.unix, "done"],
             )?;
-            Ok::<_, ApiError>(Acted::Done)
+            Ok::<_, ApiError>(acted)
         })
         .await;
     let (status, text) = match result {
-        Ok(Acted::Done) => (StatusCode::OK, done_text(lang, &link)),
+        Ok(Acted::Done(next_due)) => (StatusCode::OK, done_text(lang, &link, &about, next_due)),
         Ok(Acted::Already) => (StatusCode::OK, words::ALREADY.get(lang).to_owned()),
         Err(e) => match e.refusal_words(lang) {
             Some(why) => (
@@ -337,11 +349,79 @@ async fn act(
     })
 }
 
-fn done_text(lang: Lang, link: &Link) -> String {
+/// What a link does, inside the transaction that records its use.
+fn apply_link(tx: &Connection, link: &Link, at: &At, cap: u32) -> Result<Acted, ApiError> {
+    let nothing = || ApiError::BadRequest("this link names nothing to change");
+    let change = |change: SubscriptionChange| -> Result<Acted, ApiError> {
+        let id = link.subscription.as_deref().ok_or_else(nothing)?;
+        let request = ChangeRequest {
+            change,
+            via: None,
+            recommendation: None,
+        };
+        let at = At {
+            today: at.today,
+            now: at.now.clone(),
+            unix: at.unix,
+        };
+        selfservice::apply(tx, &link.customer, id, &request, &at, cap, |_| Ok(()))?;
+        Ok(Acted::Done(None))
+    };
+    match link.action {
+        Action::Skip => change(SubscriptionChange::Skip {
+            date: link.date.ok_or_else(nothing)?,
+        }),
+        Action::Pause => change(SubscriptionChange::Pause),
+        Action::AddPart => change(SubscriptionChange::AddOnce {
+            sku: link.sku.clone().ok_or_else(nothing)?,
+            quantity: 1,
+        }),
+        Action::Unsubscribe => {
+            let kind = link.kind.unwrap_or(Kind::DeliveryReminder);
+            tx.execute(
+                "INSERT INTO notification_optouts (customer_id, kind, at)
+                 VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![link.customer, kind.as_str(), at.now],
+            )?;
+            Ok(Acted::Done(None))
+        }
+        Action::Done => {
+            let routine = link.routine.as_deref().ok_or_else(nothing)?;
+            let at = crate::routines::At {
+                today: at.today,
+                now: at.now.clone(),
+                unix: at.unix,
+            };
+            let task = crate::routines::mark_done(
+                tx,
+                &link.customer,
+                routine,
+                &TaskDone { done_on: None },
+                crate::routines::Actor::Customer,
+                &at,
+            )?;
+            Ok(Acted::Done(Some(task.next_due)))
+        }
+        Action::StopRoutine => {
+            super::routine::stop_link(tx, &link.customer, link.routine.as_deref().ok_or_else(nothing)?)?;
+            Ok(Acted::Done(None))
+        }
+        Action::SignIn => Err(nothing()),
+    }
+}
+
+fn done_text(lang: Lang, link: &Link, about: &About, next_due: Option<Date>) -> String {
     let done: &Words = match link.action {
         Action::Skip => &words::DONE_SKIP,
         Action::Pause => &words::DONE_PAUSE,
-        Action::Unsubscribe => &words::DONE_UNSUBSCRIBE,
+        Action::Unsubscribe | Action::SignIn => &words::DONE_UNSUBSCRIBE,
+        Action::Done => &words::DONE_DONE,
+        Action::AddPart => &words::DONE_ADD,
+        Action::StopRoutine => &words::DONE_STOP,
     };
-    fill(done, lang, &[("date", &date_of(lang, link))])
+    let mut values = about.values(lang, link);
+    if let Some(next) = next_due {
+        values[0].1 = i18n::long_date(lang, next);
+    }
+    fill_with(done, lang, &values)
 }

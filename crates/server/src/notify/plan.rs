@@ -30,6 +30,7 @@ pub struct PlanSummary {
     pub receipts: u64,
     pub delivery_reminders: u64,
     pub yearly_reminders: u64,
+    pub routine_reminders: u64,
     /// E-mails queued for the mailer, of all kinds.
     pub emails: u64,
 }
@@ -64,6 +65,20 @@ pub async fn run(db: &Db, notifier: &Notifier, clock: Clock) -> Result<PlanSumma
         .await?;
     summary.yearly_reminders += made;
     summary.emails += emails;
+    loop {
+        let notifier = notifier.clone();
+        let (made, emails, full) = db
+            .write(move |tx| {
+                let settings = settings::load(tx)?;
+                super::routine::remind_due(tx, &notifier, &settings, now)
+            })
+            .await?;
+        summary.routine_reminders += made;
+        summary.emails += emails;
+        if !full {
+            break;
+        }
+    }
     Ok(summary)
 }
 
@@ -103,7 +118,7 @@ pub fn local_moment(date: Date, hour: u32, zone: &jiff::tz::TimeZone) -> Option<
     Some(civil.to_zoned(zone.clone()).ok()?.timestamp().as_second())
 }
 
-fn zone_of(stored: Option<&str>, settings: &Settings) -> jiff::tz::TimeZone {
+pub(super) fn zone_of(stored: Option<&str>, settings: &Settings) -> jiff::tz::TimeZone {
     stored
         .and_then(|z| jiff::tz::TimeZone::get(z).ok())
         .or_else(|| jiff::tz::TimeZone::get(&settings.default_time_zone).ok())

@@ -97,7 +97,10 @@ pub struct LogQuery {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NotificationEntry {
     pub id: String,
-    pub kind: super::Kind,
+    /// `delivery_reminder`, `receipt`, `yearly_reminder` or `sign_in` (a sign-in link for
+    /// the hosted account page; its link is never shown here).
+    #[schema(example = "receipt")]
+    pub kind: String,
     pub customer_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
@@ -178,10 +181,9 @@ pub async fn list(
                         .to_owned();
                     let links =
                         serde_json::from_value(payload["links"].clone()).unwrap_or_default();
-                    let kind: String = row.get(1)?;
                     Ok(NotificationEntry {
                         id: row.get(0)?,
-                        kind: super::Kind::of_str(&kind).unwrap_or(super::Kind::Receipt),
+                        kind: row.get(1)?,
                         customer_id: row.get(2)?,
                         subscription_id: row.get(3)?,
                         email: row.get(4)?,

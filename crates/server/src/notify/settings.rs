@@ -41,6 +41,8 @@ pub struct Channels {
     pub receipt: Channel,
     #[serde(default)]
     pub yearly_reminder: Channel,
+    #[serde(default)]
+    pub routine_due: Channel,
 }
 
 impl Channels {

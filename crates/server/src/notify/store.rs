@@ -141,28 +141,61 @@ pub fn make(
         )?;
     }
     let email = channel.email() && recipient.email.is_some();
+    insert(
+        tx,
+        &Row {
+            id: &id,
+            kind: message.kind.as_str(),
+            dedupe: &message.dedupe,
+            customer_id: message.customer_id,
+            subscription_id: Some(message.subscription_id),
+            email: recipient.email.as_deref().filter(|_| email),
+            due_at: message.due_at,
+        },
+        &serde_json::to_string(&data)?,
+        now,
+    )?;
+    Ok(Made::New { email })
+}
+
+/// A message's row in the log (and the mailer's queue).
+pub struct Row<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub dedupe: &'a str,
+    pub customer_id: &'a str,
+    pub subscription_id: Option<&'a str>,
+    /// Where the e-mail goes; `None`: events only.
+    pub email: Option<&'a str>,
+    pub due_at: i64,
+}
+
+/// Writes `row` with `payload`: `pending` for the mailer when it has an address, else
+/// `events`.
+pub fn insert(tx: &Connection, row: &Row<'_>, payload: &str, now: i64) -> Result<(), StoreError> {
+    let email = row.email.is_some();
     tx.execute(
         "INSERT INTO notifications (id, kind, dedupe, customer_id, subscription_id, email,
             state, created_at, due_at, attempts, next_attempt_at, payload)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11)",
         params![
-            id,
-            message.kind.as_str(),
-            message.dedupe,
-            message.customer_id,
-            message.subscription_id,
-            recipient.email,
+            row.id,
+            row.kind,
+            row.dedupe,
+            row.customer_id,
+            row.subscription_id,
+            row.email,
             if email { "pending" } else { "events" },
             now,
-            message.due_at,
+            row.due_at,
             email.then_some(now),
-            serde_json::to_string(&data)?
+            payload
         ],
     )?;
     if email {
         super::mailer::QUEUED.notify_waiters();
     }
-    Ok(Made::New { email })
+    Ok(())
 }
 
 fn recipient(tx: &Connection, customer: &str) -> Result<Option<Recipient>, StoreError> {
@@ -203,6 +236,8 @@ fn links_for(
                 subscription: Some(message.subscription_id.to_owned()),
                 date,
                 kind,
+                routine: None,
+                sku: None,
                 notification: id.to_owned(),
                 expires,
             },

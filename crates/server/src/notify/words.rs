@@ -100,6 +100,65 @@ words! {
     TRY_LATER: "Something went wrong on our side. Nothing was changed; please try again in a moment.",
         "Un problème est survenu de notre côté. Rien n'a été modifié ; réessayez dans un instant.",
         "Bei uns ist etwas schiefgelaufen. Es wurde nichts geändert; bitte versuchen Sie es gleich noch einmal.";
+    // Maintenance reminders.
+    ROUTINE_SUBJECT: "Due now: {task} ({machine})", "À faire : {task} ({machine})",
+        "Jetzt fällig: {task} ({machine})";
+    ROUTINE_LEAD: "Your {machine} is due for: {task}.", "Votre {machine} a besoin de : {task}.",
+        "Ihr {machine} braucht jetzt: {task}.";
+    TASK: "Task", "Tâche", "Aufgabe";
+    MACHINE: "Machine", "Appareil", "Gerät";
+    LAST_DONE: "Last done", "Dernière fois", "Zuletzt erledigt";
+    NEVER: "not yet", "pas encore", "noch nie";
+    EVERY_DAYS: "every {n} days", "tous les {n} jours", "alle {n} Tage";
+    MARK_DONE: "Mark as done", "Marquer comme fait", "Als erledigt markieren";
+    HOW_TO: "How to do it", "Comment faire", "So geht's";
+    ADD_PART: "Add {part} ({price}) to my next delivery", "Ajouter {part} ({price}) à ma prochaine livraison",
+        "{part} ({price}) zur nächsten Lieferung hinzufügen";
+    STOP_ROUTINE: "Stop reminders for this task", "Ne plus me rappeler cette tâche",
+        "Keine Erinnerungen mehr für diese Aufgabe";
+    CONFIRM_DONE: "Mark “{task}” as done today?", "Marquer « {task} » comme fait aujourd'hui ?",
+        "„{task}“ heute als erledigt markieren?";
+    BUTTON_DONE: "Done", "Fait", "Erledigt";
+    DONE_DONE: "Recorded: {task} done today. Next time: {date}.",
+        "C'est noté : {task} fait aujourd'hui. Prochaine fois : {date}.",
+        "Notiert: {task} heute erledigt. Nächstes Mal: {date}.";
+    CONFIRM_ADD: "Add {part} to your next delivery?", "Ajouter {part} à votre prochaine livraison ?",
+        "{part} zu Ihrer nächsten Lieferung hinzufügen?";
+    BUTTON_ADD: "Add", "Ajouter", "Hinzufügen";
+    DONE_ADD: "Done: {part} comes with your next delivery.", "C'est fait : {part} arrive avec votre prochaine livraison.",
+        "Erledigt: {part} kommt mit Ihrer nächsten Lieferung.";
+    CONFIRM_STOP: "Stop reminders for “{task}”?", "Ne plus vous rappeler « {task} » ?",
+        "Keine Erinnerungen mehr für „{task}“?";
+    BUTTON_STOP: "Stop reminders", "Arrêter les rappels", "Erinnerungen beenden";
+    DONE_STOP: "Done: no more reminders for this task.", "C'est fait : plus de rappels pour cette tâche.",
+        "Erledigt: Keine Erinnerungen mehr für diese Aufgabe.";
+    // The hosted account page and its sign-in links.
+    ACCOUNT_TITLE: "Your account", "Votre compte", "Ihr Konto";
+    ACCOUNT_ASK: "Enter the e-mail address you shop with. We will send you a link that signs you in, once, within 15 minutes.",
+        "Saisissez l'adresse e-mail de vos achats. Nous vous enverrons un lien de connexion, valable une fois pendant 15 minutes.",
+        "Geben Sie die E-Mail-Adresse Ihrer Bestellungen ein. Wir senden Ihnen einen Anmeldelink, einmal gültig, 15 Minuten lang.";
+    EMAIL_LABEL: "E-mail address", "Adresse e-mail", "E-Mail-Adresse";
+    BUTTON_SEND: "Send me a sign-in link", "Envoyer un lien de connexion", "Anmeldelink senden";
+    ACCOUNT_SENT: "If this address belongs to an account, a sign-in link is on its way. It works once, within 15 minutes.",
+        "Si cette adresse correspond à un compte, un lien de connexion est en route. Il fonctionne une fois, pendant 15 minutes.",
+        "Wenn diese Adresse zu einem Konto gehört, ist ein Anmeldelink unterwegs. Er funktioniert einmal, 15 Minuten lang.";
+    SIGN_IN_CONFIRM: "Continue to your account?", "Accéder à votre compte ?", "Weiter zu Ihrem Konto?";
+    BUTTON_CONTINUE: "Continue", "Continuer", "Weiter";
+    SIGN_IN_USED: "This sign-in link was already used. Ask for a new one below.",
+        "Ce lien de connexion a déjà été utilisé. Demandez-en un nouveau ci-dessous.",
+        "Dieser Anmeldelink wurde bereits verwendet. Fordern Sie unten einen neuen an.";
+    SIGN_IN_EXPIRED: "This sign-in link has expired. Ask for a new one below.",
+        "Ce lien de connexion a expiré. Demandez-en un nouveau ci-dessous.",
+        "Dieser Anmeldelink ist abgelaufen. Fordern Sie unten einen neuen an.";
+    SIGN_IN_SUBJECT: "Your sign-in link for {shop}", "Votre lien de connexion pour {shop}",
+        "Ihr Anmeldelink für {shop}";
+    SIGN_IN_LEAD: "Here is your link to your account at {shop}. It works once, within 15 minutes:",
+        "Voici votre lien vers votre compte chez {shop}. Il fonctionne une fois, pendant 15 minutes :",
+        "Hier ist Ihr Link zu Ihrem Konto bei {shop}. Er funktioniert einmal, 15 Minuten lang:";
+    SIGN_IN_BUTTON: "Open my account", "Ouvrir mon compte", "Mein Konto öffnen";
+    SIGN_IN_NOT_YOU: "If you did not ask for it, ignore this e-mail: nothing happens without the link.",
+        "Si vous ne l'avez pas demandé, ignorez cet e-mail : rien ne se passe sans le lien.",
+        "Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese E-Mail: Ohne den Link geschieht nichts.";
     PAGE_TITLE: "Your subscription", "Votre abonnement", "Ihr Abo";
     NOT_NOW: "You can close this page if you do not want this.",
         "Vous pouvez fermer cette page si vous ne le souhaitez pas.",

@@ -45,6 +45,10 @@ pub fn api_routes() -> Router<AppState> {
             axum::routing::post(routines::post_done),
         )
         .route(
+            "/me/routines/{routine_id}/reminders",
+            axum::routing::post(routines::post_reminders),
+        )
+        .route(
             "/recommendations",
             get(recommendations::get_recommendations),
         )

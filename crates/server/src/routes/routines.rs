@@ -1,11 +1,14 @@
 //! `POST /api/v1/me/routines/{routine_id}/done`: the shopper marks a maintenance task of
-//! their machine done (the widget's "Mark done"). The HTTP side only; what it does is
-//! `crate::routines`.
+//! their machine done (the widget's "Mark done"); `…/reminders`: they ask to be reminded
+//! when it is due (or stop). The HTTP side only; what they do is `crate::routines` and
+//! `crate::notify::routine`.
 
 use crate::app::AppState;
 use crate::auth::AuthedCustomer;
 use crate::error::ApiError;
-use crate::extract::{ApiPath, IdempotencyKey};
+use crate::db::idempotency::{self, StoredResponse};
+use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
+use crate::notify::routine::{self as reminders, ReminderChoice, RoutineReminder};
 use crate::routines::{self, Actor, At};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -67,6 +70,64 @@ pub async fn post_done(
                 &hash,
                 &at,
             )
+        })
+        .await?;
+    Ok(outcome.into_response())
+}
+
+/// Be reminded when one of your maintenance tasks is due (or stop).
+///
+/// With `remind: true` a message goes when the task falls due (at the shop's hour of your
+/// day): the task, its guide, the part it needs and one-click "done"; every such message
+/// has a one-click stop. Idempotent per `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/me/routines/{routine_id}/reminders", tag = "account",
+    security(("customer_token" = [])),
+    params(
+        ("routine_id" = String, Path, description = "The routine's id (`Account::routines[].routine_id`)"),
+        ("Idempotency-Key" = String, Header, format = "uuid",
+            description = "A fresh UUID per intended change; reuse it only to retry the same request"),
+    ),
+    request_body = ReminderChoice,
+    responses(
+        (status = 200, description = "Recorded (or the replay of a retried request)", body = RoutineReminder),
+        (status = 400, description = "Malformed JSON, missing/invalid Idempotency-Key or a path that is not valid UTF-8", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No machine you own has this routine", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 16 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A body that is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Another shape, or a reused Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn post_reminders(
+    State(state): State<AppState>,
+    customer: AuthedCustomer,
+    ApiPath(routine): ApiPath<String>,
+    IdempotencyKey(key): IdempotencyKey,
+    ApiJson(body): ApiJson<ReminderChoice>,
+) -> Result<Response, ApiError> {
+    let path = format!("{API_PREFIX}/me/routines/{routine}/reminders");
+    let hash = idempotency::request_hash("POST", &path, &body)?;
+    let (today, now) = (state.clock.today(), state.clock.timestamp());
+    let outcome = state
+        .db
+        .write(move |tx| {
+            if let Some(stored) = idempotency::replay(tx, &customer.id, &key, &hash)? {
+                return Ok(routines::Outcome {
+                    stored,
+                    replayed: true,
+                });
+            }
+            let reminder =
+                reminders::set_reminder(tx, &customer.id, &routine, body.remind, today, &now)?;
+            let stored = StoredResponse {
+                request_hash: hash.clone(),
+                status: 200,
+                body: serde_json::to_string(&reminder)?,
+            };
+            idempotency::store(tx, &customer.id, &key, &stored, &now)?;
+            Ok::<_, ApiError>(routines::Outcome {
+                stored,
+                replayed: false,
+            })
         })
         .await?;
     Ok(outcome.into_response())

@@ -22,11 +22,13 @@ pub const ORDER_EVENT: &str = "OrderEvent";
 pub const ROUTINE_TASK_EVENT: &str = "RoutineTaskDoneEvent";
 /// The envelope with `notification.*` data, as a named component.
 pub const NOTIFICATION_EVENT: &str = "NotificationEvent";
+/// The envelope with `notification.routine_due` data, as a named component.
+pub const ROUTINE_DUE_EVENT: &str = "RoutineDueEvent";
 /// The envelope with any data: the types whose data is not described yet.
 pub const ANY_EVENT: &str = "Event";
 
 /// Each event type, the component its body follows, and what it means.
-const EVENTS: [(EventType, &str, &str); 8] = [
+const EVENTS: [(EventType, &str, &str); 9] = [
     (
         EventType::SubscriptionCreated,
         SUBSCRIPTION_EVENT,
@@ -80,6 +82,14 @@ const EVENTS: [(EventType, &str, &str); 8] = [
         NOTIFICATION_EVENT,
         "A running subscription's yearly reminder (automatic-renewal laws), on the \
          anniversary of subscribing.",
+    ),
+    (
+        EventType::NotificationRoutineDue,
+        ROUTINE_DUE_EVENT,
+        "A maintenance task the customer asked to be reminded of is due (at `send_hour` of \
+         their day): the task, its guide, the part it needs, one-click links (done, add the \
+         part to the next delivery, stop) and the message as Cadence writes it. Its \
+         `sequence` counts the customer's routine events.",
     ),
 ];
 
@@ -177,6 +187,10 @@ impl Modify for WebhookDocs {
         type RoutineEnvelope = Event<RoutineTaskDoneData<'static>>;
         schemas.push((ROUTINE_TASK_EVENT.to_owned(), RoutineEnvelope::schema()));
         RoutineEnvelope::schemas(&mut schemas);
+        named::<crate::notify::routine::RoutineDueData>(&mut schemas);
+        type RoutineDueEnvelope = Event<crate::notify::routine::RoutineDueData>;
+        schemas.push((ROUTINE_DUE_EVENT.to_owned(), RoutineDueEnvelope::schema()));
+        RoutineDueEnvelope::schemas(&mut schemas);
         named::<NotificationData>(&mut schemas);
         type NotificationEnvelope = Event<NotificationData>;
         schemas.push((

@@ -1,0 +1,381 @@
+//! The Cadence-hosted account page, for shops without their own login (`/account` on the
+//! API's origin): the shopper gives an e-mail address and receives a sign-in link (a magic
+//! link: signed, 15 minutes, single use); the link's page, after one button, shows the
+//! same `<cadence-widget view="account">` a merchant would embed, with a customer token
+//! minted for an hour.
+//!
+//! The answer never tells whether the address is known: the same page, after the same
+//! write (the request is counted per address either way), whether a message was made or
+//! not. At most 5 requests an hour per address make a message; the per-client request
+//! rate of every route applies too.
+
+use super::links::{self, Action, Link, LinkError};
+use super::pages::{self, Page};
+use super::render::fill;
+use super::settings::{self, Settings};
+use super::words;
+use super::Notifier;
+use crate::app::AppState;
+use crate::db::{Connection, OptionalExtension, StoreError};
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::params;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Form, Router};
+use maud::{html, PreEscaped, DOCTYPE};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
+
+/// How long a sign-in link works.
+const LINK_SECS: i64 = 15 * 60;
+/// How long the token the account page is given lives.
+const SESSION_SECS: i64 = 3600;
+/// Requests per address and hour that make a message.
+const PER_HOUR: i64 = 5;
+
+/// The account page's policy: its own scripts (the widget) and wasm, its own API.
+static ACCOUNT_CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
+    use base64::Engine;
+    let hash =
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(pages::CSS.as_bytes()));
+    HeaderValue::from_str(&format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
+         style-src 'self' 'sha256-{hash}'; img-src 'self' data:; font-src 'self'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ))
+    .expect("a CSP of ASCII is a header value")
+});
+
+/// `/account` and `/account/{token}`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/account", get(ask).post(request))
+        .route("/account/{token}", get(confirm).post(sign_in))
+}
+
+#[derive(Deserialize)]
+struct Address {
+    #[serde(default)]
+    email: String,
+}
+
+/// The form: an address, a button.
+fn form_page(lang: Lang, shop: &str, note: Option<&str>, status: StatusCode) -> Response {
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(lang.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (words::ACCOUNT_TITLE.get(lang)) " – " (shop) }
+                // The constant of `pages.rs`, hashed into the CSP: not user data.
+                style { (PreEscaped(pages::CSS)) }
+            }
+            body {
+                main {
+                    h1 { (shop) }
+                    @if let Some(note) = note {
+                        p role="status" { (note) }
+                    }
+                    p { (words::ACCOUNT_ASK.get(lang)) }
+                    form method="post" action="/account" {
+                        p {
+                            label for="email" { (words::EMAIL_LABEL.get(lang)) }
+                            " "
+                            input id="email" name="email" type="email" autocomplete="email" required;
+                        }
+                        button type="submit" { (words::BUTTON_SEND.get(lang)) }
+                    }
+                }
+            }
+        }
+    };
+    pages::html_response(status, markup, ACCOUNT_CSP.clone())
+}
+
+async fn ask(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (lang, shop) = pages::context(&state, None, &headers).await;
+    form_page(lang, &shop, None, StatusCode::OK)
+}
+
+/// `POST /account`: the same answer whatever the address.
+async fn request(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Option<Form<Address>>,
+) -> Response {
+    let (lang, shop) = pages::context(&state, None, &headers).await;
+    let email = form.map(|Form(a)| a.email).unwrap_or_default();
+    let email = email.trim().to_owned();
+    if email.is_empty() || email.len() > 254 {
+        return form_page(lang, &shop, None, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let notifier = Notifier::of(&state);
+    let now = state.clock.unix_seconds();
+    let result = state
+        .db
+        .write(move |tx| {
+            let settings = settings::load(tx)?;
+            request_link(tx, &notifier, &settings, &email, now).map_err(ApiError::from)
+        })
+        .await;
+    match result {
+        Ok(()) => form_page(lang, &shop, Some(words::ACCOUNT_SENT.get(lang)), StatusCode::OK),
+        Err(_) => form_page(
+            lang,
+            &shop,
+            Some(words::TRY_LATER.get(lang)),
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
+    }
+}
+
+/// Counts the request, and makes a sign-in message when the address is a customer's and
+/// it has not asked too often.
+pub fn request_link(
+    tx: &Connection,
+    notifier: &Notifier,
+    settings: &Settings,
+    email: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let lower = email.to_lowercase();
+    let address: String = Sha256::digest(lower.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    tx.prepare_cached("DELETE FROM sign_in_requests WHERE address_hash = ?1 AND at <= ?2")?
+        .execute(params![address, now - 3600])?;
+    tx.prepare_cached("INSERT INTO sign_in_requests (address_hash, at) VALUES (?1, ?2)")?
+        .execute(params![address, now])?;
+    let recent: i64 = tx
+        .prepare_cached("SELECT count(*) FROM sign_in_requests WHERE address_hash = ?1")?
+        .query_row([&address], |row| row.get(0))?;
+    // Exact matches on the unique index: as typed, or lower-cased.
+    let customer: Option<(String, String, Option<String>, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT id, email, name, locale FROM customers WHERE email IN (?1, ?2)
+             ORDER BY email = ?1 DESC LIMIT 1",
+        )?
+        .query_row(params![email, lower], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .optional()?;
+    let Some((customer, address, name, locale)) = customer else {
+        return Ok(());
+    };
+    if recent > PER_HOUR {
+        return Ok(());
+    }
+    let lang = Lang::of_stored(locale.as_deref());
+    let id = crate::webhooks::new_id("ntf_");
+    let token = links::sign(
+        &notifier.key,
+        &Link {
+            action: Action::SignIn,
+            customer: customer.clone(),
+            subscription: None,
+            date: None,
+            kind: None,
+            routine: None,
+            sku: None,
+            notification: id.clone(),
+            expires: now + LINK_SECS,
+        },
+    );
+    let url = format!("{}/account/{token}", notifier.public_url);
+    let message = message(lang, settings, name.as_deref(), &url);
+    let payload = serde_json::json!({
+        "notification_id": id,
+        "kind": "sign_in",
+        "customer_id": customer,
+        "language": lang.tag(),
+        "links": {},
+        "sender": {
+            "name": settings.brand.name,
+            "address": settings.brand.from_address,
+            "reply_to": settings.brand.reply_to,
+        },
+        "message": message,
+    });
+    tx.execute(
+        "INSERT INTO notifications (id, kind, dedupe, customer_id, subscription_id, email,
+            state, created_at, due_at, attempts, next_attempt_at, payload)
+         VALUES (?1, 'sign_in', ?2, ?3, NULL, ?4, 'pending', ?5, ?5, 0, ?5, ?6)",
+        params![
+            id,
+            format!("sign_in:{id}"),
+            customer,
+            address,
+            now,
+            payload.to_string()
+        ],
+    )?;
+    super::mailer::QUEUED.notify_waiters();
+    Ok(())
+}
+
+fn message(lang: Lang, settings: &Settings, name: Option<&str>, url: &str) -> serde_json::Value {
+    let shop = [("shop", settings.brand.name.as_str())];
+    let subject = fill(&words::SIGN_IN_SUBJECT, lang, &shop);
+    let greeting = match name.filter(|n| !n.is_empty()) {
+        Some(name) => fill(&words::HELLO, lang, &[("name", name)]),
+        None => words::HELLO_ANON.get(lang).to_owned(),
+    };
+    let lead = fill(&words::SIGN_IN_LEAD, lang, &shop);
+    let button = words::SIGN_IN_BUTTON.get(lang);
+    let not_you = words::SIGN_IN_NOT_YOU.get(lang);
+    let brand = &settings.brand;
+    let text = format!(
+        "{greeting}\n\n{lead}\n{button}: {url}\n\n{not_you}\n\n— {}\n",
+        brand.name
+    );
+    // `brand.color` is checked to be #rrggbb.
+    let style = format!(
+        "display:inline-block;padding:10px 16px;border-radius:6px;background:{};\
+         color:#ffffff;text-decoration:none;font-weight:600",
+        brand.color
+    );
+    let html = html! {
+        (DOCTYPE)
+        html lang=(lang.tag()) {
+            head { meta charset="utf-8"; title { (subject) } }
+            body style="margin:0;padding:24px;background:#f5f5f2;color:#1d1d1b;font:16px/1.5 system-ui,sans-serif" {
+                div style="max-width:560px;margin:0 auto;background:#ffffff;padding:24px;border-radius:8px" {
+                    p { (greeting) }
+                    p { (lead) }
+                    p { a href=(url) style=(style) { (button) } }
+                    p style="font-size:14px;color:#4a4a46" { (not_you) }
+                    p style="font-size:14px;color:#4a4a46" { "— " (brand.name) }
+                }
+            }
+        }
+    };
+    serde_json::json!({"subject": subject, "text": text, "html": html.into_string()})
+}
+
+/// A sign-in link's page: one button (a mail scanner opening the link signs nobody in).
+async fn confirm(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let now = state.clock.unix_seconds();
+    let link = verify(&state, &token, now);
+    let (lang, shop) = pages::context(&state, link.as_ref().ok(), &headers).await;
+    match link {
+        Err(why) => refused(lang, &shop, why),
+        Ok(_) if used(&state, &token).await => refused_used(lang, &shop),
+        Ok(_) => pages::page(Page {
+            status: StatusCode::OK,
+            lang,
+            shop,
+            text: words::SIGN_IN_CONFIRM.get(lang).to_owned(),
+            button: Some(words::BUTTON_CONTINUE.get(lang)),
+        }),
+    }
+}
+
+fn verify(state: &AppState, token: &str, now: i64) -> Result<Link, LinkError> {
+    match links::verify(state.keys.link_key(), token, now) {
+        Ok(link) if link.action == Action::SignIn => Ok(link),
+        Ok(_) => Err(LinkError::Invalid),
+        Err(why) => Err(why),
+    }
+}
+
+async fn used(state: &AppState, token: &str) -> bool {
+    let hash = links::hash(token);
+    state
+        .db
+        .read(move |conn| {
+            conn.prepare_cached("SELECT 1 FROM link_uses WHERE link_hash = ?1")?
+                .exists([&hash])
+                .map_err(ApiError::from)
+        })
+        .await
+        .unwrap_or(true)
+}
+
+fn refused(lang: Lang, shop: &str, why: LinkError) -> Response {
+    match why {
+        LinkError::Expired => form_page(
+            lang,
+            shop,
+            Some(words::SIGN_IN_EXPIRED.get(lang)),
+            StatusCode::GONE,
+        ),
+        LinkError::Invalid => pages::page(pages::refused(lang, shop.to_owned(), why)),
+    }
+}
+
+fn refused_used(lang: Lang, shop: &str) -> Response {
+    form_page(lang, shop, Some(words::SIGN_IN_USED.get(lang)), StatusCode::OK)
+}
+
+/// `POST /account/{token}`: the link is used up, and the account page is shown with a
+/// token for the customer.
+async fn sign_in(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let now = state.clock.unix_seconds();
+    let link = verify(&state, &token, now);
+    let (lang, shop) = pages::context(&state, link.as_ref().ok(), &headers).await;
+    let link = match link {
+        Ok(link) => link,
+        Err(why) => return refused(lang, &shop, why),
+    };
+    let hash = links::hash(&token);
+    let first = state
+        .db
+        .write(move |tx| {
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO link_uses (link_hash, used_at, outcome) VALUES (?1, ?2, 'signed_in')
+                     ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![hash, now])?;
+            Ok::<_, ApiError>(inserted == 1)
+        })
+        .await;
+    match first {
+        Ok(true) => {}
+        Ok(false) => return refused_used(lang, &shop),
+        Err(_) => {
+            return form_page(
+                lang,
+                &shop,
+                Some(words::TRY_LATER.get(lang)),
+                StatusCode::SERVICE_UNAVAILABLE,
+            )
+        }
+    }
+    let session = state.keys.mint(&link.customer, SESSION_SECS, state.clock);
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(lang.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (words::ACCOUNT_TITLE.get(lang)) " – " (shop) }
+                style { (PreEscaped(pages::CSS)) }
+                script type="module" src="/widget/cadence.js" {}
+            }
+            body {
+                main {
+                    h1 { (shop) }
+                    cadence-widget view="account" locale=(lang.tag()) customer-token=(session) {}
+                }
+            }
+        }
+    };
+    pages::html_response(StatusCode::OK, markup, ACCOUNT_CSP.clone())
+}
