@@ -23,6 +23,12 @@ pub fn customer_stream(customer_id: &str) -> String {
     format!("customer:{customer_id}")
 }
 
+/// The stream of a customer's messages (`notification.*`): their own, so a subscription's
+/// stream counts its changes without gaps for every receiver that takes those.
+pub fn notification_stream(customer_id: &str) -> String {
+    format!("notifications:{customer_id}")
+}
+
 /// Writes one event into the outbox, inside the caller's transaction, and returns its id.
 /// The envelope is serialised here, once: every delivery attempt sends these bytes.
 pub fn enqueue<D: Serialize>(

@@ -20,6 +20,7 @@ use crate::db::{Connection, OptionalExtension, StoreError};
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::params;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -73,6 +74,7 @@ fn form_page(lang: Lang, shop: &str, note: Option<&str>, status: StatusCode) -> 
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="robots" content="noindex";
                 title { (words::ACCOUNT_TITLE.get(lang)) " – " (shop) }
+                link rel="icon" href="data:,";
                 // The constant of `pages.rs`, hashed into the CSP: not user data.
                 style { (PreEscaped(pages::CSS)) }
             }
@@ -107,7 +109,7 @@ async fn ask(State(state): State<AppState>, headers: HeaderMap) -> Response {
 async fn request(
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Option<Form<Address>>,
+    form: Result<Form<Address>, FormRejection>,
 ) -> Response {
     let (lang, shop) = pages::context(&state, None, &headers).await;
     let email = form.map(|Form(a)| a.email).unwrap_or_default();
@@ -125,7 +127,12 @@ async fn request(
         })
         .await;
     match result {
-        Ok(()) => form_page(lang, &shop, Some(words::ACCOUNT_SENT.get(lang)), StatusCode::OK),
+        Ok(()) => form_page(
+            lang,
+            &shop,
+            Some(words::ACCOUNT_SENT.get(lang)),
+            StatusCode::OK,
+        ),
         Err(_) => form_page(
             lang,
             &shop,
@@ -315,7 +322,12 @@ fn refused(lang: Lang, shop: &str, why: LinkError) -> Response {
 }
 
 fn refused_used(lang: Lang, shop: &str) -> Response {
-    form_page(lang, shop, Some(words::SIGN_IN_USED.get(lang)), StatusCode::OK)
+    form_page(
+        lang,
+        shop,
+        Some(words::SIGN_IN_USED.get(lang)),
+        StatusCode::OK,
+    )
 }
 
 /// `POST /account/{token}`: the link is used up, and the account page is shown with a
@@ -366,6 +378,8 @@ async fn sign_in(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="robots" content="noindex";
                 title { (words::ACCOUNT_TITLE.get(lang)) " – " (shop) }
+                // No icon: else the browser asks for /favicon.ico, which is not here.
+                link rel="icon" href="data:,";
                 style { (PreEscaped(pages::CSS)) }
                 script type="module" src="/widget/cadence.js" {}
             }

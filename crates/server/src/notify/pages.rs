@@ -89,7 +89,11 @@ pub(super) fn page(p: Page) -> Response {
 
 /// An HTML answer with the headers every page of these gets: its CSP, never cached, no
 /// referrer (the URL holds a credential), not indexed.
-pub(super) fn html_response(status: StatusCode, markup: maud::Markup, csp: HeaderValue) -> Response {
+pub(super) fn html_response(
+    status: StatusCode,
+    markup: maud::Markup,
+    csp: HeaderValue,
+) -> Response {
     let mut response = (status, markup.into_string()).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -108,7 +112,11 @@ pub(super) fn html_response(status: StatusCode, markup: maud::Markup, csp: Heade
 }
 
 /// The language and shop name of a page: the customer's, else the browser's.
-pub(super) async fn context(state: &AppState, link: Option<&Link>, headers: &HeaderMap) -> (Lang, String) {
+pub(super) async fn context(
+    state: &AppState,
+    link: Option<&Link>,
+    headers: &HeaderMap,
+) -> (Lang, String) {
     let asked = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -206,7 +214,10 @@ async fn question(lang: Lang, state: &AppState, link: &Link) -> (String, Option<
         Action::StopRoutine => (&words::CONFIRM_STOP, &words::BUTTON_STOP),
     };
     let about = names_of(state, link, lang).await;
-    (fill_with(names, lang, &about.values(lang, link)), Some(label.get(lang)))
+    (
+        fill_with(names, lang, &about.values(lang, link)),
+        Some(label.get(lang)),
+    )
 }
 
 /// The names a link's sentences use: its subscription's product, its part, its task.
@@ -218,7 +229,7 @@ struct About {
 }
 
 impl About {
-    fn values<'a>(&'a self, lang: Lang, link: &Link) -> [(&'static str, String); 4] {
+    fn values(&self, lang: Lang, link: &Link) -> [(&'static str, String); 4] {
         [
             ("date", date_of(lang, link)),
             ("product", self.product.clone()),
@@ -403,7 +414,11 @@ fn apply_link(tx: &Connection, link: &Link, at: &At, cap: u32) -> Result<Acted, 
             Ok(Acted::Done(Some(task.next_due)))
         }
         Action::StopRoutine => {
-            super::routine::stop_link(tx, &link.customer, link.routine.as_deref().ok_or_else(nothing)?)?;
+            super::routine::stop_link(
+                tx,
+                &link.customer,
+                link.routine.as_deref().ok_or_else(nothing)?,
+            )?;
             Ok(Acted::Done(None))
         }
         Action::SignIn => Err(nothing()),

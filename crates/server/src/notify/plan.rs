@@ -56,11 +56,11 @@ pub async fn run(db: &Db, notifier: &Notifier, clock: Clock) -> Result<PlanSumma
             None => break,
         }
     }
-    let notifier = notifier.clone();
+    let yearly = notifier.clone();
     let (made, emails) = db
         .write(move |tx| {
             let settings = settings::load(tx)?;
-            yearly_reminders(tx, &notifier, &settings, now)
+            yearly_reminders(tx, &yearly, &settings, now)
         })
         .await?;
     summary.yearly_reminders += made;

@@ -4,7 +4,7 @@
 //! task, its guide, the part it needs (one click adds it to their next delivery when they
 //! subscribe) and "done" (one click re-plans it); one more click stops these reminders.
 
-use super::data::{RenderedMessage, Sender};
+use super::data::{Rendered, Sender};
 use super::links::{self, Action, Link};
 use super::plan::local_moment;
 use super::render::fill;
@@ -68,7 +68,12 @@ pub fn set_reminder(
              VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (customer_id, routine_id) DO UPDATE
                 SET next_reminder_at = excluded.next_reminder_at",
-            params![customer, id, now, (task.task.next_due.to_days() - 1) * 86_400],
+            params![
+                customer,
+                id,
+                now,
+                (task.task.next_due.to_days() - 1) * 86_400
+            ],
         )?;
     } else {
         stop(tx, customer, id)?;
@@ -135,7 +140,7 @@ pub struct RoutineDueData {
     pub part: Option<PartOffer>,
     pub links: RoutineLinks,
     pub sender: Sender,
-    pub message: RenderedMessage,
+    pub message: Rendered,
 }
 
 /// One batch of reminders whose moment came; how many were made and e-mailed. The caller
@@ -203,7 +208,9 @@ pub fn remind_due(
 }
 
 fn lang_of(tx: &Connection, customer: &str) -> Result<Lang, StoreError> {
-    Ok(Lang::of_stored(crate::db::customers::locale(tx, customer)?.as_deref()))
+    Ok(Lang::of_stored(
+        crate::db::customers::locale(tx, customer)?.as_deref(),
+    ))
 }
 
 #[allow(clippy::too_many_arguments, reason = "one message's parts, named")]
@@ -217,9 +224,16 @@ fn make(
     due: i64,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let (name, email, locale, zone): (Option<String>, Option<String>, Option<String>, Option<String>) = tx
+    let (name, email, locale, zone): (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) = tx
         .prepare_cached("SELECT name, email, locale, time_zone FROM customers WHERE id = ?1")?
-        .query_row([customer], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?;
+        .query_row([customer], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?;
     let lang = Lang::of_stored(locale.as_deref());
     let id = crate::webhooks::new_id("ntf_");
     let part = part_of(tx, &task.routine_id, lang)?;
@@ -251,10 +265,15 @@ fn make(
     let links = RoutineLinks {
         done: link(Action::Done, None, None),
         add_part: match (&part, subscription) {
-            (Some(part), Some(sub)) => Some(link(Action::AddPart, Some(sub), Some(part.sku.clone()))),
+            (Some(part), Some(sub)) => {
+                Some(link(Action::AddPart, Some(sub), Some(part.sku.clone())))
+            }
             _ => None,
         },
-        guide: task.guide_url.as_deref().and_then(|g| absolute(g, settings)),
+        guide: task
+            .guide_url
+            .as_deref()
+            .and_then(|g| absolute(g, settings)),
         stop: link(Action::StopRoutine, None, None),
     };
     let zone_name = zone
@@ -275,7 +294,7 @@ fn make(
             address: settings.brand.from_address.clone(),
             reply_to: settings.brand.reply_to.clone(),
         },
-        message: RenderedMessage::default(),
+        message: Rendered::default(),
     };
     data.message = render(&data, lang, settings);
     let channel = settings.channels.routine_due;
@@ -283,7 +302,7 @@ fn make(
         crate::outbox::enqueue(
             tx,
             EventType::NotificationRoutineDue,
-            &crate::outbox::customer_stream(customer),
+            &crate::outbox::notification_stream(customer),
             now,
             &data,
         )?;
@@ -340,32 +359,47 @@ fn absolute(guide: &str, settings: &Settings) -> Option<String> {
     Some(format!("{}{guide}", &account[..origin_end]))
 }
 
-fn render(data: &RoutineDueData, lang: Lang, settings: &Settings) -> RenderedMessage {
+fn render(data: &RoutineDueData, lang: Lang, settings: &Settings) -> Rendered {
     let task = &data.task;
-    let names = [("task", task.name.as_str()), ("machine", task.model_name.as_str())];
+    let names = [
+        ("task", task.name.as_str()),
+        ("machine", task.model_name.as_str()),
+    ];
     let subject = fill(&words::ROUTINE_SUBJECT, lang, &names);
     let greeting = match data.name.as_deref().filter(|n| !n.is_empty()) {
         Some(name) => fill(&words::HELLO, lang, &[("name", name)]),
         None => words::HELLO_ANON.get(lang).to_owned(),
     };
     let lead = fill(&words::ROUTINE_LEAD, lang, &names);
-    let last = task
-        .last_done
-        .map_or_else(|| words::NEVER.get(lang).to_owned(), |d| i18n::long_date(lang, d));
+    let last = task.last_done.map_or_else(
+        || words::NEVER.get(lang).to_owned(),
+        |d| i18n::long_date(lang, d),
+    );
     let facts = [
         (words::TASK.get(lang), task.name.clone()),
         (words::MACHINE.get(lang), task.model_name.clone()),
         (
             words::EVERY.get(lang),
-            fill(&words::EVERY_DAYS, lang, &[("n", &task.every_days.to_string())]),
+            fill(
+                &words::EVERY_DAYS,
+                lang,
+                &[("n", &task.every_days.to_string())],
+            ),
         ),
         (words::LAST_DONE.get(lang), last),
     ];
-    let mut buttons = vec![(words::MARK_DONE.get(lang).to_owned(), data.links.done.clone())];
+    let mut buttons = vec![(
+        words::MARK_DONE.get(lang).to_owned(),
+        data.links.done.clone(),
+    )];
     if let (Some(part), Some(url)) = (&data.part, &data.links.add_part) {
         let price = i18n::money(lang, &part.price);
         buttons.push((
-            fill(&words::ADD_PART, lang, &[("part", &part.name), ("price", &price)]),
+            fill(
+                &words::ADD_PART,
+                lang,
+                &[("part", &part.name), ("price", &price)],
+            ),
             url.clone(),
         ));
     }
@@ -382,7 +416,10 @@ fn render(data: &RoutineDueData, lang: Lang, settings: &Settings) -> RenderedMes
     for (label, url) in &buttons {
         text.push_str(&format!("{label}: {url}\n"));
     }
-    text.push_str(&format!("\n{stop}: {}\n\n— {}\n", data.links.stop, brand.name));
+    text.push_str(&format!(
+        "\n{stop}: {}\n\n— {}\n",
+        data.links.stop, brand.name
+    ));
     // `brand.color` is checked to be #rrggbb.
     let button = format!(
         "display:inline-block;margin:0 8px 8px 0;padding:10px 16px;border-radius:6px;\
@@ -413,7 +450,7 @@ fn render(data: &RoutineDueData, lang: Lang, settings: &Settings) -> RenderedMes
             }
         }
     };
-    RenderedMessage {
+    Rendered {
         subject,
         text,
         html: html.into_string(),

@@ -135,7 +135,7 @@ pub fn make(
         crate::outbox::enqueue(
             tx,
             message.kind.event_type(),
-            &crate::outbox::subscription_stream(message.subscription_id),
+            &crate::outbox::notification_stream(message.customer_id),
             now,
             &data,
         )?;

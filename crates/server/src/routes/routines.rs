@@ -5,8 +5,8 @@
 
 use crate::app::AppState;
 use crate::auth::AuthedCustomer;
-use crate::error::ApiError;
 use crate::db::idempotency::{self, StoredResponse};
+use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
 use crate::notify::routine::{self as reminders, ReminderChoice, RoutineReminder};
 use crate::routines::{self, Actor, At};

@@ -88,8 +88,7 @@ const EVENTS: [(EventType, &str, &str); 9] = [
         ROUTINE_DUE_EVENT,
         "A maintenance task the customer asked to be reminded of is due (at `send_hour` of \
          their day): the task, its guide, the part it needs, one-click links (done, add the \
-         part to the next delivery, stop) and the message as Cadence writes it. Its \
-         `sequence` counts the customer's routine events.",
+         part to the next delivery, stop) and the message as Cadence writes it.",
     ),
 ];
 

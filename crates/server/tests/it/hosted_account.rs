@@ -74,7 +74,10 @@ async fn a_sign_in_link_by_e_mail_opens_the_account_once() {
     let form = app.get("/account").await;
     assert_eq!(form.status, StatusCode::OK);
     let csp = form.header("content-security-policy").unwrap();
-    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
     assert!(form
         .text()
         .contains(r#"<input id="email" name="email" type="email" autocomplete="email" required>"#));
@@ -129,7 +132,11 @@ async fn a_sign_in_link_by_e_mail_opens_the_account_once() {
     // Fifteen minutes, then it only says it expired.
     ask_link(&app, "ada@example.com").await;
     send_mail(&app, &smtp).await;
-    let text = smtp.wait_for(2)[1].parsed().body_text(0).unwrap().into_owned();
+    let text = smtp.wait_for(2)[1]
+        .parsed()
+        .body_text(0)
+        .unwrap()
+        .into_owned();
     let fresh = text
         .lines()
         .find_map(|l| l.strip_prefix("Open my account: "))
@@ -142,7 +149,10 @@ async fn a_sign_in_link_by_e_mail_opens_the_account_once() {
     assert!(expired.text().contains("This sign-in link has expired."));
     assert!(!expired.text().contains("customer-token"));
     // Edited: refused. And a sign-in link does nothing at the action links' address.
-    let (payload, mac) = fresh.trim_start_matches("/account/").split_once('.').unwrap();
+    let (payload, mac) = fresh
+        .trim_start_matches("/account/")
+        .split_once('.')
+        .unwrap();
     let edited = post(&app, &format!("/account/{payload}x.{mac}")).await;
     assert_eq!(edited.status, StatusCode::BAD_REQUEST);
     let elsewhere = post(&app, &format!("/links/{payload}.{mac}")).await;

@@ -44,7 +44,10 @@ async fn remind(app: &TestApp, routine: &str, key: &str, remind: bool) -> Reply 
     let request = Request::builder()
         .method(Method::POST)
         .uri(format!("/api/v1/me/routines/{routine}/reminders"))
-        .header(header::AUTHORIZATION, format!("Bearer {}", app.token("cust_ada")))
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", app.token("cust_ada")),
+        )
         .header(header::CONTENT_TYPE, "application/json")
         .header("idempotency-key", key)
         .body(Body::from(json!({ "remind": remind }).to_string()))
@@ -74,7 +77,10 @@ fn link(text: &str, label_start: &str) -> String {
 async fn a_maintenance_reminder_goes_when_due_and_its_links_work() {
     let smtp = SmtpServer::start();
     let app = TestApp::new();
-    let me = app.get_as("/api/v1/me", &app.token("cust_ada")).await.json();
+    let me = app
+        .get_as("/api/v1/me", &app.token("cust_ada"))
+        .await
+        .json();
     let task: &Value = &me["routines"][0];
     let routine = task["routine_id"].as_str().unwrap().to_owned();
     let due: Date = task["next_due"].as_str().unwrap().parse().unwrap();
@@ -125,7 +131,10 @@ async fn a_maintenance_reminder_goes_when_due_and_its_links_work() {
         .expect("Ada's maintenance reminder");
     let parsed = mail_parser::MessageParser::default().parse(&mail).unwrap();
     let subject = parsed.subject().unwrap().to_owned();
-    assert!(subject.starts_with(&format!("Due now: {name} (")), "{subject}");
+    assert!(
+        subject.starts_with(&format!("Due now: {name} (")),
+        "{subject}"
+    );
     let text = parsed.body_text(0).unwrap().into_owned();
     let done = link(&text, "Mark as done");
     let add = link(&text, "Add ");
@@ -133,11 +142,22 @@ async fn a_maintenance_reminder_goes_when_due_and_its_links_work() {
 
     // "Done" asks first, then re-plans the task from today.
     let asked = app.get(&done).await;
-    assert!(asked.text().contains(&format!("Mark “{name}” as done today?")), "{}", asked.text());
+    assert!(
+        asked
+            .text()
+            .contains(&format!("Mark “{name}” as done today?")),
+        "{}",
+        asked.text()
+    );
     let pressed = press(&app, &done).await;
     assert_eq!(pressed.status, StatusCode::OK, "{}", pressed.text());
-    assert!(pressed.text().contains(&format!("Recorded: {name} done today.")));
-    let me = app.get_as("/api/v1/me", &app.token("cust_ada")).await.json();
+    assert!(pressed
+        .text()
+        .contains(&format!("Recorded: {name} done today.")));
+    let me = app
+        .get_as("/api/v1/me", &app.token("cust_ada"))
+        .await
+        .json();
     let after = me["routines"]
         .as_array()
         .unwrap()
