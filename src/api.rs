@@ -146,6 +146,21 @@ impl Api {
         read(&self.call("POST", &path, &headers, None).await?)
     }
 
+    /// Asks to be reminded of a maintenance task when it is due (or stops), once per
+    /// `idempotency_key`.
+    pub(crate) async fn routine_remind(
+        &self,
+        routine_id: &str,
+        remind: bool,
+        idempotency_key: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/me/routines/{}/reminders", encode(routine_id));
+        let body = format!(r#"{{"remind":{remind}}}"#);
+        self.send_json(&path, body, idempotency_key, None)
+            .await
+            .map(drop)
+    }
+
     /// Sends a JSON mutation (every one carries an `Idempotency-Key`) and answers its text.
     async fn send_json(
         &self,

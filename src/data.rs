@@ -169,6 +169,20 @@ impl Data {
         self.report(self.api.routine_done(routine_id, &idempotency_key()).await)
     }
 
+    /// Turns a maintenance task's reminders on or off under a fresh idempotency key; a
+    /// failure is reported as `cadence:error`.
+    pub(crate) async fn routine_remind(
+        &self,
+        routine_id: &str,
+        remind: bool,
+    ) -> Result<(), ApiError> {
+        self.report(
+            self.api
+                .routine_remind(routine_id, remind, &idempotency_key())
+                .await,
+        )
+    }
+
     /// Subscribes under `key` (one key per shopper intent, so a double click creates one
     /// subscription) and announces `cadence:subscribed` to the page.
     pub(crate) async fn subscribe(

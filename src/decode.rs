@@ -252,6 +252,7 @@ impl FromJson for RoutineTask {
             last_done: f.opt("last_done")?,
             next_due: f.req("next_due")?,
             guide_url: f.opt("guide_url")?,
+            reminded: f.opt("reminded")?.unwrap_or(false),
         })
     }
 }
@@ -476,6 +477,7 @@ mod tests {
                 last_done: Some(date("2026-09-01")),
                 next_due: date("2026-11-30"),
                 guide_url: Some("/guides/descaling".into()),
+                reminded: true,
             }],
         });
         round_trip(Recommendations {

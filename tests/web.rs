@@ -427,7 +427,8 @@ fn stub_routes(routes: &[(&str, u16, &str)]) {
          return async (input, init) => {
            const req = new Request(input, init);
            window.__requests.push({ method: req.method, url: req.url,
-             key: req.headers.get('idempotency-key') });
+             key: req.headers.get('idempotency-key'),
+             body: init && typeof init.body === 'string' ? init.body : null });
            if (req.url.includes('/done')) await window.__gate;
            const found = routes.find(([needle]) => req.url.includes(needle));
            const [, status, body] = found || ['', 404, JSON.stringify({ title: 'Not Found', status: 404 })];
@@ -474,6 +475,7 @@ fn descale(next_due: &str) -> RoutineTask {
         last_done: None,
         next_due: next_due.parse().unwrap(),
         guide_url: None,
+        reminded: false,
     }
 }
 
@@ -587,6 +589,124 @@ async fn mark_done_shows_the_new_date_at_once_then_the_servers() {
     assert_eq!(done[0].1, format!("{API}/me/routines/7/done"));
     let key = done[0].2.clone().unwrap();
     assert_eq!(key.len(), 36, "a UUID: {key}");
+    host.remove();
+}
+
+/// The body of each request `stub_routes` answered that had a text body.
+fn routed_bodies() -> Vec<String> {
+    let list: Array = Reflect::get(&window(), &"__requests".into())
+        .unwrap()
+        .into();
+    list.iter()
+        .filter_map(|r| Reflect::get(&r, &"body".into()).unwrap().as_string())
+        .collect()
+}
+
+/// The "Remind me" toggle of the account's first task.
+async fn remind_button(root: &ShadowRoot) -> HtmlElement {
+    for _ in 0..100 {
+        if let Some(found) = root.query_selector("[data-cadence=remind]").unwrap() {
+            return found.dyn_into().unwrap();
+        }
+        sleep(50).await;
+    }
+    panic!("no remind button");
+}
+
+async fn wait_for_attribute(element: &HtmlElement, name: &str, want: &str) {
+    for _ in 0..100 {
+        if element.get_attribute(name).as_deref() == Some(want) {
+            return;
+        }
+        sleep(50).await;
+    }
+    assert_eq!(element.get_attribute(name).as_deref(), Some(want), "{name}");
+}
+
+#[wasm_bindgen_test]
+async fn remind_me_asks_the_server_and_says_so() {
+    stub_routes(&[
+        (
+            "/reminders",
+            200,
+            r#"{"routine_id":"7","remind":true,"next_due":"2026-12-01"}"#,
+        ),
+        ("/recommendations", 200, r#"{"items":[]}"#),
+        ("/me", 200, &account_with_a_task()),
+    ]);
+    let (host, root, container) = host(&[
+        ("view", "account"),
+        ("customer-token", "header.payload.sig"),
+        ("locale", "en-GB"),
+        ("api", API),
+    ]);
+    let _mounted = cadence_widget::mount(host.clone(), container, API.into());
+    let button = remind_button(&root).await;
+    assert_eq!(button.text_content().unwrap(), "Remind me");
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("Remind me · Descale")
+    );
+    assert_eq!(
+        button.get_attribute("aria-pressed").as_deref(),
+        Some("false")
+    );
+    button.click();
+    wait_for_attribute(&button, "aria-pressed", "true").await;
+    wait_for_text(
+        &root,
+        "[data-cadence=maintenance-announce]",
+        "We will remind you of Descale when it is due.",
+    )
+    .await;
+    let sent: Vec<_> = routed_requests()
+        .into_iter()
+        .filter(|(_, url, _)| url.contains("/reminders"))
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].0, "POST");
+    assert_eq!(sent[0].1, format!("{API}/me/routines/7/reminders"));
+    assert_eq!(sent[0].2.as_deref().map(str::len), Some(36));
+    assert_eq!(routed_bodies(), [r#"{"remind":true}"#]);
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_remind_me_rolls_back_and_says_why() {
+    stub_routes(&[
+        (
+            "/reminders",
+            404,
+            r#"{"title":"Not Found","status":404,"detail":"You own no machine with this routine."}"#,
+        ),
+        ("/recommendations", 200, r#"{"items":[]}"#),
+        ("/me", 200, &account_with_a_task()),
+    ]);
+    let (host, root, container) = host(&[
+        ("view", "account"),
+        ("customer-token", "header.payload.sig"),
+        ("locale", "en-GB"),
+        ("api", API),
+    ]);
+    let _mounted = cadence_widget::mount(host.clone(), container, API.into());
+    let button = remind_button(&root).await;
+    button.click();
+    for _ in 0..100 {
+        if !text_of(&root, "[data-cadence=maintenance-alert]")
+            .await
+            .is_empty()
+        {
+            break;
+        }
+        sleep(50).await;
+    }
+    assert!(!text_of(&root, "[data-cadence=maintenance-alert]")
+        .await
+        .is_empty());
+    assert_eq!(
+        button.get_attribute("aria-pressed").as_deref(),
+        Some("false")
+    );
     host.remove();
 }
 

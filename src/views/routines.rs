@@ -1,6 +1,7 @@
-//! The account's maintenance: each task of the shopper's machines with its next due date
-//! and a "Mark done" button. Like a subscription change, the new date shows at once and
-//! returns, with the reason, when the server does not record it.
+//! The account's maintenance: each task of the shopper's machines with its next due date,
+//! a "Mark done" button and a "Remind me" toggle (a message when it falls due). Like a
+//! subscription change, the new state shows at once and returns, with the reason, when the
+//! server does not record it.
 //!
 //! A plain function inside the account view's tree rather than a component, and the due
 //! date a `String` signal like the view's others: each component and each signal of a new
@@ -36,8 +37,41 @@ pub(crate) fn maintenance(
                 model_name,
                 every_days,
                 next_due,
+                reminded,
                 ..
             } = task;
+            let remind_label = format!("{} · {name}", t(locale, AccountKey::RemindMe));
+            let reminded = RwSignal::new(reminded);
+            let (remind_id, remind_name) = (routine_id.clone(), name.clone());
+            let on_remind = move |_| {
+                if busy.get_untracked() {
+                    return;
+                }
+                let wanted = !reminded.get_untracked();
+                reminded.set(wanted);
+                busy.set(true);
+                alert_text.set(String::new());
+                status_text.set(t(locale, AccountKey::Saving).to_owned());
+                let (data, id, task) = (data.get_value(), remind_id.clone(), remind_name.clone());
+                spawn_local(async move {
+                    match data.routine_remind(&id, wanted).await {
+                        Ok(()) => {
+                            let key = if wanted {
+                                AccountKey::RemindOn
+                            } else {
+                                AccountKey::RemindOff
+                            };
+                            status_text.set(tf(locale, key, &[("task", &task)]));
+                        }
+                        Err(error) => {
+                            reminded.set(!wanted);
+                            status_text.set(String::new());
+                            alert_text.set(failed(locale, &error));
+                        }
+                    }
+                    busy.set(false);
+                });
+            };
             // The button says what it marks done (the visible words first, as WCAG's
             // label-in-name asks), so a list of "Mark done" buttons is not ambiguous.
             let label = format!("{} · {name}", t(locale, AccountKey::MarkDone));
@@ -91,6 +125,18 @@ pub(crate) fn maintenance(
                         on:click=on_click
                     >
                         {t(locale, AccountKey::MarkDone)}
+                    </button>
+                    <button
+                        type="button"
+                        class="cad-button cad-secondary"
+                        part="button"
+                        data-cadence="remind"
+                        aria-label=remind_label
+                        aria-pressed=move || reminded.get().to_string()
+                        aria-disabled=move || busy.get().to_string()
+                        on:click=on_remind
+                    >
+                        {t(locale, AccountKey::RemindMe)}
                     </button>
                 </li>
             }

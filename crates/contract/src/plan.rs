@@ -105,6 +105,10 @@ pub struct RoutineTask {
     /// How to do it. May be relative to the shop's origin (`/guides/…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guide_url: Option<String>,
+    /// The customer asked to be reminded when it is due
+    /// (`POST /api/v1/me/routines/{routine_id}/reminders`); absent: they did not.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub reminded: bool,
 }
 
 /// Body of the routine done endpoints; optional as a whole (no body: done today).

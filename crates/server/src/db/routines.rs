@@ -16,7 +16,9 @@ use cadence_contract::{next_due, Date, RoutineTask};
 const TASKS_SQL: &str = "SELECT r.id, r.name, o.sku, p.name, r.interval_days, r.guide_url,
             max(o.purchased_on),
             (SELECT max(l.done_on) FROM maintenance_log l
-             WHERE l.customer_id = ?1 AND l.routine_id = r.id)
+             WHERE l.customer_id = ?1 AND l.routine_id = r.id),
+            (SELECT count(*) FROM routine_reminders rr
+             WHERE rr.customer_id = ?1 AND rr.routine_id = r.id)
      FROM owned_products o
      JOIN products p ON p.sku = o.sku
      JOIN maintenance_routines r ON r.durable_sku = o.sku
@@ -101,6 +103,7 @@ struct Stored {
     guide_url: Option<String>,
     purchased_on: String,
     last_done: Option<String>,
+    reminded: bool,
 }
 
 impl Stored {
@@ -114,6 +117,7 @@ impl Stored {
             guide_url: row.get(5)?,
             purchased_on: row.get(6)?,
             last_done: row.get(7)?,
+            reminded: row.get::<_, i64>(8)? > 0,
         })
     }
 
@@ -133,6 +137,7 @@ impl Stored {
                 last_done,
                 next_due: next_due(base, self.every_days, today),
                 guide_url: self.guide_url.clone(),
+                reminded: self.reminded,
             },
             purchased_on,
         })

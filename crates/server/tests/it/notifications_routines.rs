@@ -97,6 +97,12 @@ async fn a_maintenance_reminder_goes_when_due_and_its_links_work() {
     assert_eq!(asked.status, StatusCode::OK, "{}", asked.text());
     assert_eq!(asked.json()["remind"], true);
     assert_eq!(asked.json()["next_due"], due.to_string());
+    // The account shows it, so the widget's "Remind me" shows as pressed.
+    let me = app
+        .get_as("/api/v1/me", &app.token("cust_ada"))
+        .await
+        .json();
+    assert_eq!(me["routines"][0]["reminded"], true);
     let again = remind(&app, &routine, &key, true).await;
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     remind(&app, "999999", &fresh_key(), true)
