@@ -9,9 +9,10 @@
 //! not. At most 5 requests an hour per address make a message; the per-client request
 //! rate of every route applies too.
 
+use super::data::Rendered;
 use super::links::{self, Action, Link, LinkError};
 use super::pages::{self, Page};
-use super::render::fill;
+use super::render::{self, fill, greeting, Body};
 use super::settings::{self, Settings};
 use super::words;
 use super::Notifier;
@@ -28,7 +29,6 @@ use axum::routing::get;
 use axum::{Form, Router};
 use maud::{html, PreEscaped, DOCTYPE};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
 /// How long a sign-in link works.
@@ -40,13 +40,11 @@ const PER_HOUR: i64 = 5;
 
 /// The account page's policy: its own scripts (the widget) and wasm, its own API.
 static ACCOUNT_CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
-    use base64::Engine;
-    let hash =
-        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(pages::CSS.as_bytes()));
     HeaderValue::from_str(&format!(
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
-         style-src 'self' 'sha256-{hash}'; img-src 'self' data:; font-src 'self'; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+         style-src 'self' {}; img-src 'self' data:; font-src 'self'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        *pages::STYLE_HASH
     ))
     .expect("a CSP of ASCII is a header value")
 });
@@ -152,10 +150,7 @@ pub fn request_link(
     now: i64,
 ) -> Result<(), StoreError> {
     let lower = email.to_lowercase();
-    let address: String = Sha256::digest(lower.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let address = links::hash(&lower);
     tx.prepare_cached("DELETE FROM sign_in_requests WHERE address_hash = ?1 AND at <= ?2")?
         .execute(params![address, now - 3600])?;
     tx.prepare_cached("INSERT INTO sign_in_requests (address_hash, at) VALUES (?1, ?2)")?
@@ -227,43 +222,23 @@ pub fn request_link(
     Ok(())
 }
 
-fn message(lang: Lang, settings: &Settings, name: Option<&str>, url: &str) -> serde_json::Value {
+fn message(lang: Lang, settings: &Settings, name: Option<&str>, url: &str) -> Rendered {
     let shop = [("shop", settings.brand.name.as_str())];
-    let subject = fill(&words::SIGN_IN_SUBJECT, lang, &shop);
-    let greeting = match name.filter(|n| !n.is_empty()) {
-        Some(name) => fill(&words::HELLO, lang, &[("name", name)]),
-        None => words::HELLO_ANON.get(lang).to_owned(),
+    let body = Body {
+        greeting: greeting(lang, name),
+        lead: fill(&words::SIGN_IN_LEAD, lang, &shop),
+        facts: Vec::new(),
+        change_lead: None,
+        buttons: vec![(words::SIGN_IN_BUTTON.get(lang).to_owned(), url.to_owned())],
+        footer: vec![words::SIGN_IN_NOT_YOU.get(lang).to_owned()],
+        unsubscribe: None,
     };
-    let lead = fill(&words::SIGN_IN_LEAD, lang, &shop);
-    let button = words::SIGN_IN_BUTTON.get(lang);
-    let not_you = words::SIGN_IN_NOT_YOU.get(lang);
-    let brand = &settings.brand;
-    let text = format!(
-        "{greeting}\n\n{lead}\n{button}: {url}\n\n{not_you}\n\n— {}\n",
-        brand.name
-    );
-    // `brand.color` is checked to be #rrggbb.
-    let style = format!(
-        "display:inline-block;padding:10px 16px;border-radius:6px;background:{};\
-         color:#ffffff;text-decoration:none;font-weight:600",
-        brand.color
-    );
-    let html = html! {
-        (DOCTYPE)
-        html lang=(lang.tag()) {
-            head { meta charset="utf-8"; title { (subject) } }
-            body style="margin:0;padding:24px;background:#f5f5f2;color:#1d1d1b;font:16px/1.5 system-ui,sans-serif" {
-                div style="max-width:560px;margin:0 auto;background:#ffffff;padding:24px;border-radius:8px" {
-                    p { (greeting) }
-                    p { (lead) }
-                    p { a href=(url) style=(style) { (button) } }
-                    p style="font-size:14px;color:#4a4a46" { (not_you) }
-                    p style="font-size:14px;color:#4a4a46" { "— " (brand.name) }
-                }
-            }
-        }
-    };
-    serde_json::json!({"subject": subject, "text": text, "html": html.into_string()})
+    render::message(
+        fill(&words::SIGN_IN_SUBJECT, lang, &shop),
+        lang,
+        &settings.brand,
+        &body,
+    )
 }
 
 /// A sign-in link's page: one button (a mail scanner opening the link signs nobody in).
@@ -300,11 +275,7 @@ async fn used(state: &AppState, token: &str) -> bool {
     let hash = links::hash(token);
     state
         .db
-        .read(move |conn| {
-            conn.prepare_cached("SELECT 1 FROM link_uses WHERE link_hash = ?1")?
-                .exists([&hash])
-                .map_err(ApiError::from)
-        })
+        .read(move |conn| pages::used(conn, &hash).map_err(ApiError::from))
         .await
         .unwrap_or(true)
 }

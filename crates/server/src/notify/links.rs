@@ -107,7 +107,8 @@ pub fn verify(key: &[u8; 32], token: &str, now: i64) -> Result<Link, LinkError> 
     Ok(link)
 }
 
-/// What `link_uses` stores for a token: its SHA-256 in hex, never the token itself.
+/// SHA-256 in hex: what the database keeps instead of a credential (a link's token in
+/// `link_uses`, an address in `sign_in_requests`), never the thing itself.
 pub fn hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()

@@ -44,18 +44,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::DeliveryReminder, Kind::Receipt, Kind::YearlyReminder];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::DeliveryReminder => "delivery_reminder",
             Kind::Receipt => "receipt",
             Kind::YearlyReminder => "yearly_reminder",
         }
-    }
-
-    pub fn of_str(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
     /// The outbox event that carries it.

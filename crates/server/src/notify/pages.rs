@@ -33,12 +33,18 @@ button{font:inherit;font-weight:600;padding:.6rem 1.2rem;border:0;border-radius:
 button:focus-visible{outline:3px solid #1d1d1b;outline-offset:2px}\
 .muted{color:#4a4a46;font-size:.9rem}";
 
+/// `'sha256-…'` of [`CSS`], for the style-src of every page that inlines it.
+pub(super) static STYLE_HASH: LazyLock<String> = LazyLock::new(|| {
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CSS.as_bytes()));
+    format!("'sha256-{hash}'")
+});
+
 /// The policy every link page is served with: nothing may load or run but its own style.
 static CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
-    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CSS.as_bytes()));
     HeaderValue::from_str(&format!(
-        "default-src 'none'; style-src 'sha256-{hash}'; form-action 'self'; \
-         frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src {}; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'",
+        *STYLE_HASH
     ))
     .expect("a CSP of ASCII is a header value")
 });
@@ -181,11 +187,7 @@ async fn show(
     let hash = links::hash(&token);
     let used = state
         .db
-        .read(move |conn| {
-            conn.prepare_cached("SELECT 1 FROM link_uses WHERE link_hash = ?1")?
-                .exists([&hash])
-                .map_err(ApiError::from)
-        })
+        .read(move |conn| used(conn, &hash).map_err(ApiError::from))
         .await;
     let (text, button) = match used {
         Ok(true) => (words::ALREADY.get(lang).to_owned(), None),
@@ -199,6 +201,12 @@ async fn show(
         text,
         button,
     })
+}
+
+/// Whether the link whose hash is `hash` was acted on already.
+pub(super) fn used(conn: &Connection, hash: &str) -> Result<bool, crate::db::StoreError> {
+    conn.prepare_cached("SELECT 1 FROM link_uses WHERE link_hash = ?1")?
+        .exists([hash])
 }
 
 /// The question a link's page asks, and its button.
@@ -322,10 +330,7 @@ async fn act(
     let result = state
         .db
         .write_for(link.customer.clone(), move |tx| {
-            let used = tx
-                .prepare_cached("SELECT 1 FROM link_uses WHERE link_hash = ?1")?
-                .exists([&hash])?;
-            if used {
+            if used(tx, &hash)? {
                 return Ok(Acted::Already);
             }
             let acted = apply_link(tx, &acting, &at, cap)?;

@@ -118,13 +118,6 @@ pub fn local_moment(date: Date, hour: u32, zone: &jiff::tz::TimeZone) -> Option<
     Some(civil.to_zoned(zone.clone()).ok()?.timestamp().as_second())
 }
 
-pub(super) fn zone_of(stored: Option<&str>, settings: &Settings) -> jiff::tz::TimeZone {
-    stored
-        .and_then(|z| jiff::tz::TimeZone::get(z).ok())
-        .or_else(|| jiff::tz::TimeZone::get(&settings.default_time_zone).ok())
-        .unwrap_or(jiff::tz::TimeZone::UTC)
-}
-
 /// One batch of delivery reminders after `after` (next delivery, id): the last row looked
 /// at (`None`: the window is done), reminders made, e-mails queued.
 #[allow(clippy::type_complexity)]
@@ -165,7 +158,7 @@ fn delivery_reminders(
         let Ok(delivery) = date.parse::<Date>() else {
             continue;
         };
-        let zone = zone_of(zone.as_deref(), settings);
+        let (_, zone) = settings.zone(zone.as_deref());
         let Some(reminder_day) = delivery.add_days(-days) else {
             continue;
         };
@@ -234,7 +227,7 @@ fn yearly_reminders(
         let Some(created) = created_at.get(..10).and_then(|d| d.parse::<Date>().ok()) else {
             continue;
         };
-        let zone = zone_of(zone.as_deref(), settings);
+        let (_, zone) = settings.zone(zone.as_deref());
         // The anniversary of this year or last (around New Year), whichever is the one due.
         let years = i64::from(today.year() - created.year());
         let due = [years, years - 1]

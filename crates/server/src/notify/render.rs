@@ -48,10 +48,7 @@ pub fn render(draft: &Draft<'_>) -> super::data::Rendered {
         ),
         Kind::YearlyReminder => words::YEARLY_LEAD.get(lang).to_owned(),
     };
-    let greeting = match data.name.as_deref().filter(|n| !n.is_empty()) {
-        Some(name) => fill(&words::HELLO, lang, &[("name", name)]),
-        None => words::HELLO_ANON.get(lang).to_owned(),
-    };
+    let greeting = greeting(lang, data.name.as_deref());
     let facts = facts(lang, data);
     let buttons = buttons(lang, &data.links);
     let footer = footer(lang, data.kind, draft.brand);
@@ -69,8 +66,26 @@ pub fn render(draft: &Draft<'_>) -> super::data::Rendered {
             .clone()
             .map(|url| (words::UNSUBSCRIBE.get(lang), url)),
     };
-    let text = text(&body, draft.brand);
-    let html = page(&subject, lang, draft.brand, &body).into_string();
+    message(subject, lang, draft.brand, &body)
+}
+
+/// "Hello Ada," or, without a name, "Hello,".
+pub(super) fn greeting(lang: Lang, name: Option<&str>) -> String {
+    match name.filter(|n| !n.is_empty()) {
+        Some(name) => fill(&words::HELLO, lang, &[("name", name)]),
+        None => words::HELLO_ANON.get(lang).to_owned(),
+    }
+}
+
+/// The text and HTML of `body` under `subject`: every e-mail this server writes.
+pub(super) fn message(
+    subject: String,
+    lang: Lang,
+    brand: &Brand,
+    body: &Body,
+) -> super::data::Rendered {
+    let text = text(body, brand);
+    let html = page(&subject, lang, brand, body).into_string();
     super::data::Rendered {
         subject,
         text,
@@ -132,14 +147,14 @@ fn facts(lang: Lang, data: &NotificationData) -> Vec<(&'static str, String)> {
 }
 
 /// The one-click buttons: label and URL.
-fn buttons(lang: Lang, links: &Links) -> Vec<(&'static str, String)> {
+fn buttons(lang: Lang, links: &Links) -> Vec<(String, String)> {
     [
         (&words::SKIP_THIS, &links.skip),
         (&words::PAUSE, &links.pause),
         (&words::MANAGE, &links.manage),
     ]
     .into_iter()
-    .filter_map(|(label, url)| Some((label.get(lang), url.clone()?)))
+    .filter_map(|(label, url)| Some((label.get(lang).to_owned(), url.clone()?)))
     .collect()
 }
 
@@ -155,15 +170,18 @@ fn footer(lang: Lang, kind: Kind, brand: &Brand) -> Vec<String> {
 }
 
 /// A message's parts, in its language.
-struct Body {
-    greeting: String,
-    lead: String,
-    facts: Vec<(&'static str, String)>,
+pub(super) struct Body {
+    pub greeting: String,
+    pub lead: String,
+    /// Label and value rows (a table in HTML).
+    pub facts: Vec<(&'static str, String)>,
     /// The sentence before a reminder's buttons.
-    change_lead: Option<&'static str>,
-    buttons: Vec<(&'static str, String)>,
-    footer: Vec<String>,
-    unsubscribe: Option<(&'static str, String)>,
+    pub change_lead: Option<&'static str>,
+    /// Label and URL of each button.
+    pub buttons: Vec<(String, String)>,
+    pub footer: Vec<String>,
+    /// The small link at the end that stops these messages: label and URL.
+    pub unsubscribe: Option<(&'static str, String)>,
 }
 
 fn text(body: &Body, brand: &Brand) -> String {
@@ -217,6 +235,7 @@ fn page(subject: &str, lang: Lang, brand: &Brand, body: &Body) -> Markup {
                     }
                     p { (body.greeting) }
                     p { (body.lead) }
+                    @if !body.facts.is_empty() {
                     table role="presentation" style="border-collapse:collapse;margin:16px 0" {
                         @for (label, value) in &body.facts {
                             tr {
@@ -224,6 +243,7 @@ fn page(subject: &str, lang: Lang, brand: &Brand, body: &Body) -> Markup {
                                 td style="padding:4px 0" { (value) }
                             }
                         }
+                    }
                     }
                     @if !body.buttons.is_empty() {
                         @if let Some(lead) = body.change_lead { p { (lead) } }

@@ -7,7 +7,7 @@
 use super::data::{Rendered, Sender};
 use super::links::{self, Action, Link};
 use super::plan::local_moment;
-use super::render::fill;
+use super::render::{fill, greeting, message, Body};
 use super::settings::Settings;
 use super::store::{self, Row};
 use super::words;
@@ -18,7 +18,6 @@ use crate::i18n::{self, Lang};
 use crate::params;
 use cadence_contract::{Date, Money, RoutineTask};
 use cadence_webhooks::EventType;
-use maud::{html, DOCTYPE};
 use serde::{Deserialize, Serialize};
 
 /// Rows per transaction.
@@ -163,7 +162,7 @@ pub fn remind_due(
     let today = super::day_of(now);
     let (mut made, mut emails) = (0, 0);
     for (customer, routine, zone) in rows {
-        let zone = super::plan::zone_of(zone.as_deref(), settings);
+        let (_, zone) = settings.zone(zone.as_deref());
         let Some(owned) = routines::owned_task(tx, &customer, routine, today)? else {
             // They no longer own the machine: nothing to remind of.
             stop(tx, &customer, routine)?;
@@ -183,10 +182,7 @@ pub fn remind_due(
             continue;
         }
         let dedupe = format!("routine:{customer}:{routine}:{due_day}");
-        let exists = tx
-            .prepare_cached("SELECT 1 FROM notifications WHERE dedupe = ?1")?
-            .exists([&dedupe])?;
-        if !exists {
+        if !store::made_before(tx, &dedupe)? {
             translations::tasks(tx, lang_of(tx, &customer)?, std::slice::from_mut(&mut task))?;
             let email = make(tx, notifier, settings, &customer, &task, &dedupe, due, now)?;
             made += 1;
@@ -276,9 +272,7 @@ fn make(
             .and_then(|g| absolute(g, settings)),
         stop: link(Action::StopRoutine, None, None),
     };
-    let zone_name = zone
-        .filter(|z| super::time_zone_ok(z))
-        .unwrap_or_else(|| settings.default_time_zone.clone());
+    let (zone_name, _) = settings.zone(zone.as_deref());
     let mut data = RoutineDueData {
         notification_id: id.clone(),
         customer_id: customer.to_owned(),
@@ -366,16 +360,12 @@ fn render(data: &RoutineDueData, lang: Lang, settings: &Settings) -> Rendered {
         ("machine", task.model_name.as_str()),
     ];
     let subject = fill(&words::ROUTINE_SUBJECT, lang, &names);
-    let greeting = match data.name.as_deref().filter(|n| !n.is_empty()) {
-        Some(name) => fill(&words::HELLO, lang, &[("name", name)]),
-        None => words::HELLO_ANON.get(lang).to_owned(),
-    };
     let lead = fill(&words::ROUTINE_LEAD, lang, &names);
     let last = task.last_done.map_or_else(
         || words::NEVER.get(lang).to_owned(),
         |d| i18n::long_date(lang, d),
     );
-    let facts = [
+    let facts = vec![
         (words::TASK.get(lang), task.name.clone()),
         (words::MACHINE.get(lang), task.model_name.clone()),
         (
@@ -406,53 +396,14 @@ fn render(data: &RoutineDueData, lang: Lang, settings: &Settings) -> Rendered {
     if let Some(guide) = &data.links.guide {
         buttons.push((words::HOW_TO.get(lang).to_owned(), guide.clone()));
     }
-    let stop = words::STOP_ROUTINE.get(lang);
-    let brand = &settings.brand;
-    let mut text = format!("{greeting}\n\n{lead}\n\n");
-    for (label, value) in &facts {
-        text.push_str(&format!("{label}: {value}\n"));
-    }
-    text.push('\n');
-    for (label, url) in &buttons {
-        text.push_str(&format!("{label}: {url}\n"));
-    }
-    text.push_str(&format!(
-        "\n{stop}: {}\n\n— {}\n",
-        data.links.stop, brand.name
-    ));
-    // `brand.color` is checked to be #rrggbb.
-    let button = format!(
-        "display:inline-block;margin:0 8px 8px 0;padding:10px 16px;border-radius:6px;\
-         background:{};color:#ffffff;text-decoration:none;font-weight:600",
-        brand.color
-    );
-    let html = html! {
-        (DOCTYPE)
-        html lang=(lang.tag()) {
-            head { meta charset="utf-8"; title { (subject) } }
-            body style="margin:0;padding:24px;background:#f5f5f2;color:#1d1d1b;font:16px/1.5 system-ui,sans-serif" {
-                div style="max-width:560px;margin:0 auto;background:#ffffff;padding:24px;border-radius:8px" {
-                    p style={"margin:0 0 16px;font-weight:700;color:" (brand.color)} { (brand.name) }
-                    p { (greeting) }
-                    p { (lead) }
-                    table role="presentation" style="border-collapse:collapse;margin:16px 0" {
-                        @for (label, value) in &facts {
-                            tr {
-                                th scope="row" style="text-align:left;padding:4px 16px 4px 0;font-weight:600" { (label) }
-                                td style="padding:4px 0" { (value) }
-                            }
-                        }
-                    }
-                    p { @for (label, url) in &buttons { a href=(url) style=(button) { (label) } " " } }
-                    p style="font-size:13px" { a href=(data.links.stop) style="color:#4a4a46" { (stop) } }
-                    p style="font-size:14px;color:#4a4a46" { "— " (brand.name) }
-                }
-            }
-        }
+    let body = Body {
+        greeting: greeting(lang, data.name.as_deref()),
+        lead,
+        facts,
+        change_lead: None,
+        buttons,
+        footer: Vec::new(),
+        unsubscribe: Some((words::STOP_ROUTINE.get(lang), data.links.stop.clone())),
     };
-    Rendered {
-        subject,
-        text,
-        html: html.into_string(),
-    }
+    message(subject, lang, &settings.brand, &body)
 }

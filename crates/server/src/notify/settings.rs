@@ -198,6 +198,18 @@ fn https_url_ok(url: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>'))
 }
 
+impl Settings {
+    /// The zone a customer's times are in, and its name: theirs when this server knows it,
+    /// else the merchant's default, else UTC.
+    pub fn zone(&self, stored: Option<&str>) -> (String, jiff::tz::TimeZone) {
+        [stored, Some(self.default_time_zone.as_str())]
+            .into_iter()
+            .flatten()
+            .find_map(|name| Some((name.to_owned(), jiff::tz::TimeZone::get(name).ok()?)))
+            .unwrap_or_else(|| ("UTC".to_owned(), jiff::tz::TimeZone::UTC))
+    }
+}
+
 /// The stored settings, or the defaults when the merchant never set any.
 pub fn load(conn: &Connection) -> Result<Settings, StoreError> {
     let stored: Option<String> = conn

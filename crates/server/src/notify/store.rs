@@ -64,10 +64,7 @@ pub fn make(
     message: &NewMessage<'_>,
     now: i64,
 ) -> Result<Made, StoreError> {
-    let exists = tx
-        .prepare_cached("SELECT 1 FROM notifications WHERE dedupe = ?1")?
-        .exists([&message.dedupe])?;
-    if exists || opted_out(tx, message.customer_id, message.kind)? {
+    if made_before(tx, &message.dedupe)? || opted_out(tx, message.customer_id, message.kind)? {
         return Ok(Made::Nothing);
     }
     let Some(recipient) = recipient(tx, message.customer_id)? else {
@@ -82,12 +79,7 @@ pub fn make(
         return Ok(Made::Nothing);
     };
     let lang = Lang::of_stored(recipient.locale.as_deref());
-    let zone_name = recipient
-        .time_zone
-        .clone()
-        .filter(|z| super::time_zone_ok(z))
-        .unwrap_or_else(|| settings.default_time_zone.clone());
-    let zone = jiff::tz::TimeZone::get(&zone_name).unwrap_or(jiff::tz::TimeZone::UTC);
+    let (zone_name, zone) = settings.zone(recipient.time_zone.as_deref());
     let product_name = translations::texts(tx, &subscription.sku, lang)?
         .and_then(|t| t.name)
         .unwrap_or_else(|| subscription.product_name.clone());
@@ -209,6 +201,12 @@ fn recipient(tx: &Connection, customer: &str) -> Result<Option<Recipient>, Store
             })
         })
         .optional()
+}
+
+/// Whether the message about `dedupe` was made already.
+pub fn made_before(tx: &Connection, dedupe: &str) -> Result<bool, StoreError> {
+    tx.prepare_cached("SELECT 1 FROM notifications WHERE dedupe = ?1")?
+        .exists([dedupe])
 }
 
 /// Whether `customer` turned reminders of `kind` off (never for receipts).
