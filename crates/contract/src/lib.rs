@@ -22,8 +22,9 @@ pub use date::Date;
 pub use interval::{Interval, IntervalUnit};
 pub use metrics::{
     ratio, CancelReasonCounts, CancelReasonMetrics, CancelReasonMonth, Engagement, MerchantMetrics,
-    RecommendationMetrics, RepurchaseCohort, RepurchaseMetrics, RepurchaseRate, Revocation,
-    SubscriptionCounts, SubscriptionMetrics, SubscriptionMonth, METRICS_MONTHS, REPURCHASE_WINDOWS,
+    RecommendationMetrics, RepurchaseCohort, RepurchaseGroup, RepurchaseMetrics, RepurchaseRate,
+    Revocation, SubscriptionCounts, SubscriptionMetrics, SubscriptionMonth, METRICS_MONTHS,
+    REPURCHASE_WINDOWS,
 };
 pub use money::Money;
 pub use plan::{

@@ -39,6 +39,26 @@ pub struct RepurchaseMetrics {
     pub cohorts: Vec<RepurchaseCohort>,
     /// All the cohorts above taken together, one entry per window.
     pub all: Vec<RepurchaseRate>,
+    /// The same customers (all cohorts) in groups that tell what a lever is worth:
+    /// `subscribers` against `one_time_buyers`, and, among owners of a machine with
+    /// maintenance, `routine_followers` (reminded of its tasks) against
+    /// `owners_not_following`.
+    #[serde(default)]
+    pub groups: Vec<RepurchaseGroup>,
+}
+
+/// Repurchase of one group of customers, all cohorts together.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RepurchaseGroup {
+    /// `subscribers`, `one_time_buyers`, `routine_followers` or `owners_not_following`.
+    pub group: String,
+    /// Who is in it, in one sentence.
+    pub definition: String,
+    /// Customers of the cohorts in this group.
+    pub customers: u32,
+    /// One entry per window, in `windows` order.
+    pub rates: Vec<RepurchaseRate>,
 }
 
 /// The customers whose first order falls in one month.

@@ -70,6 +70,11 @@ pub struct Ownership {
     pub model_name: String,
     pub purchased_on: Date,
     pub routines: Vec<OwnedRoutine>,
+    /// The customer asked to be reminded when this machine's maintenance falls due
+    /// (`POST /api/v1/me/products/{sku}/reminders`, or a task of it on the account);
+    /// absent: they did not.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub reminded: bool,
 }
 
 /// One routine of an owned machine, with when it was last done and is next due.
@@ -508,6 +513,7 @@ mod tests {
                 last_done: None,
                 next_due: d("2026-05-04"),
             }],
+            reminded: false,
         });
         let plan = build_plan(&product, &ONCE, d("2026-03-15"), 12);
         assert_eq!(plan.events[0].date, d("2026-05-04"));

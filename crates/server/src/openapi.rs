@@ -2,8 +2,8 @@
 //! contract other backends implement, served at `GET /api/v1/openapi.json`.
 
 use crate::routes::{
-    calendar, changes, events, health, me, merchant, products, recommendations, routines,
-    subscriptions,
+    calendar, changes, events, health, me, merchant, products, recommendations, reminders,
+    routines, subscriptions,
 };
 use crate::webhooks::openapi::WebhookDocs;
 use axum::http::header;
@@ -34,6 +34,8 @@ use utoipa::{Modify, OpenApi};
         calendar::calendar_feed,
         routines::post_done,
         routines::post_reminders,
+        reminders::post_machine_reminders,
+        reminders::post_follow,
         recommendations::get_recommendations,
         events::post_events,
         merchant::get_metrics,
@@ -265,7 +267,7 @@ mod tests {
             NotificationEntry NotificationEvent NotificationKind NotificationLinks \
             NotificationList NotificationSettings ReceiptChange RenderedMessage \
             ReminderChoice RoutineReminder PartOffer RoutineDueData RoutineLinks \
-            RoutineDueEvent";
+            RoutineDueEvent FollowByEmail FollowRequested MachineReminders RepurchaseGroup";
         let mut expected: Vec<&str> = expected.split_whitespace().collect();
         expected.sort_unstable();
         // The demo's clock control (`admin::demo`) is in a demo build's document only.

@@ -263,6 +263,7 @@ pub fn ownership(
     let purchased_on = parse_date(&purchased_on)?;
     Ok(Some(Ownership {
         routines: owned_routines(conn, customer, &model_sku, purchased_on, today)?,
+        reminded: reminded(conn, customer, &model_sku)?,
         model_sku,
         model_name,
         purchased_on,
@@ -295,12 +296,23 @@ pub fn ownerships(
             let purchased_on = parse_date(&purchased_on)?;
             Ok(Ownership {
                 routines: owned_routines(conn, customer, &model_sku, purchased_on, today)?,
+                reminded: reminded(conn, customer, &model_sku)?,
                 model_sku,
                 model_name,
                 purchased_on,
             })
         })
         .collect()
+}
+
+/// Whether the customer is reminded of any task of machine `model`.
+pub fn reminded(conn: &Connection, customer: &str, model: &str) -> Result<bool, StoreError> {
+    conn.prepare_cached(
+        "SELECT 1 FROM routine_reminders rr
+         JOIN maintenance_routines r ON r.id = rr.routine_id
+         WHERE rr.customer_id = ?1 AND r.durable_sku = ?2",
+    )?
+    .exists([customer, model])
 }
 
 /// next_due counts from the last time it was done, or from the purchase when it never

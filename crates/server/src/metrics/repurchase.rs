@@ -6,7 +6,8 @@ use crate::db::Connection;
 use crate::db::StoreError;
 use crate::params;
 use cadence_contract::{
-    ratio, Date, RepurchaseCohort, RepurchaseMetrics, RepurchaseRate, REPURCHASE_WINDOWS,
+    ratio, Date, RepurchaseCohort, RepurchaseGroup, RepurchaseMetrics, RepurchaseRate,
+    REPURCHASE_WINDOWS,
 };
 use std::collections::BTreeMap;
 
@@ -17,12 +18,41 @@ order at least N days before the as-of date) who placed another order 1 to N day
 their first. Another order on the day of the first does not count. Customers not yet \
 observed for N days are left out of that window, not counted as lost.";
 
-/// A customer's first order date and the date of their next order on a later day.
+/// A customer's first order date and the date of their next order on a later day, and
+/// the groups they are in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FirstOrders {
     pub first: Date,
     pub next: Option<Date>,
+    /// Has (or had) a subscription.
+    pub subscriber: bool,
+    /// Owns a machine with maintenance routines.
+    pub owner: bool,
+    /// Is reminded of a task of a machine they own (`routine_reminders`).
+    pub follower: bool,
 }
+
+/// The groups of `RepurchaseMetrics::groups`: name, definition, who is in it.
+const GROUPS: [(&str, &str, fn(&FirstOrders) -> bool); 4] = [
+    (
+        "subscribers",
+        "Customers with a subscription, running or not.",
+        |c| c.subscriber,
+    ),
+    ("one_time_buyers", "Customers who never subscribed.", |c| {
+        !c.subscriber
+    }),
+    (
+        "routine_followers",
+        "Owners of a machine with maintenance who are reminded of its tasks today.",
+        |c| c.owner && c.follower,
+    ),
+    (
+        "owners_not_following",
+        "Owners of a machine with maintenance who are not reminded of its tasks.",
+        |c| c.owner && !c.follower,
+    ),
+];
 
 /// Customers whose first order is between `since` and `today` (inclusive), with the date
 /// of their next order on a later day, if any. One pass over `orders_by_customer`.
@@ -30,16 +60,25 @@ pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<FirstOrde
     let mut stmt = conn.prepare_cached(
         "SELECT f.first,
                 (SELECT min(o.ordered_on) FROM orders o
-                 WHERE o.customer_id = f.customer_id AND o.ordered_on > f.first)
+                 WHERE o.customer_id = f.customer_id AND o.ordered_on > f.first),
+                EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = f.customer_id),
+                EXISTS (SELECT 1 FROM owned_products op
+                        JOIN maintenance_routines r ON r.durable_sku = op.sku
+                        WHERE op.customer_id = f.customer_id),
+                EXISTS (SELECT 1 FROM routine_reminders rr WHERE rr.customer_id = f.customer_id)
          FROM (SELECT customer_id, min(ordered_on) AS first FROM orders GROUP BY customer_id) f
          WHERE f.first >= ?1 AND f.first <= ?2",
     )?;
     let rows = stmt.query_map(params![since.to_string(), today.to_string()], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?))
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, Option<String>>(1)?,
+            [row.get::<_, bool>(2)?, row.get(3)?, row.get(4)?],
+        ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (first, next) = row?;
+        let (first, next, [subscriber, owner, follower]) = row?;
         let parse = |s: &str| {
             s.parse::<Date>()
                 .map_err(|_| StoreError::Corrupt(format!("orders.ordered_on {s:?} is not a date")))
@@ -47,6 +86,9 @@ pub fn read(conn: &Connection, since: Date, today: Date) -> Result<Vec<FirstOrde
         out.push(FirstOrders {
             first: parse(&first)?,
             next: next.as_deref().map(parse).transpose()?,
+            subscriber,
+            owner,
+            follower,
         });
     }
     Ok(out)
@@ -57,23 +99,14 @@ pub fn compute(customers: &[FirstOrders], today: Date, months: &[Month]) -> Repu
     // Per month: customers, then (observed, repurchased) per window.
     let mut counts: BTreeMap<Month, (u32, [(u32, u32); 3])> =
         months.iter().map(|m| (*m, (0, [(0, 0); 3]))).collect();
+    let mut counted = Vec::with_capacity(customers.len());
     for c in customers {
         let Some((customers, windows)) = counts.get_mut(&Month::of(c.first)) else {
             continue;
         };
         *customers += 1;
-        let age = c.first.days_until(today);
-        for (window, (observed, repurchased)) in REPURCHASE_WINDOWS.iter().zip(windows.iter_mut()) {
-            let days = i64::from(*window);
-            if age < days {
-                continue;
-            }
-            *observed += 1;
-            let gap = c.next.map(|next| c.first.days_until(next));
-            if gap.is_some_and(|gap| (1..=days).contains(&gap)) {
-                *repurchased += 1;
-            }
-        }
+        count(c, today, windows);
+        counted.push(c);
     }
     let rates = |windows: &[(u32, u32); 3]| -> Vec<RepurchaseRate> {
         REPURCHASE_WINDOWS
@@ -106,6 +139,38 @@ pub fn compute(customers: &[FirstOrders], today: Date, months: &[Month]) -> Repu
             })
             .collect(),
         all: rates(&all),
+        groups: GROUPS
+            .iter()
+            .map(|(group, definition, member)| {
+                let (mut customers, mut windows) = (0, [(0, 0); 3]);
+                for c in counted.iter().filter(|c| member(c)) {
+                    customers += 1;
+                    count(c, today, &mut windows);
+                }
+                RepurchaseGroup {
+                    group: (*group).to_owned(),
+                    definition: (*definition).to_owned(),
+                    customers,
+                    rates: rates(&windows),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Adds customer `c` to `(observed, repurchased)` of each window they were observed for.
+fn count(c: &FirstOrders, today: Date, windows: &mut [(u32, u32); 3]) {
+    let age = c.first.days_until(today);
+    for (window, (observed, repurchased)) in REPURCHASE_WINDOWS.iter().zip(windows.iter_mut()) {
+        let days = i64::from(*window);
+        if age < days {
+            continue;
+        }
+        *observed += 1;
+        let gap = c.next.map(|next| c.first.days_until(next));
+        if gap.is_some_and(|gap| (1..=days).contains(&gap)) {
+            *repurchased += 1;
+        }
     }
 }
 
@@ -121,6 +186,9 @@ mod tests {
         FirstOrders {
             first: d(first),
             next: next.map(d),
+            subscriber: false,
+            owner: false,
+            follower: false,
         }
     }
 
@@ -164,5 +232,58 @@ mod tests {
             .map(|r| (r.observed, r.repurchased))
             .collect();
         assert_eq!(all, [(4, 2), (3, 2), (2, 2)]);
+    }
+
+    #[test]
+    fn groups_split_the_same_customers_by_what_they_use() {
+        let today = d("2026-03-15");
+        let months = super::super::covered_months(today);
+        let with = |c: FirstOrders, subscriber, owner, follower| FirstOrders {
+            subscriber,
+            owner,
+            follower,
+            ..c
+        };
+        let out = compute(
+            &[
+                with(
+                    customer("2025-12-01", Some("2025-12-20")),
+                    true,
+                    false,
+                    false,
+                ),
+                with(customer("2025-12-01", None), false, true, true),
+                with(
+                    customer("2025-12-02", Some("2026-02-15")),
+                    false,
+                    true,
+                    true,
+                ),
+                with(customer("2025-12-03", None), false, true, false),
+                // Outside the covered months: in no group either.
+                with(customer("2024-01-01", Some("2024-01-02")), true, true, true),
+            ],
+            today,
+            &months,
+        );
+        let group = |name: &str| {
+            let g = out.groups.iter().find(|g| g.group == name).unwrap();
+            let rates: Vec<_> = g
+                .rates
+                .iter()
+                .map(|r| (r.observed, r.repurchased))
+                .collect();
+            (g.customers, rates)
+        };
+        assert_eq!(group("subscribers"), (1, vec![(1, 1), (1, 1), (1, 1)]));
+        assert_eq!(group("one_time_buyers"), (3, vec![(3, 0), (3, 0), (3, 1)]));
+        assert_eq!(
+            group("routine_followers"),
+            (2, vec![(2, 0), (2, 0), (2, 1)])
+        );
+        assert_eq!(
+            group("owners_not_following"),
+            (1, vec![(1, 0), (1, 0), (1, 0)])
+        );
     }
 }

@@ -35,8 +35,9 @@ use std::sync::LazyLock;
 const LINK_SECS: i64 = 15 * 60;
 /// How long the token the account page is given lives.
 const SESSION_SECS: i64 = 3600;
-/// Requests per address and hour that make a message.
-const PER_HOUR: i64 = 5;
+/// Requests per address and hour that make a message (sign-in links and the confirmations
+/// of `follow.rs` together).
+pub(super) const PER_HOUR: i64 = 5;
 
 /// The account page's policy: its own scripts (the widget) and wasm, its own API.
 static ACCOUNT_CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
@@ -149,26 +150,14 @@ pub fn request_link(
     email: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    let lower = email.to_lowercase();
-    let address = links::hash(&lower);
-    tx.prepare_cached("DELETE FROM sign_in_requests WHERE address_hash = ?1 AND at <= ?2")?
-        .execute(params![address, now - 3600])?;
-    tx.prepare_cached("INSERT INTO sign_in_requests (address_hash, at) VALUES (?1, ?2)")?
-        .execute(params![address, now])?;
-    let recent: i64 = tx
-        .prepare_cached("SELECT count(*) FROM sign_in_requests WHERE address_hash = ?1")?
-        .query_row([&address], |row| row.get(0))?;
-    // Exact matches on the unique index: as typed, or lower-cased.
-    let customer: Option<(String, String, Option<String>, Option<String>)> = tx
-        .prepare_cached(
-            "SELECT id, email, name, locale FROM customers WHERE email IN (?1, ?2)
-             ORDER BY email = ?1 DESC LIMIT 1",
-        )?
-        .query_row(params![email, lower], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })
-        .optional()?;
-    let Some((customer, address, name, locale)) = customer else {
+    let recent = count_request(tx, email, now)?;
+    let Some(Addressee {
+        customer,
+        address,
+        name,
+        locale,
+    }) = addressee(tx, email)?
+    else {
         return Ok(());
     };
     if recent > PER_HOUR {
@@ -205,13 +194,28 @@ pub fn request_link(
         },
         "message": message,
     });
+    queue_email(tx, &id, "sign_in", &customer, &address, &payload, now)
+}
+
+/// Queues an e-mail that is not an event and not a choice (a sign-in link, a
+/// confirmation): made for this one request, sent at once.
+pub(super) fn queue_email(
+    tx: &Connection,
+    id: &str,
+    kind: &str,
+    customer: &str,
+    address: &str,
+    payload: &serde_json::Value,
+    now: i64,
+) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO notifications (id, kind, dedupe, customer_id, subscription_id, email,
             state, created_at, due_at, attempts, next_attempt_at, payload)
-         VALUES (?1, 'sign_in', ?2, ?3, NULL, ?4, 'pending', ?5, ?5, 0, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, NULL, ?5, 'pending', ?6, ?6, 0, ?6, ?7)",
         params![
             id,
-            format!("sign_in:{id}"),
+            kind,
+            format!("{kind}:{id}"),
             customer,
             address,
             now,
@@ -220,6 +224,47 @@ pub fn request_link(
     )?;
     super::mailer::QUEUED.notify_waiters();
     Ok(())
+}
+
+/// Counts a request that would send `email` a message (a sign-in link, a confirmation) and
+/// answers how many it made within the hour, this one included. Only the address's hash is
+/// kept, and for an hour.
+pub(super) fn count_request(tx: &Connection, email: &str, now: i64) -> Result<i64, StoreError> {
+    let address = links::hash(&email.to_lowercase());
+    tx.prepare_cached("DELETE FROM sign_in_requests WHERE address_hash = ?1 AND at <= ?2")?
+        .execute(params![address, now - 3600])?;
+    tx.prepare_cached("INSERT INTO sign_in_requests (address_hash, at) VALUES (?1, ?2)")?
+        .execute(params![address, now])?;
+    tx.prepare_cached("SELECT count(*) FROM sign_in_requests WHERE address_hash = ?1")?
+        .query_row([&address], |row| row.get(0))
+}
+
+/// The customer an address belongs to.
+pub(super) struct Addressee {
+    pub customer: String,
+    /// As stored.
+    pub address: String,
+    pub name: Option<String>,
+    pub locale: Option<String>,
+}
+
+/// The customer whose address is `email`, as typed or lower-cased (exact matches on the
+/// unique index).
+pub(super) fn addressee(tx: &Connection, email: &str) -> Result<Option<Addressee>, StoreError> {
+    let lower = email.to_lowercase();
+    tx.prepare_cached(
+        "SELECT id, email, name, locale FROM customers WHERE email IN (?1, ?2)
+         ORDER BY email = ?1 DESC LIMIT 1",
+    )?
+    .query_row(params![email, lower], |row| {
+        Ok(Addressee {
+            customer: row.get(0)?,
+            address: row.get(1)?,
+            name: row.get(2)?,
+            locale: row.get(3)?,
+        })
+    })
+    .optional()
 }
 
 fn message(lang: Lang, settings: &Settings, name: Option<&str>, url: &str) -> Rendered {

@@ -33,6 +33,8 @@ pub enum Action {
     AddPart,
     /// Stop the reminders of maintenance task `routine`.
     StopRoutine,
+    /// Confirm the request `notification` names: reminders for machine `sku` (`follow.rs`).
+    Follow,
 }
 
 /// A link's signed contents. Short field names keep the URL short.

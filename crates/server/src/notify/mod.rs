@@ -13,6 +13,7 @@
 
 pub mod account;
 pub mod data;
+pub mod follow;
 pub mod links;
 pub mod mailer;
 pub mod pages;

@@ -220,6 +220,7 @@ async fn question(lang: Lang, state: &AppState, link: &Link) -> (String, Option<
         Action::Done => (&words::CONFIRM_DONE, &words::BUTTON_DONE),
         Action::AddPart => (&words::CONFIRM_ADD, &words::BUTTON_ADD),
         Action::StopRoutine => (&words::CONFIRM_STOP, &words::BUTTON_STOP),
+        Action::Follow => (&words::CONFIRM_FOLLOW, &words::BUTTON_FOLLOW),
     };
     let about = names_of(state, link, lang).await;
     (
@@ -349,6 +350,10 @@ async fn act(
                 StatusCode::CONFLICT,
                 fill(&words::REFUSED, lang, &[("why", &why)]),
             ),
+            // A confirmation whose request was forgotten (2 days): as an expired link.
+            None if e.status() == StatusCode::NOT_FOUND && link.action == Action::Follow => {
+                (StatusCode::GONE, words::EXPIRED.get(lang).to_owned())
+            }
             None if e.status().is_server_error() => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 words::TRY_LATER.get(lang).to_owned(),
@@ -426,6 +431,9 @@ fn apply_link(tx: &Connection, link: &Link, at: &At, cap: u32) -> Result<Acted, 
             )?;
             Ok(Acted::Done(None))
         }
+        Action::Follow => Ok(Acted::Done(super::follow::confirm(
+            tx, link, at.today, &at.now,
+        )?)),
         Action::SignIn => Err(nothing()),
     }
 }
@@ -438,6 +446,7 @@ fn done_text(lang: Lang, link: &Link, about: &About, next_due: Option<Date>) -> 
         Action::Done => &words::DONE_DONE,
         Action::AddPart => &words::DONE_ADD,
         Action::StopRoutine => &words::DONE_STOP,
+        Action::Follow => &words::DONE_FOLLOW,
     };
     let mut values = about.values(lang, link);
     if let Some(next) = next_due {

@@ -132,6 +132,24 @@ words! {
     BUTTON_STOP: "Stop reminders", "Arrêter les rappels", "Erinnerungen beenden";
     DONE_STOP: "Done: no more reminders for this task.", "C'est fait : plus de rappels pour cette tâche.",
         "Erledigt: Keine Erinnerungen mehr für diese Aufgabe.";
+    // "Remind me" from a product page, confirmed by e-mail (follow.rs).
+    FOLLOW_SUBJECT: "Confirm your maintenance reminders for {product}",
+        "Confirmez vos rappels d'entretien pour {product}",
+        "Bestätigen Sie Ihre Wartungserinnerungen für {product}";
+    FOLLOW_LEAD: "You asked {shop} to remind you when the maintenance of your {product} falls due. Confirm with this link (it works for 2 days):",
+        "Vous avez demandé à {shop} de vous rappeler l'entretien de votre {product} quand il arrive. Confirmez avec ce lien (valable 2 jours) :",
+        "Sie haben {shop} gebeten, Sie an die Wartung Ihres Geräts {product} zu erinnern, wenn sie fällig wird. Bestätigen Sie mit diesem Link (2 Tage gültig):";
+    FOLLOW_BUTTON: "Confirm reminders", "Confirmer les rappels", "Erinnerungen bestätigen";
+    FOLLOW_NOT_YOU: "If you did not ask for it, ignore this e-mail: you will hear nothing more from us.",
+        "Si vous ne l'avez pas demandé, ignorez cet e-mail : vous n'entendrez plus parler de nous.",
+        "Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Sie hören nichts mehr von uns.";
+    CONFIRM_FOLLOW: "Remind you by e-mail when the maintenance of your {part} falls due?",
+        "Vous rappeler par e-mail l'entretien de votre {part} quand il arrive ?",
+        "Sollen wir Sie per E-Mail erinnern, wenn die Wartung Ihres Geräts {part} fällig wird?";
+    BUTTON_FOLLOW: "Yes, remind me", "Oui, me le rappeler", "Ja, erinnern Sie mich";
+    DONE_FOLLOW: "Done: we will remind you when a task of your {part} falls due, the first on {date}. Every reminder has a link to stop them.",
+        "C'est fait : nous vous rappellerons chaque tâche d'entretien de votre {part}, la première le {date}. Chaque rappel contient un lien pour les arrêter.",
+        "Erledigt: Wir erinnern Sie an jede Wartung Ihres Geräts {part}, die erste am {date}. Jede Erinnerung enthält einen Link, um sie zu beenden.";
     // The hosted account page and its sign-in links.
     ACCOUNT_TITLE: "Your account", "Votre compte", "Ihr Konto";
     ACCOUNT_ASK: "Enter the e-mail address you shop with. We will send you a link that signs you in, once, within 15 minutes.",

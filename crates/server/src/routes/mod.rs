@@ -9,6 +9,7 @@ pub mod me;
 pub mod merchant;
 pub mod products;
 pub mod recommendations;
+pub mod reminders;
 pub mod routines;
 pub mod subscriptions;
 
@@ -25,6 +26,14 @@ pub fn api_routes() -> Router<AppState> {
         .route("/metrics", get(health::metrics))
         .route("/products/{sku}", get(products::get_product))
         .route("/products/{sku}/plan.ics", get(calendar::plan_ics))
+        .route(
+            "/products/{sku}/reminders",
+            axum::routing::post(reminders::post_follow),
+        )
+        .route(
+            "/me/products/{sku}/reminders",
+            axum::routing::post(reminders::post_machine_reminders),
+        )
         .route("/me", get(me::get_me))
         .route("/me/calendar", get(calendar::me_calendar))
         .route("/calendar/{feed}", get(calendar::calendar_feed))

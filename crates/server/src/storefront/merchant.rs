@@ -227,6 +227,38 @@ fn repurchase_table(m: &MerchantMetrics) -> Markup {
             }
             tfoot { (row("All months", cohort_cells(new_customers, &r.all))) }
         }
+        table data-figure="repurchase-groups" {
+            caption { "Repurchase by group, all months: share (repurchased of observed)" }
+            thead {
+                (header_row(
+                    "Group",
+                    ["Customers"].into_iter().chain(windows.iter().map(String::as_str)),
+                ))
+            }
+            tbody {
+                @for g in &r.groups {
+                    tr {
+                        th scope="row" {
+                            (group_name(&g.group))
+                            br;
+                            small { (g.definition) }
+                        }
+                        @for cell in cohort_cells(g.customers, &g.rates) { td { (cell) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A group's name as the merchant reads it.
+fn group_name(group: &str) -> &str {
+    match group {
+        "subscribers" => "Subscribers",
+        "one_time_buyers" => "One-time buyers",
+        "routine_followers" => "Follow a maintenance routine",
+        "owners_not_following" => "Own a machine, do not follow",
+        other => other,
     }
 }
 

@@ -45,6 +45,7 @@ mod recommendations;
 mod retention;
 mod revocation;
 mod routine_done;
+mod routine_follow;
 mod schema_parity;
 mod server_process;
 mod shopper_language;

@@ -394,7 +394,7 @@ async fn click_through_and_conversion_per_reason() {
     assert_eq!(all["conversion"].as_f64(), Some(0.0));
 }
 
-async fn shop_page(app: &TestApp, uri: &str) -> Reply {
+pub async fn shop_page(app: &TestApp, uri: &str) -> Reply {
     send(app.shop(), Request::get(uri).body(Body::empty()).unwrap()).await
 }
 
