@@ -161,6 +161,22 @@ impl Api {
             .map(drop)
     }
 
+    /// "Remind me" for machine `sku`'s maintenance. Signed in, `{"remind": …}` turns the
+    /// reminders of all its tasks on or off; otherwise `{"email": …}` asks the server to
+    /// send that address a link to confirm (double opt-in).
+    pub(crate) async fn remind_machine(
+        &self,
+        sku: &str,
+        body: String,
+        idempotency_key: &str,
+    ) -> Result<(), ApiError> {
+        let me = if self.has_token() { "/me" } else { "" };
+        let path = format!("{me}/products/{}/reminders", encode(sku));
+        self.send_json(&path, body, idempotency_key, None)
+            .await
+            .map(drop)
+    }
+
     /// Sends a JSON mutation (every one carries an `Idempotency-Key`) and answers its text.
     async fn send_json(
         &self,

@@ -183,6 +183,12 @@ impl Data {
         )
     }
 
+    /// "Remind me" for a machine's maintenance (`Api::remind_machine`) under a fresh
+    /// idempotency key; a failure is reported as `cadence:error`.
+    pub(crate) async fn remind_machine(&self, sku: &str, body: String) -> Result<(), ApiError> {
+        self.report(self.api.remind_machine(sku, body, &idempotency_key()).await)
+    }
+
     /// Subscribes under `key` (one key per shopper intent, so a double click creates one
     /// subscription) and announces `cadence:subscribed` to the page.
     pub(crate) async fn subscribe(

@@ -135,6 +135,7 @@ impl FromJson for Ownership {
             model_name: f.req("model_name")?,
             purchased_on: f.req("purchased_on")?,
             routines: f.req("routines")?,
+            reminded: f.opt("reminded")?.unwrap_or(false),
         })
     }
 }
@@ -460,6 +461,7 @@ mod tests {
                     last_done: Some(date("2026-09-01")),
                     next_due: date("2026-12-01"),
                 }],
+                reminded: true,
             }),
         });
         round_trip(Account {

@@ -4,8 +4,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use cadence_contract::{
-    Account, Customer, Interval, Money, Product, ProductKind, RoutineTask, Subscription,
-    SubscriptionOffer, SubscriptionStatus,
+    Account, Customer, Interval, Money, OwnedRoutine, Ownership, Product, ProductKind, Routine,
+    RoutineTask, Subscription, SubscriptionOffer, SubscriptionStatus,
 };
 use js_sys::{Array, Function, Promise, Reflect};
 use std::cell::RefCell;
@@ -788,5 +788,169 @@ async fn after_this_task_turns_true_in_the_next_task() {
         root.inner_html()
     );
     assert_eq!(text_of(&root, ".later").await, "later");
+    host.remove();
+}
+
+/// A machine with one maintenance routine, as the product page gets it.
+fn machine(owned_and_reminded: bool) -> String {
+    let routine = Routine {
+        name: "Descale".into(),
+        every_days: 90,
+        consumable_sku: None,
+        consumable_name: None,
+        consumable_price: None,
+        guide_url: None,
+    };
+    serde_json::to_string(&Product {
+        sku: "BARISTA-ONE".into(),
+        name: "Barista One".into(),
+        kind: ProductKind::Durable,
+        description: "An espresso machine.".into(),
+        price: Money::new(34_900, "EUR"),
+        units_per_pack: None,
+        in_stock: true,
+        subscription: None,
+        usage: None,
+        routines: vec![routine.clone()],
+        community: None,
+        ownership: owned_and_reminded.then(|| Ownership {
+            model_sku: "BARISTA-ONE".into(),
+            model_name: "Barista One".into(),
+            purchased_on: "2026-01-10".parse().unwrap(),
+            routines: vec![OwnedRoutine {
+                routine,
+                last_done: None,
+                next_due: "2026-12-10".parse().unwrap(),
+            }],
+            reminded: true,
+        }),
+    })
+    .unwrap()
+}
+
+async fn element(root: &ShadowRoot, selector: &str) -> HtmlElement {
+    for _ in 0..100 {
+        if let Some(found) = root.query_selector(selector).unwrap() {
+            return found.dyn_into().unwrap();
+        }
+        sleep(50).await;
+    }
+    panic!("no {selector}; shadow root holds: {}", root.inner_html());
+}
+
+#[wasm_bindgen_test]
+async fn a_visitor_asks_for_maintenance_reminders_by_email_and_is_told_to_confirm() {
+    stub_routes(&[
+        (
+            "/products/BARISTA-ONE/reminders",
+            202,
+            r#"{"status":"confirmation_sent","confirm_within_hours":48}"#,
+        ),
+        ("/recommendations", 200, r#"{"items":[]}"#),
+        ("/products/BARISTA-ONE", 200, &machine(false)),
+    ]);
+    let (host, root, container) = host(&[
+        ("view", "product"),
+        ("product", "BARISTA-ONE"),
+        ("locale", "en-GB"),
+        ("api", API),
+    ]);
+    let _mounted = cadence_widget::mount(host.clone(), container, API.into());
+    let follow = element(&root, "[data-cadence=follow]").await;
+    // A disclosure, closed on load: the page below does not move.
+    assert!(follow.get_attribute("open").is_none());
+    let input: web_sys::HtmlInputElement = element(&root, "#cad-follow-email")
+        .await
+        .dyn_into()
+        .unwrap();
+    assert_eq!(input.type_(), "email");
+    assert!(input.required());
+    let label = element(&root, "label[for=cad-follow-email]").await;
+    assert_eq!(label.text_content().unwrap(), "Your e-mail address");
+    // The browser checks the address (`type=email`); an invalid one is never sent.
+    input.set_value("not an address");
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    let form: web_sys::HtmlFormElement = element(&root, "[data-cadence=follow-form]")
+        .await
+        .dyn_into()
+        .unwrap();
+    form.request_submit().unwrap();
+    sleep(100).await;
+    assert!(routed_requests()
+        .iter()
+        .all(|(_, url, _)| !url.contains("/reminders")));
+    input.set_value("o'neil+cafe@example.org");
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    form.request_submit().unwrap();
+    wait_for_text(
+        &root,
+        "[data-cadence=follow-announce]",
+        "Check your inbox: confirm with the link we sent to o'neil+cafe@example.org. Nothing happens without it.",
+    )
+    .await;
+    let sent: Vec<_> = routed_requests()
+        .into_iter()
+        .filter(|(_, url, _)| url.contains("/reminders"))
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].0, "POST");
+    assert_eq!(sent[0].1, format!("{API}/products/BARISTA-ONE/reminders"));
+    assert_eq!(routed_bodies(), [r#"{"email":"o'neil+cafe@example.org"}"#]);
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_signed_in_owner_turns_maintenance_reminders_off_and_back_on() {
+    stub_routes(&[
+        (
+            "/me/products/BARISTA-ONE/reminders",
+            200,
+            r#"{"sku":"BARISTA-ONE","remind":false}"#,
+        ),
+        ("/recommendations", 200, r#"{"items":[]}"#),
+        (
+            "/me/calendar",
+            200,
+            r#"{"feed_url":"https://api.test/cal.ics"}"#,
+        ),
+        ("/products/BARISTA-ONE", 200, &machine(true)),
+    ]);
+    let (host, root, container) = host(&[
+        ("view", "product"),
+        ("product", "BARISTA-ONE"),
+        ("customer-token", "header.payload.sig"),
+        ("locale", "en-GB"),
+        ("api", API),
+    ]);
+    let _mounted = cadence_widget::mount(host.clone(), container, API.into());
+    let button = element(&root, "[data-cadence=follow-send]").await;
+    assert!(root.query_selector("#cad-follow-email").unwrap().is_none());
+    assert_eq!(button.text_content().unwrap(), "Remind me");
+    assert_eq!(
+        button.get_attribute("aria-pressed").as_deref(),
+        Some("true")
+    );
+    button.click();
+    wait_for_attribute(&button, "aria-pressed", "false").await;
+    wait_for_text(
+        &root,
+        "[data-cadence=follow-announce]",
+        "Done: no more maintenance reminders.",
+    )
+    .await;
+    let sent: Vec<_> = routed_requests()
+        .into_iter()
+        .filter(|(_, url, _)| url.contains("/reminders"))
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        sent[0].1,
+        format!("{API}/me/products/BARISTA-ONE/reminders")
+    );
+    assert_eq!(routed_bodies(), [r#"{"remind":false}"#]);
     host.remove();
 }

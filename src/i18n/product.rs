@@ -28,6 +28,13 @@ pub(crate) enum ProductKey {
     AddToCalendar,
     CalendarFeed,
     OwnedNote,
+    FollowTitle,
+    FollowToggle,
+    FollowOn,
+    FollowOff,
+    FollowEmail,
+    FollowSend,
+    FollowCheckInbox,
 }
 
 impl Words for ProductKey {
@@ -73,6 +80,13 @@ fn en(key: ProductKey) -> &'static str {
         AddToCalendar => "Add to my calendar (.ics)",
         CalendarFeed => "Subscribe in your calendar app",
         OwnedNote => "Planned from your {model}, bought on {date}.",
+        FollowTitle => "Remind me when maintenance is due",
+        FollowToggle => "Remind me",
+        FollowOn => "Done: we will e-mail you when a task falls due.",
+        FollowOff => "Done: no more maintenance reminders.",
+        FollowEmail => "Your e-mail address",
+        FollowSend => "Send me a link to confirm",
+        FollowCheckInbox => "Check your inbox: confirm with the link we sent to {email}. Nothing happens without it.",
     }
 }
 
@@ -102,6 +116,13 @@ fn fr(key: ProductKey) -> &'static str {
         AddToCalendar => "Ajouter à mon agenda (.ics)",
         CalendarFeed => "S'abonner dans votre application d'agenda",
         OwnedNote => "Planifié d'après votre {model}, acheté le {date}.",
+        FollowTitle => "Me rappeler l'entretien",
+        FollowToggle => "Me le rappeler",
+        FollowOn => "C'est fait : nous vous écrirons quand une tâche arrive.",
+        FollowOff => "C'est fait : plus de rappels d'entretien.",
+        FollowEmail => "Votre adresse e-mail",
+        FollowSend => "Recevoir un lien de confirmation",
+        FollowCheckInbox => "Consultez votre boîte : confirmez avec le lien envoyé à {email}. Rien ne se passe sans lui.",
     }
 }
 
@@ -131,5 +152,12 @@ fn de(key: ProductKey) -> &'static str {
         AddToCalendar => "In meinen Kalender (.ics)",
         CalendarFeed => "In Ihrer Kalender-App abonnieren",
         OwnedNote => "Geplant für Ihre {model}, gekauft am {date}.",
+        FollowTitle => "An die Wartung erinnern",
+        FollowToggle => "Erinnern",
+        FollowOn => "Erledigt: Wir schreiben Ihnen, wenn eine Aufgabe fällig wird.",
+        FollowOff => "Erledigt: Keine Wartungserinnerungen mehr.",
+        FollowEmail => "Ihre E-Mail-Adresse",
+        FollowSend => "Bestätigungslink senden",
+        FollowCheckInbox => "Sehen Sie in Ihr Postfach: Bestätigen Sie mit dem Link an {email}. Ohne ihn geschieht nichts.",
     }
 }

@@ -3,6 +3,7 @@
 pub(crate) mod account;
 pub(crate) mod cancel;
 pub(crate) mod controls;
+pub(crate) mod follow;
 pub(crate) mod history;
 pub(crate) mod notice;
 pub(crate) mod plan;

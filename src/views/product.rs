@@ -47,6 +47,20 @@ fn product_card(config: &Config, data: Data, p: Product) -> impl IntoView {
         )
     });
     let in_stock = p.in_stock;
+    // A machine with maintenance: its owner may ask to be reminded of it.
+    let follow = (!p.routines.is_empty()).then(|| {
+        let reminded = p
+            .ownership
+            .as_ref()
+            .is_some_and(|o| o.reminded && o.model_sku == p.sku);
+        super::follow::follow(
+            locale,
+            StoredValue::new_local(data.clone()),
+            p.sku.clone(),
+            config.customer_token.is_some(),
+            reminded,
+        )
+    });
     view! {
         <article class="cad-product" part="card" data-cadence="product">
             <p class="cad-eyebrow">
@@ -72,6 +86,7 @@ fn product_card(config: &Config, data: Data, p: Product) -> impl IntoView {
                 }
                     .into_any()
             }}
+            {follow}
         </article>
     }
 }
