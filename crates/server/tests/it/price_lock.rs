@@ -13,7 +13,6 @@ use axum::http::{Method, StatusCode};
 use cadence_server::clock::Clock;
 use cadence_server::notify::mailer::{MailSettings, Mailer};
 use cadence_server::notify::{plan, Notifier};
-use mail_parser::MimeHeaders;
 use serde_json::{json, Value};
 use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
