@@ -8,10 +8,11 @@
 use crate::json::{Fields, FromJson, JsonError};
 use cadence_contract::problem::FieldError;
 use cadence_contract::{
-    Account, ChangeRecord, CommunityChoice, Customer, Date, ExtraItem, Interval, IntervalUnit,
-    Money, OwnedRoutine, Ownership, Problem, Product, ProductKind, ReasonCode, Recommendation,
-    RecommendationAction, Recommendations, Routine, RoutineTask, Subscription, SubscriptionOffer,
-    SubscriptionSnapshot, SubscriptionStatus, SwapOption, UpcomingDelivery, UsageQuestion,
+    Account, ChangeRecord, ComingPrice, CommunityChoice, Customer, Date, ExtraItem, Interval,
+    IntervalUnit, Money, OwnedRoutine, Ownership, Problem, Product, ProductKind, ReasonCode,
+    Recommendation, RecommendationAction, Recommendations, Routine, RoutineTask, Subscription,
+    SubscriptionOffer, SubscriptionSnapshot, SubscriptionStatus, SwapOption, UpcomingDelivery,
+    UsageQuestion,
 };
 use wasm_bindgen::JsValue;
 
@@ -216,6 +217,17 @@ impl FromJson for Subscription {
             max_pause_until: f.opt("max_pause_until")?,
             payment_problem: f.opt("payment_problem")?.unwrap_or_default(),
             update_payment_url: f.opt("update_payment_url")?,
+            coming_price: f.opt("coming_price")?,
+        })
+    }
+}
+
+impl FromJson for ComingPrice {
+    fn from_json(value: &JsValue) -> Result<Self, JsonError> {
+        let f = Fields::of(value)?;
+        Ok(ComingPrice {
+            price_per_delivery: f.req("price_per_delivery")?,
+            effective_on: f.req("effective_on")?,
         })
     }
 }
@@ -267,6 +279,7 @@ impl FromJson for SubscriptionSnapshot {
             interval: f.req("interval")?,
             status: f.req("status")?,
             next_delivery: f.opt("next_delivery")?,
+            price_per_delivery: f.opt("price_per_delivery")?,
         })
     }
 }
@@ -419,6 +432,10 @@ mod tests {
             max_pause_until: Some(date("2027-03-01")),
             payment_problem: true,
             update_payment_url: Some("https://shop.example/account/payment".into()),
+            coming_price: Some(ComingPrice {
+                price_per_delivery: money(1240),
+                effective_on: date("2027-01-15"),
+            }),
         }
     }
 
@@ -508,6 +525,7 @@ mod tests {
             interval: weeks(4),
             status: SubscriptionStatus::Active,
             next_delivery: Some(date("2026-12-10")),
+            price_per_delivery: Some(money(1100)),
         };
         round_trip(vec![ChangeRecord {
             at: "2026-11-23T10:00:00Z".into(),

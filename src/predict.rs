@@ -41,6 +41,10 @@ pub(crate) fn after_change(current: &Subscription, change: &SubscriptionChange) 
             if s.quantity > 0 {
                 let unit = s.price_per_delivery.amount_minor / i64::from(s.quantity);
                 s.price_per_delivery.amount_minor = unit * i64::from(*quantity);
+                if let Some(coming) = &mut s.coming_price {
+                    let unit = coming.price_per_delivery.amount_minor / i64::from(s.quantity);
+                    coming.price_per_delivery.amount_minor = unit * i64::from(*quantity);
+                }
             }
             s.quantity = *quantity;
         }
@@ -49,6 +53,8 @@ pub(crate) fn after_change(current: &Subscription, change: &SubscriptionChange) 
                 s.sku = option.sku;
                 s.product_name = option.name;
                 s.price_per_delivery = option.price.times(s.quantity);
+                // A swap is a new agreement at the new product's price.
+                s.coming_price = None;
             }
         }
         SubscriptionChange::AddOnce { sku, quantity } => {
@@ -64,6 +70,8 @@ pub(crate) fn after_change(current: &Subscription, change: &SubscriptionChange) 
         SubscriptionChange::Cancel { .. } => {
             s.status = SubscriptionStatus::Cancelled;
             s.upcoming.clear();
+            // Cancelled before it applies, a price change never does.
+            s.coming_price = None;
         }
     }
     if s.status == SubscriptionStatus::Paused && s.paused_until.is_none() {
@@ -123,6 +131,7 @@ mod tests {
             max_pause_until: None,
             payment_problem: false,
             update_payment_url: None,
+            coming_price: None,
         }
     }
 

@@ -251,6 +251,7 @@ async fn account_view_sends_the_token_and_lists_subscriptions() {
             max_pause_until: None,
             payment_problem: false,
             update_payment_url: None,
+            coming_price: None,
         }],
         routines: vec![],
     };
@@ -305,6 +306,7 @@ fn ada_subscription(id: &str, problem: bool, url: Option<&str>) -> Subscription 
         max_pause_until: None,
         payment_problem: problem,
         update_payment_url: url.map(str::to_owned),
+        coming_price: None,
     }
 }
 
@@ -348,6 +350,45 @@ async fn a_payment_problem_is_a_calm_notice_with_the_merchants_link() {
     );
     // Without the merchant's page the notice is plain text, not a link to nowhere.
     assert_eq!(link("sub_3").get_attribute("href"), None);
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_coming_price_is_one_line_with_its_date_and_the_way_out() {
+    let mut changing = ada_subscription("sub_1", false, None);
+    changing.coming_price = Some(cadence_contract::ComingPrice {
+        price_per_delivery: Money::new(1240, "EUR"),
+        effective_on: "2027-01-15".parse().unwrap(),
+    });
+    let account = Account {
+        customer: Customer {
+            id: "cust_ada".into(),
+            name: "Ada Lovelace".into(),
+        },
+        subscriptions: vec![changing, ada_subscription("sub_2", false, None)],
+        routines: vec![],
+    };
+    stub_fetch(200, &serde_json::to_string(&account).unwrap());
+    let (host, root, container) = host(&[
+        ("view", "account"),
+        ("customer-token", "header.payload.sig"),
+        ("locale", "en-GB"),
+        ("api", API),
+    ]);
+    let _mounted = cadence_widget::mount(host.clone(), container, API.into());
+    text_of(&root, "[data-id=sub_2] .cad-subscription-name").await;
+    let line = |id: &str| -> HtmlElement {
+        root.query_selector(&format!("[data-id={id}] [data-cadence=coming-price]"))
+            .unwrap()
+            .unwrap()
+            .unchecked_into()
+    };
+    assert!(!line("sub_1").hidden());
+    assert_eq!(
+        line("sub_1").text_content().unwrap(),
+        "From 15 Jan 2027: €12.40 per delivery. You can cancel before then."
+    );
+    assert!(line("sub_2").hidden(), "no line without a coming price");
     host.remove();
 }
 

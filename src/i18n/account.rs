@@ -86,6 +86,7 @@ pub(crate) enum AccountKey {
     DoneAddOnceNoDate,
     ExtraItem,
     PaymentProblem,
+    ComingPrice,
 }
 
 impl Words for AccountKey {
@@ -156,6 +157,7 @@ fn en(key: AccountKey) -> &'static str {
         ConfirmCancel => "Yes, cancel",
         KeepSubscription => "Keep subscription",
         PaymentProblem => "Your last payment did not go through: update your payment details.",
+        ComingPrice => "From {date}: {price} per delivery. You can cancel before then.",
         CancelledOn => "Cancelled on {date}.",
         ReactivateUntil => "You can reactivate it until {date}.",
         Reactivate => "Reactivate",
@@ -243,6 +245,7 @@ fn fr(key: AccountKey) -> &'static str {
         ConfirmCancel => "Oui, résilier",
         KeepSubscription => "Garder l'abonnement",
         PaymentProblem => "Votre dernier paiement n'a pas abouti : mettez à jour vos informations de paiement.",
+        ComingPrice => "À partir du {date} : {price} par livraison. Vous pouvez résilier d'ici là.",
         CancelledOn => "Résilié le {date}.",
         ReactivateUntil => "Vous pouvez le réactiver jusqu'au {date}.",
         Reactivate => "Réactiver",
@@ -330,6 +333,7 @@ fn de(key: AccountKey) -> &'static str {
         ConfirmCancel => "Ja, kündigen",
         KeepSubscription => "Abo behalten",
         PaymentProblem => "Ihre letzte Zahlung ist fehlgeschlagen: Bitte aktualisieren Sie Ihre Zahlungsdaten.",
+        ComingPrice => "Ab dem {date}: {price} pro Lieferung. Sie können vorher kündigen.",
         CancelledOn => "Gekündigt am {date}.",
         ReactivateUntil => "Sie können es bis zum {date} reaktivieren.",
         Reactivate => "Reaktivieren",

@@ -119,6 +119,16 @@ impl Card {
     pub(crate) fn date(&self, date: cadence_contract::Date) -> String {
         format::date(&self.locale_tag.read_value(), date)
     }
+
+    /// "From 15 Jan 2027: €12.40 per delivery. You can cancel before then."
+    fn coming_price(&self, coming: &cadence_contract::ComingPrice) -> String {
+        let price = format::price(&self.locale_tag.read_value(), &coming.price_per_delivery);
+        tf(
+            self.locale,
+            AccountKey::ComingPrice,
+            &[("date", &self.date(coming.effective_on)), ("price", &price)],
+        )
+    }
 }
 
 #[component]
@@ -169,6 +179,16 @@ pub(crate) fn SubscriptionCard(card: Card) -> impl IntoView {
                 <a class="cad-link" href=move || sub.with(|s| s.update_payment_url.clone())>
                     {t(locale, AccountKey::PaymentProblem)}
                 </a>
+            </p>
+            // A price change the merchant announced: the new price, its date, and that
+            // cancelling before then means never paying it (the server words nothing here;
+            // it sends the facts). Hidden until needed, like the note above.
+            <p
+                class="cad-note"
+                data-cadence="coming-price"
+                hidden=move || sub.with(|s| s.coming_price.is_none())
+            >
+                {move || sub.with(|s| s.coming_price.as_ref().map(|c| card.coming_price(c)))}
             </p>
             {move || {
                 (status.get() != SubscriptionStatus::Cancelled)

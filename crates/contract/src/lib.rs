@@ -39,8 +39,8 @@ pub use recommend::{
 };
 pub use refusal::Refusal;
 pub use resources::{
-    Account, Customer, NewSubscription, Product, ProductKind, Subscription, SubscriptionOffer,
-    SubscriptionStatus, MAX_QUANTITY,
+    Account, ComingPrice, Customer, NewSubscription, Product, ProductKind, Subscription,
+    SubscriptionOffer, SubscriptionStatus, MAX_QUANTITY,
 };
 pub use schedule::{ChangeError, Rules, Schedule};
 pub use selfservice::{

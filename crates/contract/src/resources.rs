@@ -141,6 +141,20 @@ pub struct Subscription {
     /// with `payment_problem`, and only when the server has one (`--update-payment-url`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_payment_url: Option<String>,
+    /// A price change the merchant announced (with a notice at least the notice period
+    /// ahead) that has not applied yet: the shopper sees it, and may cancel before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coming_price: Option<ComingPrice>,
+}
+
+/// What one delivery will cost from a date on, after a merchant's announced price change.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComingPrice {
+    /// What one delivery will cost, discount and quantity included.
+    pub price_per_delivery: Money,
+    /// The first delivery date the new price applies to.
+    pub effective_on: Date,
 }
 
 impl Subscription {

@@ -205,6 +205,10 @@ pub struct SubscriptionSnapshot {
     pub status: SubscriptionStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_delivery: Option<Date>,
+    /// What one delivery costs (discount and quantity included); absent in rows recorded
+    /// before prices were locked (migration 0015).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_delivery: Option<Money>,
 }
 
 /// One line of a subscription's audit history ("recent changes").

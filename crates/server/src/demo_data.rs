@@ -220,6 +220,15 @@ fn catalog(tx: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The seed catalog's price of `sku` (0 for one it does not hold, which no caller names):
+/// what a demo subscription agreed to.
+fn catalog_price(sku: &str) -> i64 {
+    PRODUCTS
+        .iter()
+        .find(|p| p.sku == sku)
+        .map_or(0, |p| p.price_minor)
+}
+
 fn days_ago(today: Date, days: i64) -> Date {
     today
         .add_days(-days)
@@ -284,6 +293,7 @@ fn customers(tx: &Connection, clock: Clock) -> Result<(), StoreError> {
             anchor_date: anchor,
             next_delivery: interval.upcoming(anchor, today.add_days(1).unwrap_or(today), 1)[0],
             discount_percent: 10,
+            unit_price_minor: catalog_price("CAPS-INTENSO"),
             now: &created_at,
         },
     )?;
@@ -420,6 +430,7 @@ fn community(tx: &Connection, today: Date) -> Result<(), StoreError> {
                 anchor_date: anchor,
                 next_delivery: interval.nth_after(anchor, 1).unwrap_or(today),
                 discount_percent: 10,
+                unit_price_minor: catalog_price(sku),
                 now: &format!("{anchor}T08:00:00Z"),
             },
         )?;

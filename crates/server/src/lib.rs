@@ -28,6 +28,7 @@ pub mod notify;
 pub mod openapi;
 pub mod orders;
 pub mod outbox;
+pub mod price_change;
 pub mod prometheus;
 pub mod recommend;
 pub mod retention;

@@ -57,6 +57,8 @@ use utoipa::{Modify, OpenApi};
         crate::admin::export::export_orders,
         crate::admin::orders::list_orders,
         crate::admin::orders::post_outcome,
+        crate::admin::price_changes::post_price_change,
+        crate::admin::price_changes::list_price_changes,
         crate::webhooks::routes::create_endpoint,
         crate::webhooks::routes::list_endpoints,
         crate::webhooks::routes::get_endpoint,
@@ -267,7 +269,9 @@ mod tests {
             NotificationEntry NotificationEvent NotificationKind NotificationLinks \
             NotificationList NotificationSettings ReceiptChange RenderedMessage \
             ReminderChoice RoutineReminder PartOffer RoutineDueData RoutineLinks \
-            RoutineDueEvent FollowByEmail FollowRequested MachineReminders RepurchaseGroup";
+            RoutineDueEvent FollowByEmail FollowRequested MachineReminders RepurchaseGroup \
+            ComingPrice PriceChange PriceChangeRequest PriceChangeOutcome PriceChangeList \
+            PriceChangeNotice";
         let mut expected: Vec<&str> = expected.split_whitespace().collect();
         expected.sort_unstable();
         // The demo's clock control (`admin::demo`) is in a demo build's document only.

@@ -57,7 +57,10 @@ pub fn apply(
     // A delivery whose date has come is an order before anything changes, even if the
     // scheduler has not reached it yet (the subscriber's view already counts it as on its
     // way, so the version they saw is still the one they meant).
-    let (row, before) = if crate::scheduler::deliver::deliver_due(tx, id, at)? > 0 {
+    // So does a price change whose date has come: the change is made at the price in force.
+    let delivered = crate::scheduler::deliver::deliver_due(tx, id, at)? > 0;
+    let repriced = crate::price_change::apply_due(tx, id, today, at)?;
+    let (row, before) = if delivered || repriced {
         let row = subscriptions::load(tx, customer_id, id)?
             .ok_or(ApiError::NotFound("You have no subscription with this id."))?;
         let before = subscriptions::view(tx, &row, today)?;
@@ -83,10 +86,15 @@ pub fn apply(
             .ok_or_else(|| ApiError::conflict(Refusal::NoNextDelivery))?;
         extras::add(tx, &row.id, sku, *quantity, &price, date)?;
     }
-    // A swap takes the new product's subscribe & save discount, as its swap option
-    // showed; otherwise the locked-in discount stays.
+    // A swap takes the new product's subscribe & save discount and catalog price, as its
+    // swap option showed (`subscriptions::save`): a new agreement, recorded in the history
+    // with its price, which a price change announced for the old product does not touch.
+    // Otherwise the locked-in discount and price stay.
     let discount = match change {
         SubscriptionChange::Swap { sku } => {
+            if *sku != row.schedule.sku {
+                crate::price_change::void_scheduled(tx, &row.id, &at.now)?;
+            }
             products::discount_percent(tx, sku)?.unwrap_or(row.discount_percent)
         }
         _ => row.discount_percent,

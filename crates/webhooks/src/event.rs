@@ -41,11 +41,14 @@ pub enum EventType {
     /// A maintenance task the customer asked to be reminded of is due.
     #[serde(rename = "notification.routine_due")]
     NotificationRoutineDue,
+    /// A merchant's price change is announced: old and new price, the date, how to cancel.
+    #[serde(rename = "notification.price_change")]
+    NotificationPriceChange,
 }
 
 impl EventType {
     /// Every type, for the endpoints' event filter and its validation.
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 10] = [
         EventType::SubscriptionCreated,
         EventType::SubscriptionUpdated,
         EventType::OrderCreated,
@@ -55,6 +58,7 @@ impl EventType {
         EventType::NotificationReceipt,
         EventType::NotificationYearlyReminder,
         EventType::NotificationRoutineDue,
+        EventType::NotificationPriceChange,
     ];
 
     /// The wire name, as serde writes it.
@@ -69,6 +73,7 @@ impl EventType {
             EventType::NotificationReceipt => "notification.receipt",
             EventType::NotificationYearlyReminder => "notification.yearly_reminder",
             EventType::NotificationRoutineDue => "notification.routine_due",
+            EventType::NotificationPriceChange => "notification.price_change",
         }
     }
 }
@@ -84,7 +89,8 @@ impl fmt::Display for EventType {
 #[error(
     "unknown event type {0:?}; expected one of subscription.created subscription.updated \
      order.created order.updated routine.task_done notification.delivery_reminder \
-     notification.receipt notification.yearly_reminder notification.routine_due"
+     notification.receipt notification.yearly_reminder notification.routine_due \
+     notification.price_change"
 )]
 pub struct UnknownEventType(pub String);
 

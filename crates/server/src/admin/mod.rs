@@ -19,6 +19,7 @@ pub mod import_record;
 pub mod keys;
 pub mod lines;
 pub mod orders;
+pub mod price_changes;
 pub mod records;
 pub mod routines;
 
@@ -64,6 +65,11 @@ pub fn routes() -> Router<AppState> {
         // Orders and their outcomes (`orders/`, `scheduler/`).
         .route("/orders", get(orders::list_orders))
         .route("/orders/{id}/outcome", post(orders::post_outcome))
+        // What existing subscribers pay, changed with notice (`price_change.rs`).
+        .route(
+            "/price-changes",
+            get(price_changes::list_price_changes).post(price_changes::post_price_change),
+        )
         // Webhook endpoints, their delivery logs and replay (`webhooks/`).
         .merge(crate::webhooks::admin_routes())
         // Messages to shoppers: settings and log (`notify/`).

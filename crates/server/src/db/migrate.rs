@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     "0012_routines",
     "0013_translations",
     "0014_notifications",
+    "0015_price_lock",
     "0016_routine_follows",
 ];
 

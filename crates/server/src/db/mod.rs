@@ -17,6 +17,7 @@ mod migrate;
 pub mod orders;
 pub mod pg;
 pub mod plan;
+pub mod price_changes;
 pub mod products;
 pub mod routines;
 pub mod sql;

@@ -7,16 +7,18 @@ use crate::db::{Connection, OptionalExtension, Row as SqlRow};
 use crate::params;
 use cadence_contract::schedule::{MAX_PAUSE_DAYS, UPCOMING_COUNT};
 use cadence_contract::{
-    Date, Interval, Money, Rules, Schedule, Subscription, SubscriptionSnapshot, SubscriptionStatus,
-    SwapOption,
+    ComingPrice, Date, Interval, Money, Rules, Schedule, Subscription, SubscriptionSnapshot,
+    SubscriptionStatus, SwapOption,
 };
 use std::collections::HashMap;
 
 const SELECT: &str = "SELECT s.id, s.sku, p.name, s.quantity, s.interval_count, s.interval_unit,
         s.status, s.anchor_date, s.skipped_dates, s.paused_until, s.cancelled_on,
-        s.reactivate_until, coalesce(s.unit_price_minor, p.price_minor), p.currency,
-        s.discount_percent, s.version, s.payment_problem_order
-     FROM subscriptions s JOIN products p ON p.sku = s.sku";
+        s.reactivate_until, s.unit_price_minor, p.currency,
+        s.discount_percent, s.version, s.payment_problem_order,
+        pc.new_unit_price_minor, pc.effective_on
+     FROM subscriptions s JOIN products p ON p.sku = s.sku
+     LEFT JOIN price_changes pc ON pc.subscription_id = s.id AND pc.state = 'scheduled'";
 
 fn status_from_sql(status: &str) -> SubscriptionStatus {
     match status {
@@ -36,14 +38,19 @@ fn status_to_sql(status: SubscriptionStatus) -> Result<&'static str, StoreError>
     }
 }
 
-/// A subscription as stored, with its product's catalog price.
+/// A subscription as stored, with the price it was agreed at.
 pub struct Row {
     pub id: String,
     pub product_name: String,
     pub schedule: Schedule,
-    /// The price of one unit before the subscription's discount: the catalog's, or the one
-    /// agreed with a subscription imported from another app (`unit_price_minor`, 0011).
+    /// The price of one unit before the subscription's discount, as agreed: at subscribe,
+    /// swap or import, or by a merchant's price change once it applied (migration 0015).
+    /// Never the catalog's current price: a catalog change is an offer to new subscribers.
+    /// (Read without a fallback: a NULL fails the read rather than charge the catalog.)
     pub unit_price: Money,
+    /// A merchant's announced price change not yet folded in: the new unit price and the
+    /// first date it applies to (`price_change.rs`).
+    pub coming: Option<(Money, Date)>,
     /// Locked in when subscribing (or swapping): a later catalog change does not
     /// silently raise the price.
     pub discount_percent: u8,
@@ -63,6 +70,7 @@ struct Raw {
     dates: [Option<String>; 4],
     skipped: String,
     unit_price: Money,
+    coming: Option<(i64, String)>,
     discount_percent: u8,
     version: u64,
     payment_problem: bool,
@@ -83,6 +91,10 @@ fn raw(row: &SqlRow<'_>) -> crate::db::sql::Result<Raw> {
         // Versions start at 1 (a CHECK constraint), so the conversion cannot fail.
         version: row.get::<_, i64>(15)?.max(1) as u64,
         payment_problem: row.get::<_, Option<String>>(16)?.is_some(),
+        coming: match (row.get::<_, Option<i64>>(17)?, row.get(18)?) {
+            (Some(amount), Some(date)) => Some((amount, date)),
+            _ => None,
+        },
     })
 }
 
@@ -108,8 +120,16 @@ fn convert(raw: Raw) -> Result<Row, StoreError> {
         cancelled_on: date(cancelled_on).map_err(|_| bad("cancelled_on"))?,
         reactivate_until: date(reactivate_until).map_err(|_| bad("reactivate_until"))?,
     };
+    let coming = match raw.coming {
+        Some((amount, date)) => Some((
+            Money::new(amount, raw.unit_price.currency.clone()),
+            date.parse::<Date>().map_err(|_| bad("price change date"))?,
+        )),
+        None => None,
+    };
     Ok(Row {
         schedule,
+        coming,
         id: raw.id,
         product_name: raw.product_name,
         unit_price: raw.unit_price,
@@ -188,6 +208,20 @@ pub fn view_with(
         }
     }
     let (allowed_intervals, swap_options) = choices.of(conn, &s.sku, s.interval)?;
+    let per_delivery = |unit: &Money| unit.discounted(row.discount_percent).times(s.quantity);
+    // A change whose date has come is the price, even before a pass folds it in; one still
+    // ahead is shown as coming (never for a cancelled subscription: it will not apply).
+    let (price, coming_price) = match &row.coming {
+        Some((unit, on)) if *on <= today => (per_delivery(unit), None),
+        Some((unit, on)) if !cancelled => (
+            per_delivery(&row.unit_price),
+            Some(ComingPrice {
+                price_per_delivery: per_delivery(unit),
+                effective_on: *on,
+            }),
+        ),
+        _ => (per_delivery(&row.unit_price), None),
+    };
     Ok(Subscription {
         id: row.id.clone(),
         product_name: row.product_name.clone(),
@@ -195,10 +229,7 @@ pub fn view_with(
         interval: s.interval,
         status: s.status,
         next_delivery,
-        price_per_delivery: row
-            .unit_price
-            .discounted(row.discount_percent)
-            .times(s.quantity),
+        price_per_delivery: price,
         version: row.version,
         upcoming,
         allowed_intervals,
@@ -218,6 +249,7 @@ pub fn view_with(
         } else {
             None
         },
+        coming_price,
     })
 }
 
@@ -229,6 +261,7 @@ pub fn snapshot(s: &Subscription) -> SubscriptionSnapshot {
         interval: s.interval,
         status: s.status,
         next_delivery: s.next_delivery,
+        price_per_delivery: Some(s.price_per_delivery.clone()),
     }
 }
 
@@ -281,14 +314,17 @@ pub struct NewRow<'a> {
     pub anchor_date: Date,
     pub next_delivery: Date,
     pub discount_percent: u8,
+    /// The unit price agreed, before the discount: the catalog's at this moment.
+    pub unit_price_minor: i64,
     pub now: &'a str,
 }
 
 pub fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO subscriptions (id, customer_id, sku, quantity, interval_count, interval_unit,
-            status, anchor_date, next_delivery, discount_percent, version, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8, ?9, 1, ?10, ?10)",
+            status, anchor_date, next_delivery, discount_percent, version, created_at, updated_at,
+            unit_price_minor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8, ?9, 1, ?10, ?10, ?11)",
     )?
     .execute(params![
         row.id,
@@ -301,12 +337,15 @@ pub fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<(), StoreError> {
         row.next_delivery.to_string(),
         row.discount_percent,
         row.now,
+        row.unit_price_minor,
     ])?;
     Ok(())
 }
 
 /// Writes `next` over `row` and bumps the version. The `version = ?` guard is belt and
-/// braces: callers hold the write lock since reading `row`, so it always matches.
+/// braces: callers hold the write lock since reading `row`, so it always matches. A swap
+/// (another SKU) is a new agreement at the new product's catalog price of this moment;
+/// otherwise the agreed price stays.
 pub fn save(
     conn: &Connection,
     row: &Row,
@@ -323,7 +362,8 @@ pub fn save(
                 skipped_dates = ?8, paused_until = ?9, cancelled_on = ?10,
                 reactivate_until = ?11, discount_percent = ?12, version = version + 1,
                 updated_at = ?13,
-                unit_price_minor = CASE WHEN sku = ?1 THEN unit_price_minor END
+                unit_price_minor = CASE WHEN sku = ?1 THEN unit_price_minor
+                    ELSE (SELECT p.price_minor FROM products p WHERE p.sku = ?1) END
              WHERE id = ?14 AND version = ?15",
         )?
         .execute(params![

@@ -68,8 +68,9 @@ pub(super) fn subscribe(
     let mut subscription = tx.prepare_cached(
         "INSERT INTO subscriptions (id, customer_id, sku, quantity, interval_count, interval_unit,
             status, anchor_date, next_delivery, discount_percent, version, created_at, updated_at,
-            paused_until, cancelled_on, reactivate_until)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'week', ?6, ?7, ?8, 10, ?9, ?10, ?11, ?12, ?13, ?14)",
+            paused_until, cancelled_on, reactivate_until, unit_price_minor)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'week', ?6, ?7, ?8, 10, ?9, ?10, ?11, ?12, ?13, ?14,
+            (SELECT p.price_minor FROM products p WHERE p.sku = ?3))",
     )?;
     let mut change = tx.prepare_cached(
         "INSERT INTO subscription_changes
@@ -248,5 +249,7 @@ fn snapshot(
         interval,
         status,
         next_delivery,
+        // The generated history states no prices (it is made before they are known).
+        price_per_delivery: None,
     })?)
 }

@@ -37,6 +37,9 @@ pub struct NotificationData {
     /// What a receipt confirms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<ReceiptChange>,
+    /// What a price-change notice announces.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_change: Option<PriceChangeNotice>,
     pub links: Links,
     /// Who the message is from (the merchant's brand).
     pub sender: Sender,
@@ -64,6 +67,18 @@ pub struct ReceiptChange {
     pub actor: String,
     /// When it was agreed, RFC 3339 with the customer's UTC offset.
     pub at: String,
+}
+
+/// A merchant's price change, as its notice states it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PriceChangeNotice {
+    /// What one delivery costs until `effective_on` (discount and quantity included).
+    pub price_before: Money,
+    /// What one delivery costs from `effective_on` on.
+    pub price_after: Money,
+    /// The first delivery date the new price applies to; cancelling before it means the
+    /// new price is never charged.
+    pub effective_on: Date,
 }
 
 /// One-click links (see `GET /links/{token}`); each present where it applies.

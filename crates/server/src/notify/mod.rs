@@ -4,7 +4,8 @@
 //! own e-mail platform, and, when the merchant wants it, an e-mail this server sends
 //! over SMTP (`mailer.rs`), with retries and a log.
 //!
-//! - `settings.rs`: the merchant's choices (days ahead, hour, channels, brand);
+//! - `settings.rs`: the merchant's choices (days ahead, hour, channels, brand, the price
+//!   notice period);
 //! - `plan.rs`: the pass that makes what fell due (reminders by the customer's time zone)
 //!   and the receipts queued by the outbox (`receipts.rs`);
 //! - `data.rs`: what a message carries; `render.rs` and `words.rs`: its text and HTML in
@@ -42,6 +43,10 @@ pub enum Kind {
     Receipt,
     /// Once a year per running subscription.
     YearlyReminder,
+    /// A merchant changes the price agreed, from a date at least the notice period ahead:
+    /// old and new price, the date, how to cancel before it. A legal notice: never opted
+    /// out of, like receipts.
+    PriceChange,
 }
 
 impl Kind {
@@ -50,6 +55,7 @@ impl Kind {
             Kind::DeliveryReminder => "delivery_reminder",
             Kind::Receipt => "receipt",
             Kind::YearlyReminder => "yearly_reminder",
+            Kind::PriceChange => "price_change",
         }
     }
 
@@ -59,13 +65,15 @@ impl Kind {
             Kind::DeliveryReminder => EventType::NotificationDeliveryReminder,
             Kind::Receipt => EventType::NotificationReceipt,
             Kind::YearlyReminder => EventType::NotificationYearlyReminder,
+            Kind::PriceChange => EventType::NotificationPriceChange,
         }
     }
 
     /// Reminders may be turned off by the shopper (one click, RFC 8058); receipts are the
-    /// durable record of an agreement and always go.
+    /// durable record of an agreement and price-change notices what the law asks before a
+    /// price may change: both always go, without List-Unsubscribe.
     pub fn can_unsubscribe(self) -> bool {
-        self != Kind::Receipt
+        !matches!(self, Kind::Receipt | Kind::PriceChange)
     }
 }
 

@@ -185,6 +185,7 @@ fn delivery_reminders(
                 change: None,
                 due_at: due,
                 snapshot: None,
+                price_change: None,
             },
             now,
         )?;
@@ -255,6 +256,7 @@ fn yearly_reminders(
                 change: None,
                 due_at: due,
                 snapshot: None,
+                price_change: None,
             },
             now,
         )?;

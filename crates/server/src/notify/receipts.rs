@@ -2,7 +2,9 @@
 //! the change's own transaction (`queue`); the planning pass turns each queued event into
 //! a receipt stating the subscription as that change left it, and takes the event off
 //! the queue in the same transaction. A delivery the scheduler made is not an agreement,
-//! so it gets none.
+//! so it gets none; a price change announced has its own notice (`Kind::PriceChange`),
+//! made in the announcement's transaction, so it gets no receipt either (the change
+//! applying, `price_changed`, does).
 
 use super::settings::Settings;
 use super::store::{self, Made, NewMessage};
@@ -67,7 +69,10 @@ pub fn make_batch(
         let event: Event = serde_json::from_str(payload)
             .map_err(|e| StoreError::Corrupt(format!("outbox event {event_id}: {e}")))?;
         let data = event.data;
-        if data.change.action == "delivered" {
+        if matches!(
+            data.change.action.as_str(),
+            "delivered" | "price_change_scheduled"
+        ) {
             continue;
         }
         let outcome = store::make(
@@ -83,6 +88,7 @@ pub fn make_batch(
                 change: Some((&data.change.action, &data.change.actor, *queued_at)),
                 due_at: *queued_at,
                 snapshot: Some(data.subscription.clone()),
+                price_change: None,
             },
             now,
         )?;

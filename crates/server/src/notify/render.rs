@@ -38,6 +38,11 @@ pub fn render(draft: &Draft<'_>) -> super::data::Rendered {
             )
         }
         Kind::YearlyReminder => fill(&words::YEARLY_SUBJECT, lang, &[("product", product)]),
+        Kind::PriceChange => fill(
+            &words::PRICE_SUBJECT,
+            lang,
+            &[("product", product), ("date", &change_date(lang, data))],
+        ),
     };
     let lead = match data.kind {
         Kind::DeliveryReminder => words::REMINDER_LEAD.get(lang).to_owned(),
@@ -47,11 +52,16 @@ pub fn render(draft: &Draft<'_>) -> super::data::Rendered {
             &[("at", draft.at_text.as_deref().unwrap_or_default())],
         ),
         Kind::YearlyReminder => words::YEARLY_LEAD.get(lang).to_owned(),
+        Kind::PriceChange => fill(
+            &words::PRICE_LEAD,
+            lang,
+            &[("date", &change_date(lang, data))],
+        ),
     };
     let greeting = greeting(lang, data.name.as_deref());
     let facts = facts(lang, data);
     let buttons = buttons(lang, &data.links);
-    let footer = footer(lang, data.kind, draft.brand);
+    let footer = footer(lang, data, draft.brand);
     let body = Body {
         greeting,
         lead,
@@ -99,6 +109,13 @@ fn receipt_action(data: &NotificationData) -> &str {
         .map_or("changed", |c| c.action.as_str())
 }
 
+/// The date a price change applies from, written out.
+fn change_date(lang: Lang, data: &NotificationData) -> String {
+    data.price_change
+        .as_ref()
+        .map_or_else(|| "—".to_owned(), |c| i18n::long_date(lang, c.effective_on))
+}
+
 fn date_or_dash(lang: Lang, data: &NotificationData) -> String {
     data.delivery_date
         .or(data.subscription.next_delivery)
@@ -128,7 +145,23 @@ fn facts(lang: Lang, data: &NotificationData) -> Vec<(&'static str, String)> {
     if data.kind == Kind::DeliveryReminder || sub.next_delivery.is_some() {
         rows.push((when.get(lang), date_or_dash(lang, data)));
     }
-    rows.push((words::PRICE.get(lang), i18n::money(lang, &data.price)));
+    match &data.price_change {
+        Some(change) if data.kind == Kind::PriceChange => {
+            rows.push((
+                words::PRICE_NOW.get(lang),
+                i18n::money(lang, &change.price_before),
+            ));
+            rows.push((
+                words::PRICE_NEW.get(lang),
+                i18n::money(lang, &change.price_after),
+            ));
+            rows.push((
+                words::PRICE_FROM.get(lang),
+                i18n::long_date(lang, change.effective_on),
+            ));
+        }
+        _ => rows.push((words::PRICE.get(lang), i18n::money(lang, &data.price))),
+    }
     rows.push((
         words::EVERY.get(lang),
         words::every(
@@ -158,9 +191,20 @@ fn buttons(lang: Lang, links: &Links) -> Vec<(String, String)> {
     .collect()
 }
 
-fn footer(lang: Lang, kind: Kind, brand: &Brand) -> Vec<String> {
+fn footer(lang: Lang, data: &NotificationData, brand: &Brand) -> Vec<String> {
     let shop = [("shop", brand.name.as_str())];
-    match kind {
+    match data.kind {
+        Kind::PriceChange => vec![
+            fill(
+                &words::PRICE_CANCEL,
+                lang,
+                &[
+                    ("shop", brand.name.as_str()),
+                    ("date", &change_date(lang, data)),
+                ],
+            ),
+            words::PRICE_KEEP.get(lang).to_owned(),
+        ],
         Kind::Receipt => vec![
             words::RECEIPT_KEEP.get(lang).to_owned(),
             fill(&words::HOW_TO_CANCEL, lang, &shop),

@@ -1,7 +1,8 @@
 //! The merchant's settings for messages (`GET/PUT /api/v1/admin/notifications/settings`):
 //! how many days before a delivery its reminder goes, at which hour of the customer's day,
 //! the zone of customers who did not say theirs, per kind whether it goes as an event, an
-//! e-mail or both, and the brand an e-mail wears. One JSON document in one row.
+//! e-mail or both, the brand an e-mail wears, and how far ahead a price change must be
+//! announced. One JSON document in one row.
 
 use crate::db::{Connection, OptionalExtension, StoreError};
 use crate::params;
@@ -43,6 +44,8 @@ pub struct Channels {
     pub yearly_reminder: Channel,
     #[serde(default)]
     pub routine_due: Channel,
+    #[serde(default)]
+    pub price_change: Channel,
 }
 
 impl Channels {
@@ -51,6 +54,7 @@ impl Channels {
             super::Kind::DeliveryReminder => self.delivery_reminder,
             super::Kind::Receipt => self.receipt,
             super::Kind::YearlyReminder => self.yearly_reminder,
+            super::Kind::PriceChange => self.price_change,
         }
     }
 }
@@ -117,8 +121,21 @@ pub struct Settings {
     pub channels: Channels,
     #[serde(default)]
     pub brand: Brand,
+    /// How many days ahead, at least, a merchant's price change must be announced
+    /// (`POST /api/v1/admin/price-changes`): 30 (the default) to 365. A merchant may give
+    /// shoppers more notice, never less than 30 days: a locked price is a promise, not a
+    /// setting.
+    #[serde(default = "thirty")]
+    #[schema(example = 30, minimum = 30, maximum = 365)]
+    pub price_notice_days: u32,
 }
 
+/// The shortest notice of a price change any merchant may set.
+pub const MIN_PRICE_NOTICE_DAYS: u32 = 30;
+
+fn thirty() -> u32 {
+    MIN_PRICE_NOTICE_DAYS
+}
 fn three() -> u32 {
     3
 }
@@ -137,6 +154,7 @@ impl Default for Settings {
             default_time_zone: utc(),
             channels: Channels::default(),
             brand: Brand::default(),
+            price_notice_days: thirty(),
         }
     }
 }
@@ -147,6 +165,12 @@ impl Settings {
         let mut problems = crate::admin::checks::Problems(Vec::new());
         if !(1..=14).contains(&self.reminder_days_ahead) {
             problems.add("/reminder_days_ahead", "Between 1 and 14 days.");
+        }
+        if !(MIN_PRICE_NOTICE_DAYS..=365).contains(&self.price_notice_days) {
+            problems.add(
+                "/price_notice_days",
+                "Between 30 and 365 days: a price change is never announced with less than 30 days' notice.",
+            );
         }
         if self.send_hour > 23 {
             problems.add("/send_hour", "An hour of the day, 0 to 23.");
@@ -255,12 +279,14 @@ mod tests {
                 from_address: Some("not an address".into()),
                 reply_to: None,
             },
+            price_notice_days: 29,
         };
         let pointers: Vec<String> = bad.problems().into_iter().map(|p| p.pointer).collect();
         assert_eq!(
             pointers,
             [
                 "/reminder_days_ahead",
+                "/price_notice_days",
                 "/send_hour",
                 "/default_time_zone",
                 "/brand/name",

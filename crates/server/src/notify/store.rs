@@ -4,7 +4,7 @@
 //! merchant wants e-mails and has the customer's address). The `dedupe` key is unique, so
 //! a message about one thing is made once, whichever pass or server gets there first.
 
-use super::data::{Links, NotificationData, ReceiptChange};
+use super::data::{Links, NotificationData, PriceChangeNotice, ReceiptChange};
 use super::links::{self, Action, Link};
 use super::render::{self, Draft};
 use super::settings::Settings;
@@ -36,6 +36,8 @@ pub struct NewMessage<'a> {
     /// The subscription as the message must state it (a receipt: as the change left it);
     /// `None`: as it is now.
     pub snapshot: Option<Subscription>,
+    /// The price change a notice announces.
+    pub price_change: Option<PriceChangeNotice>,
 }
 
 /// What [`make`] did.
@@ -108,6 +110,7 @@ pub fn make(
         delivery_date: message.delivery_date,
         subscription,
         change,
+        price_change: message.price_change.clone(),
         links,
         sender: super::data::Sender {
             name: settings.brand.name.clone(),
@@ -275,7 +278,8 @@ fn links_for(
                 now + UNSUBSCRIBE_DAYS * day,
             )),
         },
-        Kind::Receipt => Links {
+        // A notice and a receipt link only to the account, where cancelling is.
+        Kind::Receipt | Kind::PriceChange => Links {
             manage,
             ..Links::default()
         },

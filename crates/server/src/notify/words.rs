@@ -65,6 +65,21 @@ words! {
     YEARLY_LEAD: "Your subscription is still running. Here is what it is today:",
         "Votre abonnement est toujours actif. Le voici aujourd'hui :",
         "Ihr Abo läuft weiter. So sieht es heute aus:";
+    PRICE_SUBJECT: "New price for your {product} subscription from {date}",
+        "Nouveau prix de votre abonnement {product} à partir du {date}",
+        "Neuer Preis für Ihr Abo {product} ab {date}";
+    PRICE_LEAD: "The price of your subscription changes on {date}. Until then, nothing changes:",
+        "Le prix de votre abonnement change le {date}. D'ici là, rien ne change :",
+        "Der Preis Ihres Abos ändert sich am {date}. Bis dahin ändert sich nichts:";
+    PRICE_NOW: "Price now", "Prix actuel", "Preis jetzt";
+    PRICE_NEW: "New price", "Nouveau prix", "Neuer Preis";
+    PRICE_FROM: "From", "À partir du", "Ab";
+    PRICE_CANCEL: "If you do not want the new price, cancel before {date}: you will never pay it. In your account at {shop}, in two steps, with no fee and no call.",
+        "Si vous ne souhaitez pas ce nouveau prix, résiliez avant le {date} : vous ne le paierez jamais. Depuis votre compte chez {shop}, en deux étapes, sans frais ni appel.",
+        "Wenn Sie den neuen Preis nicht möchten, kündigen Sie vor dem {date}: Sie zahlen ihn dann nie. In Ihrem Konto bei {shop}, in zwei Schritten, ohne Gebühr und ohne Anruf.";
+    PRICE_KEEP: "Keep this e-mail: it is your notice of the price change.",
+        "Conservez cet e-mail : c'est votre avis de changement de prix.",
+        "Bewahren Sie diese E-Mail auf: Sie ist Ihre Mitteilung über die Preisänderung.";
     UNSUBSCRIBE: "Stop these reminders", "Ne plus recevoir ces rappels", "Diese Erinnerungen abbestellen";
     // Link pages.
     CONFIRM_SKIP: "Skip the delivery of {date}?", "Sauter la livraison du {date} ?",
@@ -245,6 +260,11 @@ pub(super) fn action(lang: Lang, action: &str) -> &'static str {
             en: "cancelled",
             fr: "résilié",
             de: "gekündigt",
+        },
+        "price_changed" => Words {
+            en: "new price",
+            fr: "nouveau prix",
+            de: "neuer Preis",
         },
         "reactivate" => Words {
             en: "reactivated",

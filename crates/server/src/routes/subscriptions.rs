@@ -215,6 +215,8 @@ pub async fn create_subscription(
                     anchor_date: today,
                     next_delivery,
                     discount_percent,
+                    // The price the shopper saw is the one they agree to, locked in.
+                    unit_price_minor: product.price.amount_minor,
                     now: &now,
                 },
             )?;

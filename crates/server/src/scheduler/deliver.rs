@@ -1,6 +1,6 @@
 //! One subscription's due deliveries, inside the caller's transaction: each becomes an
-//! order (the subscription's product × quantity at the subscriber's price, plus the extras
-//! riding with it), the schedule moves on as the contract's `Schedule` says, and the audit
+//! order (the subscription's product × quantity at the subscriber's agreed price as of
+//! that date — `price_change.rs` — plus the extras riding with it), the schedule moves on as the contract's `Schedule` says, and the audit
 //! row and the events (`order.created`, `subscription.updated`) are written with them.
 
 use crate::db::changes::{self, NewChange};
@@ -61,14 +61,24 @@ fn set_next(tx: &Connection, id: &str, next: Option<Date>) -> Result<(), StoreEr
     Ok(())
 }
 
-/// The audit trail's view of a schedule whose next delivery is `next`.
-fn snapshot(s: &Schedule, on: Date, next: Option<Date>) -> SubscriptionSnapshot {
+/// The audit trail's view of `row` with schedule `s`, whose next delivery is `next`.
+pub(crate) fn snapshot(
+    row: &Row,
+    s: &Schedule,
+    on: Date,
+    next: Option<Date>,
+) -> SubscriptionSnapshot {
     SubscriptionSnapshot {
         sku: s.sku.clone(),
         quantity: s.quantity,
         interval: s.interval,
         status: s.status_on(on),
         next_delivery: next,
+        price_per_delivery: Some(
+            row.unit_price
+                .discounted(row.discount_percent)
+                .times(s.quantity),
+        ),
     }
 }
 
@@ -99,6 +109,11 @@ pub fn deliver_due_with(
         let Some(date) = next_due.filter(|d| *d <= at.today) else {
             break;
         };
+        // A price change dated on or before this delivery applies to it, one dated after
+        // does not: fold in what applies by this date first (a catch-up crosses dates).
+        if crate::price_change::apply_due(tx, id, date, at)? {
+            loaded = None;
+        }
         let row = match loaded.take() {
             Some(row) => row,
             None => subscriptions::load(tx, &due.customer, id)?
@@ -157,8 +172,8 @@ pub fn deliver_due_with(
                 subscription_id: id,
                 actor: "scheduler",
                 action: "delivered",
-                before: Some(&snapshot(&row.schedule, date, Some(date))),
-                after: &snapshot(&after, date, next),
+                before: Some(&snapshot(&row, &row.schedule, date, Some(date))),
+                after: &snapshot(&row, &after, date, next),
                 reason: None,
                 at: &at.now,
             },

@@ -100,6 +100,21 @@ pub async fn run_due(db: &Db, clock: Clock) -> Result<RunSummary, StoreError> {
         }
         previous = ids;
     }
+    // Price changes whose date has come, for subscriptions with no delivery today (those
+    // with one had theirs folded in before it).
+    loop {
+        let batch_at = At {
+            now: at.now.clone(),
+            ..at
+        };
+        let (found, _) = db
+            .write(move |tx| crate::price_change::apply_batch(tx, &batch_at, BATCH))
+            .await?;
+        summary.batches += 1;
+        if found < u64::from(BATCH) {
+            break;
+        }
+    }
     loop {
         let now = at.now.clone();
         let (found, flagged) = db

@@ -28,7 +28,7 @@ pub const ROUTINE_DUE_EVENT: &str = "RoutineDueEvent";
 pub const ANY_EVENT: &str = "Event";
 
 /// Each event type, the component its body follows, and what it means.
-const EVENTS: [(EventType, &str, &str); 9] = [
+const EVENTS: [(EventType, &str, &str); 10] = [
     (
         EventType::SubscriptionCreated,
         SUBSCRIPTION_EVENT,
@@ -89,6 +89,14 @@ const EVENTS: [(EventType, &str, &str); 9] = [
         "A maintenance task the customer asked to be reminded of is due (at `send_hour` of \
          their day): the task, its guide, the part it needs, one-click links (done, add the \
          part to the next delivery, stop) and the message as Cadence writes it.",
+    ),
+    (
+        EventType::NotificationPriceChange,
+        NOTIFICATION_EVENT,
+        "A merchant's price change was announced (`POST /api/v1/admin/price-changes`), at \
+         least the notice period ahead: `data.price_change` has the price per delivery before \
+         and after and the date it applies from; the message says how to cancel before it. \
+         A legal notice, never opted out of: send it if Cadence does not.",
     ),
 ];
 

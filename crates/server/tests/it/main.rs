@@ -40,6 +40,7 @@ mod orders_scheduler;
 mod orders_support;
 mod orders_throughput;
 mod plan_api;
+mod price_lock;
 mod read_api;
 mod recommendations;
 mod retention;

@@ -96,6 +96,7 @@ fn subscription(app: &TestApp, id: &str, customer: &str, next: &str, created_at:
                     anchor_date: next,
                     next_delivery: next,
                     discount_percent: 10,
+                    unit_price_minor: 1_750,
                     now: created_at,
                 },
             )

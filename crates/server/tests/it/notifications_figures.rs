@@ -68,6 +68,7 @@ async fn notification_figures() {
                         anchor_date: next,
                         next_delivery: next,
                         discount_percent: 10,
+                        unit_price_minor: 1_750,
                         now: "2026-02-01T10:00:00Z",
                     },
                 )?;

@@ -377,6 +377,7 @@ async fn repurchase_counts_the_orders_the_scheduler_creates() {
             anchor_date: day("2026-03-20"),
             next_delivery: day("2026-03-20"),
             discount_percent: 10,
+            unit_price_minor: 1_750,
             now: "2026-03-01T10:00:00Z",
         },
     )

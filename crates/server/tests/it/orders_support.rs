@@ -145,6 +145,7 @@ pub fn bulk_subscriptions(db: &Db, count: usize, interval: Interval, next: Date)
                         anchor_date: next,
                         next_delivery: next,
                         discount_percent: 10,
+                        unit_price_minor: 1_750,
                         now: "2026-01-01T00:00:00Z",
                     },
                 )?;

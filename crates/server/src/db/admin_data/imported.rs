@@ -38,7 +38,8 @@ pub fn schedule(record: &SubscriptionRecord, today: Date) -> Schedule {
     }
 }
 
-/// Creates subscription `record.id` (checked, not yet in Cadence) at `discount_percent`.
+/// Creates subscription `record.id` (checked, not yet in Cadence) at `discount_percent`,
+/// at its agreed price, or, without one, the catalog's price of this moment (locked in).
 pub fn create(
     conn: &Connection,
     record: &SubscriptionRecord,
@@ -61,7 +62,8 @@ pub fn create(
         "INSERT INTO subscriptions (id, customer_id, sku, quantity, interval_count, interval_unit,
             status, anchor_date, next_delivery, discount_percent, version, created_at,
             updated_at, paused_until, cancelled_on, unit_price_minor)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12, ?13, ?14, ?15)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12, ?13, ?14,
+            coalesce(?15, (SELECT p.price_minor FROM products p WHERE p.sku = ?3)))",
     )?
     .execute(params![
         record.id,
@@ -82,6 +84,9 @@ pub fn create(
         date(schedule.cancelled_on),
         record.unit_price.as_ref().map(|p| p.amount_minor),
     ])?;
+    // The price as the subscription's view states it (agreed price, discount, quantity).
+    let price = crate::db::subscriptions::find(conn, &record.customer_id, &record.id, today)?
+        .map(|s| s.price_per_delivery);
     changes::record(
         conn,
         &NewChange {
@@ -95,6 +100,7 @@ pub fn create(
                 interval: record.interval,
                 status: record.status,
                 next_delivery,
+                price_per_delivery: price,
             },
             reason: None,
             at: now,
