@@ -9,7 +9,7 @@ use super::records::{
 };
 use crate::db::admin_data::known::Known;
 use crate::db::admin_data::{catalog, history, imported};
-use crate::db::{customers, Connection, StoreError};
+use crate::db::{customers, Connection, OptionalExtension, StoreError};
 use crate::error::ApiError;
 use cadence_contract::problem::FieldError;
 use cadence_contract::{Date, ProductKind};
@@ -86,6 +86,23 @@ fn created(new: bool) -> Outcome {
 }
 
 /// A product (`record` normalized), its compatible products and task consumables loaded.
+/// The currency of product `sku` when it differs from `currency` and the product has
+/// subscriptions: each holds its agreed price in minor units of that currency
+/// (`unit_price_minor`, 0015), so a change of currency would re-read every one of them.
+fn subscribed_in_another_currency(
+    conn: &Connection,
+    sku: &str,
+    currency: &str,
+) -> Result<Option<String>, StoreError> {
+    conn.prepare_cached(
+        "SELECT p.currency FROM products p
+         WHERE p.sku = ?1 AND p.currency <> ?2
+           AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.sku = p.sku)",
+    )?
+    .query_row([sku, currency], |row| row.get(0))
+    .optional()
+}
+
 pub fn product(
     conn: &Connection,
     known: &mut dyn Known,
@@ -108,6 +125,15 @@ pub fn product(
                 "No product has this SKU: load it before the durable it fits.",
             );
         }
+    }
+    if let Some(currency) = subscribed_in_another_currency(conn, sku, &record.price.currency)? {
+        problems.add(
+            "/price/currency",
+            format!(
+                "Subscribers pay this product in {currency}: their agreed prices would change \
+                 meaning. Keep {currency}, or sell the product under a new SKU."
+            ),
+        );
     }
     for (i, task) in record.maintenance.iter().enumerate() {
         let Some(consumable) = &task.consumable_sku else {

@@ -32,8 +32,10 @@ pub struct FirstOrders {
     pub follower: bool,
 }
 
-/// The groups of `RepurchaseMetrics::groups`: name, definition, who is in it.
-const GROUPS: [(&str, &str, fn(&FirstOrders) -> bool); 4] = [
+/// One group of `RepurchaseMetrics::groups`: name, definition, who is in it.
+type Group = (&'static str, &'static str, fn(&FirstOrders) -> bool);
+
+const GROUPS: [Group; 4] = [
     (
         "subscribers",
         "Customers with a subscription, running or not.",

@@ -101,6 +101,22 @@ async fn a_catalog_price_change_leaves_existing_subscriptions_alone() {
     // The existing subscriber's delivery is ordered at the price agreed.
     run_on(&app, "2026-04-02").await;
     assert_eq!(line_price(&app, ADA_SUB, "2026-04-02"), 1575);
+
+    // The agreed prices are minor units of the product's currency: while it has
+    // subscribers, the catalog cannot change that currency under them.
+    let mut in_dollars = product.clone();
+    in_dollars["price"]["currency"] = json!("USD");
+    let refused = put(&app, "/api/v1/admin/products/CAPS-INTENSO", &in_dollars).await;
+    let problem = refused.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["pointer"], "/price/currency");
+    assert!(problem["errors"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("Subscribers pay this product in EUR"));
+    let stored = get(&app, "/api/v1/admin/products/CAPS-INTENSO")
+        .await
+        .json();
+    assert_eq!(stored["product"]["price"]["currency"], "EUR");
 }
 
 #[tokio::test]
