@@ -16,6 +16,7 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod connections;
+pub mod consent;
 pub mod db;
 pub mod demo_data;
 pub mod error;

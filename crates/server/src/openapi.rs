@@ -2,8 +2,8 @@
 //! contract other backends implement, served at `GET /api/v1/openapi.json`.
 
 use crate::routes::{
-    calendar, changes, events, health, me, merchant, products, recommendations, reminders,
-    routines, subscriptions,
+    calendar, changes, consents, events, health, me, merchant, products, recommendations,
+    reminders, routines, subscriptions,
 };
 use crate::webhooks::openapi::WebhookDocs;
 use axum::http::header;
@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         subscriptions::get_subscription,
         changes::post_change,
         changes::list_changes,
+        consents::list_consents,
         calendar::plan_ics,
         calendar::me_calendar,
         calendar::calendar_feed,
@@ -55,6 +56,7 @@ use utoipa::{Modify, OpenApi};
         crate::admin::export::export_changes,
         crate::admin::export::export_cancel_reasons,
         crate::admin::export::export_orders,
+        crate::admin::export_consents::export_consents,
         crate::admin::orders::list_orders,
         crate::admin::orders::post_outcome,
         crate::admin::price_changes::post_price_change,
@@ -271,7 +273,7 @@ mod tests {
             ReminderChoice RoutineReminder PartOffer RoutineDueData RoutineLinks \
             RoutineDueEvent FollowByEmail FollowRequested MachineReminders RepurchaseGroup \
             ComingPrice PriceChange PriceChangeRequest PriceChangeOutcome PriceChangeList \
-            PriceChangeNotice";
+            PriceChangeNotice ConsentRecord ConsentList";
         let mut expected: Vec<&str> = expected.split_whitespace().collect();
         expected.sort_unstable();
         // The demo's clock control (`admin::demo`) is in a demo build's document only.

@@ -12,6 +12,7 @@ pub mod customers;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod export;
+pub mod export_consents;
 pub mod export_page;
 pub mod history;
 pub mod import;
@@ -62,6 +63,7 @@ pub fn routes() -> Router<AppState> {
             get(export::export_cancel_reasons),
         )
         .route("/exports/orders", get(export::export_orders))
+        .route("/exports/consents", get(export_consents::export_consents))
         // Orders and their outcomes (`orders/`, `scheduler/`).
         .route("/orders", get(orders::list_orders))
         .route("/orders/{id}/outcome", post(orders::post_outcome))

@@ -1,4 +1,5 @@
-//! The append-only audit trail of subscription changes (`subscription_changes`).
+//! The append-only audit trail of subscription changes (`subscription_changes`), and the
+//! door to the consent record (`crate::consent`) for the changes that are agreements.
 
 use super::StoreError;
 use crate::db::Connection;
@@ -46,7 +47,8 @@ pub fn record_via(
         change.at,
         via
     ])?;
-    Ok(())
+    // A change to what they pay or how often is also a new agreement, kept apart.
+    crate::consent::record(conn, change)
 }
 
 /// Whether the subscription was shipped now (`ship_now`) on `day` (UTC): its audit row is

@@ -26,7 +26,7 @@ pub mod routine;
 pub mod settings;
 pub mod smtp;
 pub mod store;
-mod words;
+pub(crate) mod words;
 
 use crate::app::AppState;
 use cadence_webhooks::EventType;

@@ -303,7 +303,7 @@ pub(super) fn status(lang: Lang, status: &str) -> &'static str {
 }
 
 /// "every 4 weeks" and its kin.
-pub(super) fn every(lang: Lang, count: u32, unit: &str) -> String {
+pub(crate) fn every(lang: Lang, count: u32, unit: &str) -> String {
     let (one, many) = match (lang, unit) {
         (Lang::En, "day") => ("day", "days"),
         (Lang::En, "week") => ("week", "weeks"),

@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod changes;
+pub mod consents;
 pub mod events;
 pub mod fallback;
 pub mod health;
@@ -48,6 +49,10 @@ pub fn api_routes() -> Router<AppState> {
         .route(
             "/me/subscriptions/{id}/changes",
             get(changes::list_changes).post(changes::post_change),
+        )
+        .route(
+            "/me/subscriptions/{id}/consents",
+            get(consents::list_consents),
         )
         .route(
             "/me/routines/{routine_id}/done",

@@ -16,6 +16,7 @@ mod changes_actions;
 mod changes_concurrency;
 mod changes_model;
 mod changes_protocol;
+mod consent_record;
 mod conversions;
 mod crash;
 mod database;
