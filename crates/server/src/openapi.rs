@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         consents::list_consents,
         calendar::plan_ics,
         calendar::me_calendar,
+        calendar::reset_calendar,
         calendar::calendar_feed,
         routines::post_done,
         routines::post_reminders,
@@ -48,6 +49,8 @@ use utoipa::{Modify, OpenApi};
         crate::admin::catalog::get_product,
         crate::admin::customers::put_customer,
         crate::admin::customers::get_customer,
+        crate::admin::privacy::export_customer,
+        crate::admin::privacy::erase_customer,
         crate::admin::customers::put_owned,
         crate::admin::customers::delete_owned,
         crate::admin::history::put_order,
@@ -273,7 +276,7 @@ mod tests {
             ReminderChoice RoutineReminder PartOffer RoutineDueData RoutineLinks \
             RoutineDueEvent FollowByEmail FollowRequested MachineReminders RepurchaseGroup \
             ComingPrice PriceChange PriceChangeRequest PriceChangeOutcome PriceChangeList \
-            PriceChangeNotice ConsentRecord ConsentList";
+            PriceChangeNotice ConsentRecord ConsentList Erasure";
         let mut expected: Vec<&str> = expected.split_whitespace().collect();
         expected.sort_unstable();
         // The demo's clock control (`admin::demo`) is in a demo build's document only.

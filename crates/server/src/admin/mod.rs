@@ -21,6 +21,7 @@ pub mod keys;
 pub mod lines;
 pub mod orders;
 pub mod price_changes;
+pub mod privacy;
 pub mod records;
 pub mod routines;
 
@@ -46,7 +47,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/customers/{id}",
-            put(customers::put_customer).get(customers::get_customer),
+            put(customers::put_customer)
+                .get(customers::get_customer)
+                .delete(privacy::erase_customer),
         )
         .route(
             "/customers/{id}/owned/{sku}",
@@ -64,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/exports/orders", get(export::export_orders))
         .route("/exports/consents", get(export_consents::export_consents))
+        .route("/customers/{id}/export", get(privacy::export_customer))
         // Orders and their outcomes (`orders/`, `scheduler/`).
         .route("/orders", get(orders::list_orders))
         .route("/orders/{id}/outcome", post(orders::post_outcome))

@@ -13,6 +13,18 @@ pub fn save_feed(conn: &Connection, feed_id: &str, customer: &str) -> Result<(),
     Ok(())
 }
 
+/// Retires the customer's feed URL: a new generation makes a new id, the old one is
+/// forgotten (a 404 from now on). Nobody else's feed changes.
+pub fn reset_feed(conn: &Connection, customer: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM calendar_feeds WHERE customer_id = ?1")?
+        .execute([customer])?;
+    conn.prepare_cached(
+        "UPDATE customers SET feed_generation = feed_generation + 1 WHERE id = ?1",
+    )?
+    .execute([customer])?;
+    Ok(())
+}
+
 /// The customer whose feed this is, if any, with the customer's feed generation.
 pub fn feed_customer(
     conn: &Connection,

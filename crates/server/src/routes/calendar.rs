@@ -189,6 +189,30 @@ fn allowed_interval(
     }
 }
 
+/// Retire your calendar feed's URL (shared by mistake, or a calendar you left).
+///
+/// The old URL answers 404 from now on; `GET /api/v1/me/calendar` gives a new one. Nobody
+/// else's feed changes.
+#[utoipa::path(delete, path = "/api/v1/me/calendar", tag = "account",
+    security(("customer_token" = [])),
+    responses(
+        (status = 204, description = "Retired"),
+        (status = 401, description = "Missing, invalid or expired customer token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn reset_calendar(
+    State(state): State<AppState>,
+    customer: AuthedCustomer,
+) -> Result<impl IntoResponse, ApiError> {
+    state
+        .db
+        .write(move |tx| {
+            customer.ensure_record(tx)?;
+            db::calendar::reset_feed(tx, &customer.id)
+        })
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 /// The URL of the signed-in customer's calendar feed, to subscribe to in a calendar app.
 #[utoipa::path(get, path = "/api/v1/me/calendar", tag = "account",
     security(("customer_token" = [])),

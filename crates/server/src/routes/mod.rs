@@ -36,7 +36,10 @@ pub fn api_routes() -> Router<AppState> {
             axum::routing::post(reminders::post_machine_reminders),
         )
         .route("/me", get(me::get_me))
-        .route("/me/calendar", get(calendar::me_calendar))
+        .route(
+            "/me/calendar",
+            get(calendar::me_calendar).delete(calendar::reset_calendar),
+        )
         .route("/calendar/{feed}", get(calendar::calendar_feed))
         .route(
             "/me/subscriptions",

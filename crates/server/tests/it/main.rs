@@ -42,6 +42,7 @@ mod orders_support;
 mod orders_throughput;
 mod plan_api;
 mod price_lock;
+mod privacy;
 mod read_api;
 mod recommendations;
 mod retention;
