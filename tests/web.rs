@@ -171,13 +171,32 @@ async fn product_view_renders_name_and_localised_prices() {
     assert!(price.contains("17,50") && price.ends_with('€'), "{price:?}");
     let sub = text_of(&root, "[data-cadence=subscription-price]").await;
     assert!(sub.contains("15,75"), "{sub:?}");
-    // Subscribe & save is pre-selected with the merchant's default cadence…
+    // Neither way to buy is chosen on load: nobody subscribes by leaving a default.
+    let radio = |which: &str| -> web_sys::HtmlInputElement {
+        root.query_selector(&format!("[data-cadence=plan-{which}]"))
+            .unwrap()
+            .unwrap()
+            .dyn_into()
+            .unwrap()
+    };
+    assert!(!radio("once").checked() && !radio("subscribe").checked());
+    // Chosen, subscribe & save comes with the merchant's default cadence, and the terms in
+    // full: first delivery and charge, frequency, price, renewal, cancel, withdrawal.
+    radio("subscribe").click();
+    sleep(50).await;
+    assert!(radio("subscribe").checked());
     let total = text_of(&root, "[data-cadence=total]").await;
     assert!(total.starts_with("15,75"), "{total:?}");
-    assert!(root
-        .text_content()
-        .unwrap()
-        .contains("Toutes les 4 semaines"));
+    let terms = text_of(&root, "[data-cadence=terms]").await;
+    for part in [
+        "Première livraison et premier paiement le",
+        "toutes les 4 semaines",
+        "15,75",
+        "Renouvelé jusqu'à résiliation",
+        "rétractation de 14 jours",
+    ] {
+        assert!(terms.contains(part), "{part:?} in {terms:?}");
+    }
     // …and the price follows the shopper's choices at once.
     let quantity: web_sys::HtmlSelectElement = root
         .query_selector("[data-cadence=plan-quantity]")

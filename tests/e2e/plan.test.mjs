@@ -96,6 +96,7 @@ test('a signed-in shopper subscribes with the cadence their usage suggested', as
   const widget = await open(page, '/products/CAPS-INTENSO?as=cust_grace');
   await widget.locator('[data-cadence=usage]').fill('4');
   await widget.locator('[data-cadence=usage]').blur();
+  await widget.locator('[data-cadence=plan-subscribe]').check();
   await widget.locator('[data-cadence=purchase-submit]').click();
   await widget.locator('[data-cadence=announce]').filter({ hasText: /Subscribed!/ }).waitFor({ timeout: 10000 });
   assert.equal(await count(), before + 1);

@@ -55,12 +55,31 @@ test('an anonymous shopper picks a plan; the price follows and the shop cart get
   await page.goto(`${SHOP}/products/CAPS-INTENSO`);
   const widget = page.locator('cadence-widget');
   await widget.locator('[data-cadence=total]').waitFor({ timeout: 15000 });
+  // Nothing is chosen on load (no default enrols anyone); a submit first asks to choose.
+  assert.equal(await widget.locator('[data-cadence=plan-once]').isChecked(), false);
+  assert.equal(await widget.locator('[data-cadence=plan-subscribe]').isChecked(), false);
+  await widget.locator('[data-cadence=purchase-submit]').click();
+  await widget.locator('[data-cadence=alert]').filter({ hasText: 'Choose a one-time purchase or a subscription first.' }).waitFor();
+  assert.equal((await events()).filter((e) => e.type === 'cadence:add-to-cart').length, 0);
+  await widget.locator('[data-cadence=plan-subscribe]').check();
   assert.equal(await widget.locator('[data-cadence=total]').textContent(), '€15.75');
   await widget.locator('[data-cadence=plan-interval]').selectOption({ label: 'Every 2 weeks' });
   await widget.locator('[data-cadence=plan-quantity]').selectOption('2');
   assert.equal(await widget.locator('[data-cadence=total]').textContent(), '€31.50');
   assert.match(await widget.locator('[data-cadence=saving]').textContent(), /€3\.50/);
-  assert.match(await widget.locator('[data-cadence=terms]').textContent(), /every 2 weeks at €31\.50\. Pause, skip or cancel any time\./);
+  const terms = widget.locator('[data-cadence=terms]');
+  assert.match(
+    await terms.textContent(),
+    /^First delivery and charge on .+, then every 2 weeks at €31\.50 per delivery\. It renews until you cancel\. Skip, pause or cancel any time in your account, without a fee\. You may withdraw within 14 days\.$/,
+  );
+  // As readable as the price: the body text's colour, not a muted grey.
+  const colours = await widget.locator('[data-cadence=purchase]').evaluate((form) => {
+    const root = form.getRootNode();
+    const colour = (sel) => getComputedStyle(root.querySelector(sel)).color;
+    return { terms: colour('[data-cadence=terms]'), price: colour('[data-cadence=total]'), muted: colour('.cad-muted') };
+  });
+  assert.equal(colours.terms, colours.price, JSON.stringify(colours));
+  assert.notEqual(colours.terms, colours.muted, JSON.stringify(colours));
   // Keyboard: the one-time option is a real radio button.
   await widget.locator('[data-cadence=plan-once]').focus();
   await page.keyboard.press('Space');
@@ -80,7 +99,9 @@ test('a signed-in shopper subscribes in one step; a double click still makes one
   const widget = page.locator('cadence-widget');
   const submit = widget.locator('[data-cadence=purchase-submit]');
   await submit.waitFor({ timeout: 15000 });
-  assert.equal(await submit.textContent(), 'Subscribe');
+  await widget.locator('[data-cadence=plan-subscribe]').check();
+  // A paid order, and said so on the button.
+  assert.equal(await submit.textContent(), 'Subscribe – pay per delivery');
   await submit.dblclick();
   await widget.locator('[data-cadence=announce]').filter({ hasText: /Subscribed! Your first delivery is on/ }).waitFor({ timeout: 10000 });
   await page.waitForTimeout(300); // let a second request, if any, land

@@ -23,6 +23,9 @@ use leptos::prelude::*;
 /// What the shopper has chosen so far, shared by the parts (every field is `Copy`).
 #[derive(Clone, Copy)]
 struct Choice {
+    /// Whether the shopper chose one of the two ways to buy: neither is chosen on load,
+    /// so nobody subscribes by leaving a default alone (issue 19 §2).
+    chosen: RwSignal<bool>,
     subscribe: RwSignal<bool>,
     intervals: StoredValue<Vec<Interval>>,
     interval_index: RwSignal<usize>,
@@ -43,7 +46,9 @@ impl Choice {
             .unwrap_or(0);
         let question = product.usage.as_ref();
         let choice = Choice {
-            subscribe: RwSignal::new(offer.is_some()),
+            // Without an offer there is one way to buy, and nothing to choose.
+            chosen: RwSignal::new(offer.is_none()),
+            subscribe: RwSignal::new(false),
             intervals: StoredValue::new(offer.map(|o| o.intervals.clone()).unwrap_or_default()),
             interval_index: RwSignal::new(default_index),
             quantity: RwSignal::new(1),
@@ -59,12 +64,13 @@ impl Choice {
         choice
     }
 
-    /// One closure type (it is `Copy`) for every "only with subscribe & save" attribute:
-    /// Leptos compiles its render code once per closure type, not once per use.
-    /// It captures the one signal it reads, not the whole `Choice`.
+    /// True once the shopper chose to buy once: before any choice the frequency, usage
+    /// and advice show, to help them choose. One closure type (it is `Copy`) for every
+    /// "not when buying once" attribute: Leptos compiles its render code once per closure
+    /// type, not once per use. It captures the signals it reads, not the whole `Choice`.
     fn buying_once(self) -> impl Fn() -> bool + Copy + 'static {
-        let subscribe = self.subscribe;
-        move || !subscribe.get()
+        let (chosen, subscribe) = (self.chosen, self.subscribe);
+        move || chosen.get() && !subscribe.get()
     }
 
     /// The chosen frequency (tracked), whether or not subscribe & save is chosen.
@@ -138,8 +144,12 @@ pub(crate) fn PurchaseOptions(config: Config, data: Data, product: Product) -> i
         offer: product.subscription.as_ref().map(|o| o.price.clone()),
         locale_tag,
     };
+    // The routine previews the deliveries at the advised cadence until the shopper
+    // chooses to buy once.
     let plan = Signal::derive(move || PlanChoice {
-        interval: choice.interval().filter(|_| choice.subscribe.get()),
+        interval: choice
+            .interval()
+            .filter(|_| choice.subscribe.get() || !choice.chosen.get()),
         quantity: choice.quantity.get(),
     });
     let ics_url = {

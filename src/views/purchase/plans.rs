@@ -15,8 +15,7 @@ pub(super) fn options(
     locale: Locale,
 ) -> Option<impl IntoView> {
     let o = product.subscription.as_ref()?;
-    let buying_once = choice.buying_once();
-    let subscribe = choice.subscribe;
+    let (chosen, subscribe) = (choice.chosen, choice.subscribe);
     let one_time_label = format!(
         "{} · {}",
         t(locale, ProductKey::OneTimePrice),
@@ -44,8 +43,11 @@ pub(super) fn options(
                     name=name_once
                     value="once"
                     data-cadence="plan-once"
-                    prop:checked=buying_once
-                    on:change=move |_| subscribe.set(false)
+                    prop:checked=move || chosen.get() && !subscribe.get()
+                    on:change=move |_| {
+                        chosen.set(true);
+                        subscribe.set(false);
+                    }
                 />
                 <span data-cadence="price">{one_time_label}</span>
             </label>
@@ -55,8 +57,11 @@ pub(super) fn options(
                     name=name
                     value="subscribe"
                     data-cadence="plan-subscribe"
-                    prop:checked=move || subscribe.get()
-                    on:change=move |_| subscribe.set(true)
+                    prop:checked=move || chosen.get() && subscribe.get()
+                    on:change=move |_| {
+                        chosen.set(true);
+                        subscribe.set(true);
+                    }
                 />
                 <span data-cadence="subscription-price">{sub_label}</span>
             </label>

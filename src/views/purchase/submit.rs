@@ -54,6 +54,12 @@ pub(super) fn on_submit(
         if busy.get_untracked() {
             return;
         }
+        // Nothing was pre-selected: the shopper says which, before anything is bought.
+        if !choice.chosen.get_untracked() {
+            status_text.set(String::new());
+            alert_text.set(t(locale, ProductKey::ChooseHowToBuy).to_owned());
+            return;
+        }
         let (qty, plan) = (
             choice.quantity.get_untracked(),
             choice

@@ -20,7 +20,9 @@ pub(super) fn price(prices: &Prices) -> impl IntoView {
 
 /// The total, the saving and the terms.
 pub(super) fn totals(choice: Choice, prices: Prices, locale: Locale) -> impl IntoView {
-    let buying_once = choice.buying_once();
+    // What a subscription costs and binds to shows once subscribing is chosen.
+    let subscribe = choice.subscribe;
+    let buying_once = move || !subscribe.get();
     let quantity = choice.quantity;
     let total = {
         let prices = prices.clone();
@@ -71,7 +73,8 @@ pub(super) fn totals(choice: Choice, prices: Prices, locale: Locale) -> impl Int
         <p class="cad-saving" hidden=buying_once data-cadence="saving">
             {saving}
         </p>
-        <p class="cad-muted" hidden=buying_once data-cadence="terms">
+        // The terms as readable as the price (not muted): they are what is agreed.
+        <p hidden=buying_once data-cadence="terms">
             {terms}
             " "
             {t(locale, ProductKey::Terms)}
