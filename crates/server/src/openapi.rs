@@ -3,7 +3,7 @@
 
 use crate::routes::{
     calendar, changes, events, health, me, merchant, products, recommendations, reminders,
-    routines, subscriptions,
+    routines, subscriptions, withdraw,
 };
 use crate::webhooks::openapi::WebhookDocs;
 use axum::http::header;
@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         subscriptions::get_subscription,
         changes::post_change,
         changes::list_changes,
+        withdraw::post_withdraw,
         calendar::plan_ics,
         calendar::me_calendar,
         calendar::calendar_feed,
@@ -271,7 +272,7 @@ mod tests {
             ReminderChoice RoutineReminder PartOffer RoutineDueData RoutineLinks \
             RoutineDueEvent FollowByEmail FollowRequested MachineReminders RepurchaseGroup \
             ComingPrice PriceChange PriceChangeRequest PriceChangeOutcome PriceChangeList \
-            PriceChangeNotice";
+            PriceChangeNotice CancellationEventData CancellationEvent";
         let mut expected: Vec<&str> = expected.split_whitespace().collect();
         expected.sort_unstable();
         // The demo's clock control (`admin::demo`) is in a demo build's document only.

@@ -23,7 +23,8 @@ pub fn record(conn: &Connection, change: &NewChange<'_>) -> Result<(), StoreErro
     record_via(conn, change, None)
 }
 
-/// `record`, noting where the change was chosen (`cancel_offer`; migration 0005).
+/// `record`, noting where the change was chosen: `cancel_offer` (a client's `via`, migration
+/// 0005), or the server's own `cancel_page` and `withdrawal` (`origin`, migration 0017).
 pub fn record_via(
     conn: &Connection,
     change: &NewChange<'_>,
@@ -31,10 +32,15 @@ pub fn record_via(
 ) -> Result<(), StoreError> {
     let before = change.before.map(serde_json::to_string).transpose()?;
     let after = serde_json::to_string(change.after)?;
+    // The server's own ways out go in `origin` (0017); `via` keeps what a client may say.
+    let (via, origin) = match via {
+        Some(own @ ("cancel_page" | "withdrawal")) => (None, Some(own)),
+        other => (other, None),
+    };
     conn.prepare_cached(
         "INSERT INTO subscription_changes
-            (subscription_id, actor, action, before_json, after_json, reason, at, via)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            (subscription_id, actor, action, before_json, after_json, reason, at, via, origin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         change.subscription_id,
@@ -44,7 +50,8 @@ pub fn record_via(
         after,
         change.reason,
         change.at,
-        via
+        via,
+        origin
     ])?;
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod recommendations;
 pub mod reminders;
 pub mod routines;
 pub mod subscriptions;
+pub mod withdraw;
 
 use crate::app::AppState;
 use axum::routing::get;
@@ -48,6 +49,10 @@ pub fn api_routes() -> Router<AppState> {
         .route(
             "/me/subscriptions/{id}/changes",
             get(changes::list_changes).post(changes::post_change),
+        )
+        .route(
+            "/me/subscriptions/{id}/withdraw",
+            axum::routing::post(withdraw::post_withdraw),
         )
         .route(
             "/me/routines/{routine_id}/done",

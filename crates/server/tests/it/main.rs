@@ -41,6 +41,7 @@ mod orders_support;
 mod orders_throughput;
 mod plan_api;
 mod price_lock;
+mod public_cancel;
 mod read_api;
 mod recommendations;
 mod retention;
