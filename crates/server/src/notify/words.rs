@@ -4,6 +4,7 @@
 use crate::i18n::Lang;
 
 /// One sentence per language.
+#[derive(Debug)]
 pub(super) struct Words {
     pub en: &'static str,
     pub fr: &'static str,

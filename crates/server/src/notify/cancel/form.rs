@@ -60,7 +60,7 @@ pub(super) enum Field {
 }
 
 /// The form as typed (to refill it) and what is wrong with it.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(super) struct Typed {
     pub name: String,
     pub email: String,

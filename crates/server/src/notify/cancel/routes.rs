@@ -127,7 +127,7 @@ async fn send_withdraw(
 }
 
 /// Checks what was sent: the request, or the form as typed with its errors.
-fn check(kind: Kind, sent: Sent, lang: Lang, today: Date) -> Result<Request, Typed> {
+fn check(kind: Kind, sent: Sent, lang: Lang, today: Date) -> Result<Request, Box<Typed>> {
     let mut typed = Typed {
         name: sent.name.trim().to_owned(),
         email: sent.email.trim().to_owned(),
@@ -179,7 +179,7 @@ fn check(kind: Kind, sent: Sent, lang: Lang, today: Date) -> Result<Request, Typ
         }
     };
     if !typed.errors.is_empty() {
-        return Err(typed);
+        return Err(Box::new(typed));
     }
     Ok(Request {
         kind,
