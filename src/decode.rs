@@ -218,6 +218,7 @@ impl FromJson for Subscription {
             payment_problem: f.opt("payment_problem")?.unwrap_or_default(),
             update_payment_url: f.opt("update_payment_url")?,
             coming_price: f.opt("coming_price")?,
+            withdrawable_until: f.opt("withdrawable_until")?,
         })
     }
 }
@@ -436,6 +437,7 @@ mod tests {
                 price_per_delivery: money(1240),
                 effective_on: date("2027-01-15"),
             }),
+            withdrawable_until: Some(date("2026-11-10")),
         }
     }
 

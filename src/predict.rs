@@ -132,6 +132,7 @@ mod tests {
             payment_problem: false,
             update_payment_url: None,
             coming_price: None,
+            withdrawable_until: None,
         }
     }
 

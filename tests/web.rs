@@ -271,6 +271,7 @@ async fn account_view_sends_the_token_and_lists_subscriptions() {
             payment_problem: false,
             update_payment_url: None,
             coming_price: None,
+            withdrawable_until: None,
         }],
         routines: vec![],
     };
@@ -326,6 +327,7 @@ fn ada_subscription(id: &str, problem: bool, url: Option<&str>) -> Subscription 
         payment_problem: problem,
         update_payment_url: url.map(str::to_owned),
         coming_price: None,
+        withdrawable_until: None,
     }
 }
 

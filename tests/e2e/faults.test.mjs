@@ -103,6 +103,7 @@ test('a subscribe answered after 10 s times out calmly; trying again makes one s
   await page.goto(`${HOST}/product-signed-in`);
   const submit = page.locator('#w1 [data-cadence=purchase-submit]');
   await submit.waitFor({ timeout: 15000 });
+  await page.locator('#w1 [data-cadence=plan-subscribe]').check();
   await submit.click();
   const alert = page.locator('#w1 [role=alert]').filter({ hasText: /couldn't reach/ });
   await alert.waitFor({ timeout: 20000 });

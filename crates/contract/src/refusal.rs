@@ -58,6 +58,9 @@ pub enum Refusal {
     UnknownProduct,
     /// A product that is not offered as a subscription.
     NotSubscribable,
+    /// A withdrawal asked after the withdrawal period, which ended on `ended` (cancelling
+    /// is always possible).
+    WithdrawalPeriodEnded { ended: Date },
     /// A routine marked done on a day still ahead.
     DoneInFuture,
     /// A routine marked done before the machine was bought on `purchased_on`.

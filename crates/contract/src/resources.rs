@@ -145,6 +145,11 @@ pub struct Subscription {
     /// ahead) that has not applied yet: the shopper sees it, and may cancel before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coming_price: Option<ComingPrice>,
+    /// While a new subscription may still be withdrawn from (the EU right of withdrawal,
+    /// the merchant's `withdrawal_days` from subscribing): the last day it may. Absent
+    /// after that day and once cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawable_until: Option<Date>,
 }
 
 /// What one delivery will cost from a date on, after a merchant's announced price change.

@@ -77,6 +77,7 @@ pub fn app(state: AppState) -> Router {
     // their own strict CSP; rate-limited per client like the API.
     let links = crate::notify::pages::routes()
         .merge(crate::notify::account::routes())
+        .merge(crate::notify::cancel::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .with_state(state.clone());

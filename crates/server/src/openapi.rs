@@ -3,7 +3,7 @@
 
 use crate::routes::{
     calendar, changes, consents, events, health, me, merchant, products, recommendations,
-    reminders, routines, subscriptions,
+    reminders, routines, subscriptions, withdraw,
 };
 use crate::webhooks::openapi::WebhookDocs;
 use axum::http::header;
@@ -30,6 +30,7 @@ use utoipa::{Modify, OpenApi};
         changes::post_change,
         changes::list_changes,
         consents::list_consents,
+        withdraw::post_withdraw,
         calendar::plan_ics,
         calendar::me_calendar,
         calendar::reset_calendar,
@@ -276,7 +277,8 @@ mod tests {
             ReminderChoice RoutineReminder PartOffer RoutineDueData RoutineLinks \
             RoutineDueEvent FollowByEmail FollowRequested MachineReminders RepurchaseGroup \
             ComingPrice PriceChange PriceChangeRequest PriceChangeOutcome PriceChangeList \
-            PriceChangeNotice ConsentRecord ConsentList Erasure";
+            PriceChangeNotice ConsentRecord ConsentList Erasure CancellationEventData \
+            CancellationEvent";
         let mut expected: Vec<&str> = expected.split_whitespace().collect();
         expected.sort_unstable();
         // The demo's clock control (`admin::demo`) is in a demo build's document only.

@@ -96,7 +96,9 @@ pub struct ChangeSummary<'a> {
     /// The cancel reason the shopper chose, on `cancel`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'a str>,
-    /// Where in the widget the change was made (`cancel_offer`), when it says.
+    /// Where the change was made, when it says: `cancel_offer` (the widget's offer on the
+    /// cancel confirmation), `cancel_page` (the public cancellation page, `/cancel`) or
+    /// `withdrawal` (a withdrawal from the contract: `/withdraw` or the widget's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<&'a str>,
 }

@@ -49,6 +49,40 @@ pub fn apply(
     max_subscriptions: u32,
     precondition: impl FnOnce(&Subscription) -> Result<(), ApiError>,
 ) -> Result<Subscription, ApiError> {
+    let change = Change {
+        request,
+        via: request.via.map(ChangeVia::as_str),
+    };
+    apply_as(
+        tx,
+        customer_id,
+        id,
+        &change,
+        at,
+        max_subscriptions,
+        precondition,
+    )
+}
+
+/// A change and where it was made, for its audit row and event: the widget's `via`, or
+/// a page of the server's own (`cancel_page`, `withdrawal`: `notify/cancel`), which no
+/// client may claim.
+pub struct Change<'a> {
+    pub request: &'a ChangeRequest,
+    pub via: Option<&'a str>,
+}
+
+/// [`apply`], saying where the change was made.
+pub fn apply_as(
+    tx: &crate::db::Connection,
+    customer_id: &str,
+    id: &str,
+    made: &Change<'_>,
+    at: &At,
+    max_subscriptions: u32,
+    precondition: impl FnOnce(&Subscription) -> Result<(), ApiError>,
+) -> Result<Subscription, ApiError> {
+    let (request, via) = (made.request, made.via);
     let (change, today) = (&request.change, at.today);
     let row = subscriptions::load(tx, customer_id, id)?
         .ok_or(ApiError::NotFound("You have no subscription with this id."))?;
@@ -146,7 +180,7 @@ pub fn apply(
             reason,
             at: &at.now,
         },
-        request.via.map(ChangeVia::as_str),
+        via,
     )?;
     // The merchant's systems hear of it in the same transaction (the outbox).
     outbox::enqueue(
@@ -161,7 +195,7 @@ pub fn apply(
                 action: change.action(),
                 actor: "customer",
                 reason,
-                via: request.via.map(ChangeVia::as_str),
+                via,
             },
         },
     )?;

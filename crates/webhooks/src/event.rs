@@ -44,11 +44,19 @@ pub enum EventType {
     /// A merchant's price change is announced: old and new price, the date, how to cancel.
     #[serde(rename = "notification.price_change")]
     NotificationPriceChange,
+    /// A shopper asked to cancel without signing in (the public cancellation page), matched
+    /// to a subscription or not: the request's fields and what came of it.
+    #[serde(rename = "cancellation.requested")]
+    CancellationRequested,
+    /// A shopper asked to withdraw from a new subscription (EU right of withdrawal): the
+    /// request's fields and what came of it.
+    #[serde(rename = "withdrawal.requested")]
+    WithdrawalRequested,
 }
 
 impl EventType {
     /// Every type, for the endpoints' event filter and its validation.
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 12] = [
         EventType::SubscriptionCreated,
         EventType::SubscriptionUpdated,
         EventType::OrderCreated,
@@ -59,6 +67,8 @@ impl EventType {
         EventType::NotificationYearlyReminder,
         EventType::NotificationRoutineDue,
         EventType::NotificationPriceChange,
+        EventType::CancellationRequested,
+        EventType::WithdrawalRequested,
     ];
 
     /// The wire name, as serde writes it.
@@ -74,6 +84,8 @@ impl EventType {
             EventType::NotificationYearlyReminder => "notification.yearly_reminder",
             EventType::NotificationRoutineDue => "notification.routine_due",
             EventType::NotificationPriceChange => "notification.price_change",
+            EventType::CancellationRequested => "cancellation.requested",
+            EventType::WithdrawalRequested => "withdrawal.requested",
         }
     }
 }

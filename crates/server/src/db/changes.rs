@@ -24,7 +24,8 @@ pub fn record(conn: &Connection, change: &NewChange<'_>) -> Result<(), StoreErro
     record_via(conn, change, None)
 }
 
-/// `record`, noting where the change was chosen (`cancel_offer`; migration 0005).
+/// `record`, noting where the change was chosen: `cancel_offer` (a client's `via`, migration
+/// 0005), or the server's own `cancel_page` and `withdrawal` (`origin`, migration 0017).
 pub fn record_via(
     conn: &Connection,
     change: &NewChange<'_>,
@@ -32,10 +33,15 @@ pub fn record_via(
 ) -> Result<(), StoreError> {
     let before = change.before.map(serde_json::to_string).transpose()?;
     let after = serde_json::to_string(change.after)?;
+    // The server's own ways out go in `origin` (0017); `via` keeps what a client may say.
+    let (via, origin) = match via {
+        Some(own @ ("cancel_page" | "withdrawal")) => (None, Some(own)),
+        other => (other, None),
+    };
     conn.prepare_cached(
         "INSERT INTO subscription_changes
-            (subscription_id, actor, action, before_json, after_json, reason, at, via)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            (subscription_id, actor, action, before_json, after_json, reason, at, via, origin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         change.subscription_id,
@@ -45,7 +51,8 @@ pub fn record_via(
         after,
         change.reason,
         change.at,
-        via
+        via,
+        origin
     ])?;
     // A change to what they pay or how often is also a new agreement, kept apart.
     crate::consent::record(conn, change)

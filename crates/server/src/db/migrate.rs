@@ -44,6 +44,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     "0014_notifications",
     "0015_price_lock",
     "0016_routine_follows",
+    "0017_cancellation",
     "0018_consent",
 ];
 

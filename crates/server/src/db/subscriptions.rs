@@ -16,7 +16,7 @@ const SELECT: &str = "SELECT s.id, s.sku, p.name, s.quantity, s.interval_count, 
         s.status, s.anchor_date, s.skipped_dates, s.paused_until, s.cancelled_on,
         s.reactivate_until, s.unit_price_minor, p.currency,
         s.discount_percent, s.version, s.payment_problem_order,
-        pc.new_unit_price_minor, pc.effective_on
+        pc.new_unit_price_minor, pc.effective_on, s.created_at
      FROM subscriptions s JOIN products p ON p.sku = s.sku
      LEFT JOIN price_changes pc ON pc.subscription_id = s.id AND pc.state = 'scheduled'";
 
@@ -57,6 +57,8 @@ pub struct Row {
     pub version: u64,
     /// A delivery's payment failed after the last retry (migration 0010).
     pub payment_problem: bool,
+    /// The UTC day it was made: its withdrawal period counts from here.
+    pub created_on: Option<Date>,
 }
 
 /// Columns as read, before the fallible conversions rusqlite's row closure cannot express.
@@ -74,6 +76,7 @@ struct Raw {
     discount_percent: u8,
     version: u64,
     payment_problem: bool,
+    created_at: String,
 }
 
 fn raw(row: &SqlRow<'_>) -> crate::db::sql::Result<Raw> {
@@ -95,6 +98,7 @@ fn raw(row: &SqlRow<'_>) -> crate::db::sql::Result<Raw> {
             (Some(amount), Some(date)) => Some((amount, date)),
             _ => None,
         },
+        created_at: row.get(19)?,
     })
 }
 
@@ -136,6 +140,8 @@ fn convert(raw: Raw) -> Result<Row, StoreError> {
         discount_percent: raw.discount_percent,
         version: raw.version,
         payment_problem: raw.payment_problem,
+        // RFC 3339 as written at insert: the date is its first ten characters.
+        created_on: raw.created_at.get(..10).and_then(|d| d.parse().ok()),
     })
 }
 
@@ -163,7 +169,11 @@ pub fn rules(view: &Subscription) -> Rules {
 /// a product and interval, and `/me` then asks the catalog once for all of them (and the
 /// scheduler once per batch of deliveries).
 #[derive(Default)]
-pub struct Choices(HashMap<(String, Interval), (Vec<Interval>, Vec<SwapOption>)>);
+pub struct Choices(
+    HashMap<(String, Interval), (Vec<Interval>, Vec<SwapOption>)>,
+    /// The merchant's withdrawal period in days, read once.
+    Option<u32>,
+);
 
 impl Choices {
     fn of(
@@ -183,6 +193,21 @@ impl Choices {
         self.0.insert(key, found.clone());
         Ok(found)
     }
+
+    fn withdrawal_days(&mut self, conn: &Connection) -> Result<u32, StoreError> {
+        if let Some(days) = self.1 {
+            return Ok(days);
+        }
+        let days = crate::notify::settings::load(conn)?.withdrawal_days;
+        self.1 = Some(days);
+        Ok(days)
+    }
+}
+
+/// The last day a subscription made on `created_on` may be withdrawn from, with a
+/// withdrawal period of `days`.
+pub fn withdrawal_ends(created_on: Date, days: u32) -> Option<Date> {
+    created_on.add_days(i64::from(days))
 }
 
 /// The subscription as the API shows it on `today`.
@@ -250,6 +275,11 @@ pub fn view_with(
             None
         },
         coming_price,
+        withdrawable_until: match row.created_on {
+            Some(created) if !cancelled => withdrawal_ends(created, choices.withdrawal_days(conn)?)
+                .filter(|last| today <= *last),
+            _ => None,
+        },
     })
 }
 

@@ -76,6 +76,10 @@ fn english(why: &Refusal) -> String {
         R::OutOfStock => "This product is out of stock.".into(),
         R::UnknownProduct => "No product has this SKU.".into(),
         R::NotSubscribable => "This product cannot be subscribed to.".into(),
+        R::WithdrawalPeriodEnded { ended } => format!(
+            "The withdrawal period of this subscription ended on {}; you can still cancel it at any time.",
+            date(*ended)
+        ),
         R::DoneInFuture => "The day it was done cannot be in the future.".into(),
         R::DoneBeforePurchase { purchased_on } => format!(
             "The day it was done cannot be before the machine was bought ({}).",
@@ -154,6 +158,10 @@ fn french(why: &Refusal) -> String {
         R::OutOfStock => "Ce produit est en rupture de stock.".into(),
         R::UnknownProduct => "Aucun produit ne porte cette référence.".into(),
         R::NotSubscribable => "Ce produit n’est pas proposé en abonnement.".into(),
+        R::WithdrawalPeriodEnded { ended } => format!(
+            "Le délai de rétractation de cet abonnement a pris fin le {} ; vous pouvez toujours le résilier à tout moment.",
+            date(*ended)
+        ),
         R::DoneInFuture => "Le jour où c’était fait ne peut pas être dans le futur.".into(),
         R::DoneBeforePurchase { purchased_on } => format!(
             "Le jour où c’était fait ne peut pas précéder l’achat de la machine ({}).",
@@ -239,6 +247,10 @@ fn german(why: &Refusal) -> String {
         R::OutOfStock => "Dieses Produkt ist nicht vorrätig.".into(),
         R::UnknownProduct => "Kein Produkt hat diese Artikelnummer.".into(),
         R::NotSubscribable => "Dieses Produkt ist nicht im Abo erhältlich.".into(),
+        R::WithdrawalPeriodEnded { ended } => format!(
+            "Die Widerrufsfrist dieses Abos endete am {}; kündigen können Sie es jederzeit.",
+            date(*ended)
+        ),
         R::DoneInFuture => "Der Tag der Erledigung kann nicht in der Zukunft liegen.".into(),
         R::DoneBeforePurchase { purchased_on } => format!(
             "Der Tag der Erledigung kann nicht vor dem Kauf der Maschine liegen ({}).",
@@ -288,6 +300,7 @@ mod tests {
             R::OutOfStock,
             R::UnknownProduct,
             R::NotSubscribable,
+            R::WithdrawalPeriodEnded { ended: day },
             R::DoneInFuture,
             R::DoneBeforePurchase { purchased_on: day },
         ]

@@ -180,7 +180,7 @@ pub fn request_link(
         },
     );
     let url = format!("{}/account/{token}", notifier.public_url);
-    let message = message(lang, settings, name.as_deref(), &url);
+    let message = message(lang, settings, name.as_deref(), &url, &notifier.public_url);
     let payload = serde_json::json!({
         "notification_id": id,
         "kind": "sign_in",
@@ -267,7 +267,13 @@ pub(super) fn addressee(tx: &Connection, email: &str) -> Result<Option<Addressee
     .optional()
 }
 
-fn message(lang: Lang, settings: &Settings, name: Option<&str>, url: &str) -> Rendered {
+fn message(
+    lang: Lang,
+    settings: &Settings,
+    name: Option<&str>,
+    url: &str,
+    public_url: &str,
+) -> Rendered {
     let shop = [("shop", settings.brand.name.as_str())];
     let body = Body {
         greeting: greeting(lang, name),
@@ -283,6 +289,7 @@ fn message(lang: Lang, settings: &Settings, name: Option<&str>, url: &str) -> Re
         lang,
         &settings.brand,
         &body,
+        public_url,
     )
 }
 

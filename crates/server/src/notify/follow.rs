@@ -193,6 +193,7 @@ pub fn request(
         lang,
         &settings.brand,
         &body,
+        &notifier.public_url,
     );
     let payload = serde_json::json!({
         "notification_id": id,

@@ -10,9 +10,11 @@
 //!   and the receipts queued by the outbox (`receipts.rs`);
 //! - `data.rs`: what a message carries; `render.rs` and `words.rs`: its text and HTML in
 //!   the customer's language; `links.rs`: signed one-click links; `pages.rs`: the page
-//!   such a link opens; `routes.rs`: the merchant's settings and log in the admin API.
+//!   such a link opens; `routes.rs`: the merchant's settings and log in the admin API;
+//! - `cancel/`: cancel and withdraw without signing in (`/cancel`, `/withdraw`).
 
 pub mod account;
+pub mod cancel;
 pub mod data;
 pub mod follow;
 pub mod links;

@@ -39,6 +39,9 @@ struct EventData {
 struct Change {
     action: String,
     actor: String,
+    /// A cancel made as a withdrawal says so (`withdrawal`): its receipt is a withdrawal's.
+    #[serde(default)]
+    via: Option<String>,
 }
 
 /// Up to `limit` queued events made into receipts, in `tx`: how many were taken off the
@@ -69,6 +72,10 @@ pub fn make_batch(
         let event: Event = serde_json::from_str(payload)
             .map_err(|e| StoreError::Corrupt(format!("outbox event {event_id}: {e}")))?;
         let data = event.data;
+        let action = match data.change.via.as_deref() {
+            Some("withdrawal") => "withdraw",
+            _ => data.change.action.as_str(),
+        };
         if matches!(
             data.change.action.as_str(),
             "delivered" | "price_change_scheduled"
@@ -85,7 +92,7 @@ pub fn make_batch(
                 customer_id: &data.customer_id,
                 subscription_id: &data.subscription.id,
                 delivery_date: None,
-                change: Some((&data.change.action, &data.change.actor, *queued_at)),
+                change: Some((action, &data.change.actor, *queued_at)),
                 due_at: *queued_at,
                 snapshot: Some(data.subscription.clone()),
                 price_change: None,

@@ -16,6 +16,8 @@ pub struct Draft<'a> {
     pub brand: &'a Brand,
     /// The receipt's moment, written out ("3 December 2026, 10:15 (Europe/Berlin)").
     pub at_text: Option<String>,
+    /// This server's public origin, for the cancellation page's link in the footer.
+    pub public_url: &'a str,
 }
 
 /// Subject, text and HTML of `draft`.
@@ -76,7 +78,7 @@ pub fn render(draft: &Draft<'_>) -> super::data::Rendered {
             .clone()
             .map(|url| (words::UNSUBSCRIBE.get(lang), url)),
     };
-    message(subject, lang, draft.brand, &body)
+    message(subject, lang, draft.brand, &body, draft.public_url)
 }
 
 /// "Hello Ada," or, without a name, "Hello,".
@@ -87,15 +89,24 @@ pub(super) fn greeting(lang: Lang, name: Option<&str>) -> String {
     }
 }
 
-/// The text and HTML of `body` under `subject`: every e-mail this server writes.
+/// The public cancellation page in `lang`, on this server's origin `public_url`: every
+/// e-mail's footer links it (cancelling needs no sign-in, §312k BGB).
+pub(super) fn cancel_url(public_url: &str, lang: Lang) -> String {
+    format!("{public_url}/cancel?lang={}", lang.tag())
+}
+
+/// The text and HTML of `body` under `subject`: every e-mail this server writes, each
+/// with the cancellation page's link at its foot.
 pub(super) fn message(
     subject: String,
     lang: Lang,
     brand: &Brand,
     body: &Body,
+    public_url: &str,
 ) -> super::data::Rendered {
-    let text = text(body, brand);
-    let html = page(&subject, lang, brand, body).into_string();
+    let cancel = (words::CANCEL_LINK.get(lang), cancel_url(public_url, lang));
+    let text = text(body, brand, &cancel);
+    let html = page(&subject, lang, brand, body, &cancel).into_string();
     super::data::Rendered {
         subject,
         text,
@@ -228,7 +239,7 @@ pub(super) struct Body {
     pub unsubscribe: Option<(&'static str, String)>,
 }
 
-fn text(body: &Body, brand: &Brand) -> String {
+fn text(body: &Body, brand: &Brand, cancel: &(&str, String)) -> String {
     let mut out = format!("{}\n\n{}\n\n", body.greeting, body.lead);
     for (label, value) in &body.facts {
         out.push_str(&format!("{label}: {value}\n"));
@@ -251,11 +262,12 @@ fn text(body: &Body, brand: &Brand) -> String {
     if let Some((label, url)) = &body.unsubscribe {
         out.push_str(&format!("\n{label}: {url}\n"));
     }
+    out.push_str(&format!("\n{}: {}\n", cancel.0, cancel.1));
     out.push_str(&format!("\n— {}\n", brand.name));
     out
 }
 
-fn page(subject: &str, lang: Lang, brand: &Brand, body: &Body) -> Markup {
+fn page(subject: &str, lang: Lang, brand: &Brand, body: &Body, cancel: &(&str, String)) -> Markup {
     // `brand.color` is checked to be #rrggbb, so it can only ever be a colour here.
     let button = format!(
         "display:inline-block;margin:0 8px 8px 0;padding:10px 16px;border-radius:6px;\
@@ -297,6 +309,7 @@ fn page(subject: &str, lang: Lang, brand: &Brand, body: &Body) -> Markup {
                     @if let Some((label, url)) = &body.unsubscribe {
                         p style="font-size:13px" { a href=(url) style="color:#4a4a46" { (label) } }
                     }
+                    p style="font-size:13px" { a href=(cancel.1) style="color:#4a4a46" { (cancel.0) } }
                     p style="font-size:14px;color:#4a4a46" { "— " (brand.name) }
                 }
             }

@@ -290,7 +290,7 @@ fn make(
         },
         message: Rendered::default(),
     };
-    data.message = render(&data, lang, settings);
+    data.message = render(&data, lang, settings, &notifier.public_url);
     let channel = settings.channels.routine_due;
     if channel.events() {
         crate::outbox::enqueue(
@@ -353,7 +353,7 @@ fn absolute(guide: &str, settings: &Settings) -> Option<String> {
     Some(format!("{}{guide}", &account[..origin_end]))
 }
 
-fn render(data: &RoutineDueData, lang: Lang, settings: &Settings) -> Rendered {
+fn render(data: &RoutineDueData, lang: Lang, settings: &Settings, public_url: &str) -> Rendered {
     let task = &data.task;
     let names = [
         ("task", task.name.as_str()),
@@ -405,5 +405,5 @@ fn render(data: &RoutineDueData, lang: Lang, settings: &Settings) -> Rendered {
         footer: Vec::new(),
         unsubscribe: Some((words::STOP_ROUTINE.get(lang), data.links.stop.clone())),
     };
-    message(subject, lang, &settings.brand, &body)
+    message(subject, lang, &settings.brand, &body, public_url)
 }

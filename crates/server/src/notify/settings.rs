@@ -128,6 +128,19 @@ pub struct Settings {
     #[serde(default = "thirty")]
     #[schema(example = 30, minimum = 30, maximum = 365)]
     pub price_notice_days: u32,
+    /// How many days after subscribing a shopper may withdraw from a new subscription (the
+    /// EU right of withdrawal: `/withdraw`, the widget's withdraw): 14 (the default and the
+    /// least the law allows) to 365. A merchant may give more, never less.
+    #[serde(default = "fourteen")]
+    #[schema(example = 14, minimum = 14, maximum = 365)]
+    pub withdrawal_days: u32,
+}
+
+/// The shortest withdrawal period any merchant may set (EU consumer law).
+pub const MIN_WITHDRAWAL_DAYS: u32 = 14;
+
+fn fourteen() -> u32 {
+    MIN_WITHDRAWAL_DAYS
 }
 
 /// The shortest notice of a price change any merchant may set.
@@ -155,6 +168,7 @@ impl Default for Settings {
             channels: Channels::default(),
             brand: Brand::default(),
             price_notice_days: thirty(),
+            withdrawal_days: fourteen(),
         }
     }
 }
@@ -170,6 +184,12 @@ impl Settings {
             problems.add(
                 "/price_notice_days",
                 "Between 30 and 365 days: a price change is never announced with less than 30 days' notice.",
+            );
+        }
+        if !(MIN_WITHDRAWAL_DAYS..=365).contains(&self.withdrawal_days) {
+            problems.add(
+                "/withdrawal_days",
+                "Between 14 and 365 days: a shopper may always withdraw for at least 14 days.",
             );
         }
         if self.send_hour > 23 {
@@ -280,6 +300,7 @@ mod tests {
                 reply_to: None,
             },
             price_notice_days: 29,
+            withdrawal_days: 13,
         };
         let pointers: Vec<String> = bad.problems().into_iter().map(|p| p.pointer).collect();
         assert_eq!(
@@ -287,6 +308,7 @@ mod tests {
             [
                 "/reminder_days_ahead",
                 "/price_notice_days",
+                "/withdrawal_days",
                 "/send_hour",
                 "/default_time_zone",
                 "/brand/name",

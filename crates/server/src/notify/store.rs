@@ -124,6 +124,7 @@ pub fn make(
         lang,
         brand: &settings.brand,
         at_text,
+        public_url: &notifier.public_url,
     });
     let channel = settings.channels.of(message.kind);
     if channel.events() {
@@ -295,7 +296,12 @@ fn zoned(unix: i64, zone: &jiff::tz::TimeZone) -> Option<jiff::Zoned> {
 }
 
 /// "3 December 2026, 10:15 (Europe/Berlin, UTC+01:00)" in `lang`.
-fn moment_text(lang: Lang, unix: i64, zone: &jiff::tz::TimeZone, name: &str) -> Option<String> {
+pub(super) fn moment_text(
+    lang: Lang,
+    unix: i64,
+    zone: &jiff::tz::TimeZone,
+    name: &str,
+) -> Option<String> {
     let z = zoned(unix, zone)?;
     let date: Date = z.date().to_string().parse().ok()?;
     let time = z.strftime("%H:%M").to_string();

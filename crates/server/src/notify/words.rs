@@ -4,6 +4,7 @@
 use crate::i18n::Lang;
 
 /// One sentence per language.
+#[derive(Debug)]
 pub(super) struct Words {
     pub en: &'static str,
     pub fr: &'static str,
@@ -192,6 +193,7 @@ words! {
     SIGN_IN_NOT_YOU: "If you did not ask for it, ignore this e-mail: nothing happens without the link.",
         "Si vous ne l'avez pas demandé, ignorez cet e-mail : rien ne se passe sans le lien.",
         "Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese E-Mail: Ohne den Link geschieht nichts.";
+    CANCEL_LINK: "Cancel a subscription", "Résilier un abonnement", "Abonnement kündigen";
     PAGE_TITLE: "Your subscription", "Votre abonnement", "Ihr Abo";
     NOT_NOW: "You can close this page if you do not want this.",
         "Vous pouvez fermer cette page si vous ne le souhaitez pas.",
@@ -260,6 +262,11 @@ pub(super) fn action(lang: Lang, action: &str) -> &'static str {
             en: "cancelled",
             fr: "résilié",
             de: "gekündigt",
+        },
+        "withdraw" => Words {
+            en: "withdrawn from",
+            fr: "rétractation",
+            de: "widerrufen",
         },
         "price_changed" => Words {
             en: "new price",

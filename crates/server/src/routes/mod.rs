@@ -13,6 +13,7 @@ pub mod recommendations;
 pub mod reminders;
 pub mod routines;
 pub mod subscriptions;
+pub mod withdraw;
 
 use crate::app::AppState;
 use axum::routing::get;
@@ -56,6 +57,10 @@ pub fn api_routes() -> Router<AppState> {
         .route(
             "/me/subscriptions/{id}/consents",
             get(consents::list_consents),
+        )
+        .route(
+            "/me/subscriptions/{id}/withdraw",
+            axum::routing::post(withdraw::post_withdraw),
         )
         .route(
             "/me/routines/{routine_id}/done",

@@ -1,6 +1,8 @@
 //! The scheduler inside the server: every `--scheduler-interval-secs` it turns each
 //! delivery whose date has come into an order (`deliver.rs`), and asks the merchant's
-//! billing to charge again when a failed payment's retry falls due (`retries.rs`).
+//! billing to charge again when a failed payment's retry falls due (`retries.rs`), after
+//! cancelling the subscriptions a shopper asked to end on a date that has come
+//! (`notify/cancel/scheduled.rs`).
 //!
 //! Exactly once per (subscription, delivery date): the order, the schedule moving on, the
 //! audit row and the events commit in one transaction, so a crash leaves all or nothing;
@@ -33,6 +35,9 @@ pub struct RunSummary {
     pub subscriptions: u64,
     /// Failed payments whose retry fell due (`order.updated`, `payment_retry_due`).
     pub retries_due: u64,
+    /// Subscriptions cancelled on the date a shopper asked for (the public cancellation
+    /// page).
+    pub cancellations: u64,
     /// Transactions committed.
     pub batches: u64,
 }
@@ -82,6 +87,25 @@ fn deliver_batch(tx: &Connection, at: &At) -> Result<(Vec<String>, u64), StoreEr
 pub async fn run_due(db: &Db, clock: Clock) -> Result<RunSummary, StoreError> {
     let at = at(clock);
     let mut summary = RunSummary::default();
+    // Cancellations asked for a date that has come, first: a delivery after that date
+    // must not become an order because this pass ran late.
+    loop {
+        let batch_at = At {
+            now: at.now.clone(),
+            ..at
+        };
+        let (found, cancelled) = db
+            .write(move |tx| {
+                crate::notify::cancel::scheduled::run_batch(tx, &batch_at, u32::MAX, BATCH)
+            })
+            .await
+            .map_err(|e: crate::error::ApiError| StoreError::Corrupt(e.to_string()))?;
+        summary.cancellations += cancelled;
+        summary.batches += 1;
+        if found < u64::from(BATCH) {
+            break;
+        }
+    }
     let mut previous = Vec::new();
     loop {
         let batch_at = At {
@@ -165,7 +189,7 @@ pub fn spawn(db: Db, clock: Clock, every: Duration) {
         loop {
             tick.tick().await;
             match run_due(&db, clock).await {
-                Ok(run) if run.orders > 0 || run.retries_due > 0 => {
+                Ok(run) if run.orders > 0 || run.retries_due > 0 || run.cancellations > 0 => {
                     tracing::info!(?run, "scheduler: deliveries turned into orders")
                 }
                 Ok(_) => {}

@@ -96,6 +96,7 @@ pub fn shop_app_with(state: ShopState, merchant_cache: Arc<MerchantPageCache>) -
         .route("/account", get(account))
         .route("/merchant", get(merchant))
         .route("/guides/{guide}", get(guide))
+        .route("/cancel", get(cancel))
         .route("/back-office", get(back_office::page))
         .route("/back-office/events", get(back_office::events))
         .route(
@@ -200,6 +201,12 @@ async fn guide(Path(guide): Path<String>) -> Response {
         _ => return not_found().await,
     };
     Html(page.into_string()).into_response()
+}
+
+/// The footer's "Cancel a subscription": Cadence's public cancellation page, on the API's
+/// origin (no sign-in, §312k BGB). A redirect, so every page's footer links one place.
+async fn cancel(State(state): State<ShopState>) -> Response {
+    axum::response::Redirect::to(&format!("{}/cancel?lang=en", state.api_url)).into_response()
 }
 
 async fn catalog(State(state): State<ShopState>) -> Response {

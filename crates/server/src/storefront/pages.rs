@@ -54,6 +54,8 @@ pub(super) fn layout(title: &str, main: Markup, api_url: Option<&str>) -> Markup
                         (SHOP_NAME)
                         " is a demo shop for the Cadence widget. Nothing here is for sale."
                     }
+                    // Cancelling needs no sign-in and is never more than a link away.
+                    p { a href="/cancel" { "Cancel a subscription" } }
                 }
             }
         }

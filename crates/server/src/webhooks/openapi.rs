@@ -24,11 +24,13 @@ pub const ROUTINE_TASK_EVENT: &str = "RoutineTaskDoneEvent";
 pub const NOTIFICATION_EVENT: &str = "NotificationEvent";
 /// The envelope with `notification.routine_due` data, as a named component.
 pub const ROUTINE_DUE_EVENT: &str = "RoutineDueEvent";
+/// The envelope with `cancellation.requested` and `withdrawal.requested` data.
+pub const CANCELLATION_EVENT: &str = "CancellationEvent";
 /// The envelope with any data: the types whose data is not described yet.
 pub const ANY_EVENT: &str = "Event";
 
 /// Each event type, the component its body follows, and what it means.
-const EVENTS: [(EventType, &str, &str); 10] = [
+const EVENTS: [(EventType, &str, &str); 12] = [
     (
         EventType::SubscriptionCreated,
         SUBSCRIPTION_EVENT,
@@ -97,6 +99,23 @@ const EVENTS: [(EventType, &str, &str); 10] = [
          least the notice period ahead: `data.price_change` has the price per delivery before \
          and after and the date it applies from; the message says how to cancel before it. \
          A legal notice, never opted out of: send it if Cadence does not.",
+    ),
+    (
+        EventType::CancellationRequested,
+        CANCELLATION_EVENT,
+        "A shopper asked to cancel on the public cancellation page (`/cancel`, no sign-in: \
+         §312k BGB), matched or not: `data` has the fields as typed and `data.outcome` \
+         (`cancelled`, `scheduled` for `data.effective_on`, `already_cancelled`, or \
+         `unmatched`: Cadence found no subscription for these details, so confirm and act on \
+         it yourself). A matched cancel also has its `subscription.updated` and receipt.",
+    ),
+    (
+        EventType::WithdrawalRequested,
+        CANCELLATION_EVENT,
+        "A shopper withdrew, or asked to, from a new subscription (the EU right of \
+         withdrawal: `/withdraw` or the widget): `data.outcome` is `withdrawn` (cancelled at \
+         once: refund as the law asks), `out_of_period` (after `data.withdrawal_period_ends`: \
+         nothing changed), `already_cancelled` or `unmatched`.",
     ),
 ];
 
@@ -205,6 +224,13 @@ impl Modify for WebhookDocs {
             NotificationEnvelope::schema(),
         ));
         NotificationEnvelope::schemas(&mut schemas);
+        named::<crate::notify::cancel::CancellationEventData>(&mut schemas);
+        type CancellationEnvelope = Event<crate::notify::cancel::CancellationEventData>;
+        schemas.push((
+            CANCELLATION_EVENT.to_owned(),
+            CancellationEnvelope::schema(),
+        ));
+        CancellationEnvelope::schemas(&mut schemas);
         schemas.push((ANY_EVENT.to_owned(), Event::<Value>::schema()));
         let components = openapi.components.get_or_insert_with(Default::default);
         for (name, schema) in schemas {

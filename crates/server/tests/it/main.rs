@@ -43,6 +43,7 @@ mod orders_throughput;
 mod plan_api;
 mod price_lock;
 mod privacy;
+mod public_cancel;
 mod read_api;
 mod recommendations;
 mod retention;
