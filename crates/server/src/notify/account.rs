@@ -311,6 +311,7 @@ async fn confirm(
             shop,
             text: words::SIGN_IN_CONFIRM.get(lang).to_owned(),
             button: Some(words::BUTTON_CONTINUE.get(lang)),
+            link: None,
         }),
     }
 }

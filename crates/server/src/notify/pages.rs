@@ -62,6 +62,8 @@ pub(super) struct Page {
     pub text: String,
     /// The confirmation button's label, on a page that asks.
     pub button: Option<&'static str>,
+    /// A link to follow the result with (label, URL): a confirmed follower's calendar.
+    pub link: Option<(&'static str, String)>,
 }
 
 pub(super) fn page(p: Page) -> Response {
@@ -80,6 +82,9 @@ pub(super) fn page(p: Page) -> Response {
                 main {
                     h1 { (p.shop) }
                     p role=[p.button.is_none().then_some("status")] { (p.text) }
+                    @if let Some((label, url)) = &p.link {
+                        p { a href=(url) { (label) } }
+                    }
                     @if let Some(label) = p.button {
                         form method="post" {
                             button type="submit" { (label) }
@@ -159,6 +164,7 @@ pub(super) fn refused(lang: Lang, shop: String, why: LinkError) -> Page {
         shop,
         text: text.to_owned(),
         button: None,
+        link: None,
     }
 }
 
@@ -200,6 +206,7 @@ async fn show(
         shop,
         text,
         button,
+        link: None,
     })
 }
 
@@ -361,13 +368,42 @@ async fn act(
             None => (StatusCode::BAD_REQUEST, words::INVALID.get(lang).to_owned()),
         },
     };
+    // A confirmed follower gets their calendar too: the maintenance dates, kept current.
+    let link = match (&link.action, status) {
+        (Action::Follow, StatusCode::OK) => calendar_link(&state, &link.customer)
+            .await
+            .map(|url| (words::CALENDAR_LINK.get(lang), url)),
+        _ => None,
+    };
     page(Page {
         status,
         lang,
         shop,
         text,
         button: None,
+        link,
     })
+}
+
+/// The customer's calendar feed URL (made if they had none), as `GET /me/calendar` gives it.
+async fn calendar_link(state: &AppState, customer: &str) -> Option<String> {
+    let (key, customer) = (*state.keys.feed_key(), customer.to_owned());
+    let id = state
+        .db
+        .write(move |tx| {
+            let generation =
+                customers::auth_record(tx, &customer)?.map_or(0, |r| r.feed_generation);
+            let id = crate::calendar::feed::feed_id(&key, &customer, generation);
+            crate::db::calendar::save_feed(tx, &id, &customer)?;
+            Ok::<_, ApiError>(id)
+        })
+        .await
+        .ok()?;
+    Some(format!(
+        "{}{}/calendar/{id}.ics",
+        state.public_url,
+        cadence_contract::API_PREFIX
+    ))
 }
 
 /// What a link does, inside the transaction that records its use.

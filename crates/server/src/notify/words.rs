@@ -163,6 +163,9 @@ words! {
         "Vous rappeler par e-mail l'entretien de votre {part} quand il arrive ?",
         "Sollen wir Sie per E-Mail erinnern, wenn die Wartung Ihres Geräts {part} fällig wird?";
     BUTTON_FOLLOW: "Yes, remind me", "Oui, me le rappeler", "Ja, erinnern Sie mich";
+    CALENDAR_LINK: "Add the maintenance dates to your calendar",
+        "Ajouter les dates d'entretien à votre agenda",
+        "Wartungstermine in Ihren Kalender übernehmen";
     DONE_FOLLOW: "Done: we will remind you when a task of your {part} falls due, the first on {date}. Every reminder has a link to stop them.",
         "C'est fait : nous vous rappellerons chaque tâche d'entretien de votre {part}, la première le {date}. Chaque rappel contient un lien pour les arrêter.",
         "Erledigt: Wir erinnern Sie an jede Wartung Ihres Geräts {part}, die erste am {date}. Jede Erinnerung enthält einen Link, um sie zu beenden.";

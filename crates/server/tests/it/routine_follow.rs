@@ -245,6 +245,19 @@ async fn by_email_nothing_happens_until_the_link_in_the_confirmation_is_pressed(
     let done = press(&app, &path).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text());
     assert!(done.text().contains("C'est fait"), "{}", done.text());
+    // And their calendar: the machine's maintenance dates, as a feed that stays current.
+    let page = done.text();
+    let feed = page
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|u| u.contains("/calendar/"))
+        .unwrap_or_else(|| panic!("a calendar link in {page}"))
+        .to_owned();
+    assert!(page.contains("Ajouter les dates d'entretien à votre agenda"));
+    let ics = app.get(feed.strip_prefix(API_URL).unwrap()).await;
+    assert_eq!(ics.status, StatusCode::OK, "{}", ics.text());
+    assert!(ics.text().starts_with("BEGIN:VCALENDAR"));
+    assert!(ics.text().contains("SUMMARY:"), "{}", ics.text());
     assert_eq!(count(&app, REMINDERS, &noor), tasks);
     assert_eq!(count(&app, OWNED, &noor), 1);
     let again = press(&app, &path).await;
