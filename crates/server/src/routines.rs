@@ -173,19 +173,35 @@ pub fn mark_done_once(
     hash: &str,
     at: &At,
 ) -> Result<Outcome, ApiError> {
+    once(tx, customer, key, hash, &at.now, || {
+        mark_done(tx, customer, routine, body, actor, at)
+    })
+}
+
+/// Runs `act` once per idempotency key, inside the caller's transaction: a retry with the
+/// same key and request replays the first answer (200 with `act`'s value) and runs nothing;
+/// the same key for another request is a 422.
+pub fn once<T: serde::Serialize>(
+    tx: &Connection,
+    customer: &str,
+    key: &str,
+    hash: &str,
+    now: &str,
+    act: impl FnOnce() -> Result<T, ApiError>,
+) -> Result<Outcome, ApiError> {
     if let Some(stored) = idempotency::replay(tx, customer, key, hash)? {
         return Ok(Outcome {
             stored,
             replayed: true,
         });
     }
-    let task = mark_done(tx, customer, routine, body, actor, at)?;
+    let answer = act()?;
     let stored = StoredResponse {
         request_hash: hash.to_owned(),
         status: StatusCode::OK.as_u16(),
-        body: serde_json::to_string(&task)?,
+        body: serde_json::to_string(&answer)?,
     };
-    idempotency::store(tx, customer, key, &stored, &at.now)?;
+    idempotency::store(tx, customer, key, &stored, now)?;
     Ok(Outcome {
         stored,
         replayed: false,

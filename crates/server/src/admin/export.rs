@@ -5,7 +5,9 @@
 //! carries `Link: <…>; rel="next"`, the URL of the next.
 
 use super::auth::{AdminAccess, Scope};
-use super::export_page::{csv_line, ndjson_line, page, range, wants_csv, ExportQuery, BAD_QUERY};
+use super::export_page::{
+    csv_line, id_cursor, ndjson_line, page, range, wants_csv, ExportQuery, BAD_QUERY,
+};
 use crate::app::AppState;
 use crate::db::admin_data::exports::{self, CancelReasonRow, ChangeRow, OrderLineRow};
 use crate::error::ApiError;
@@ -37,14 +39,7 @@ pub async fn export_changes(
 ) -> Result<Response, ApiError> {
     access.require(Scope::Read)?;
     let range = range(query)?;
-    let after = match &range.after {
-        None => 0,
-        Some(cursor) => cursor
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or(ApiError::BadRequest(BAD_QUERY))?,
-    };
+    let after = id_cursor(&range)?;
     let (since, until, limit) = (range.since.clone(), range.until.clone(), range.limit);
     let rows = state
         .db

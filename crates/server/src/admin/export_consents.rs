@@ -3,7 +3,7 @@
 //! keyset pages like the other exports. Records of erased customers are in it too.
 
 use super::auth::{AdminAccess, Scope};
-use super::export_page::{csv_line, ndjson_line, page, range, wants_csv, ExportQuery, BAD_QUERY};
+use super::export_page::{csv_line, id_cursor, ndjson_line, page, range, wants_csv, ExportQuery};
 use crate::app::AppState;
 use crate::consent::{self, ConsentRecord};
 use crate::error::ApiError;
@@ -57,14 +57,7 @@ pub async fn export_consents(
 ) -> Result<Response, ApiError> {
     access.require(Scope::Read)?;
     let range = range(query)?;
-    let after = match &range.after {
-        None => 0,
-        Some(cursor) => cursor
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or(ApiError::BadRequest(BAD_QUERY))?,
-    };
+    let after = id_cursor(&range)?;
     let (since, until, limit) = (range.since.clone(), range.until.clone(), range.limit);
     let rows = state
         .db

@@ -45,6 +45,18 @@ pub struct Range {
 pub const BAD_QUERY: &str = "Use ?since=YYYY-MM-DD (or YYYY-MM-DDTHH:MM:SSZ), optionally until, \
     after (from the Link header) and limit (1 to 10,000).";
 
+/// The page's cursor as a row id (0: from the start); anything else is a 400.
+pub fn id_cursor(range: &Range) -> Result<i64, ApiError> {
+    match &range.after {
+        None => Ok(0),
+        Some(cursor) => cursor
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or(ApiError::BadRequest(BAD_QUERY)),
+    }
+}
+
 /// `text` as a UTC instant in the stored form (`YYYY-MM-DDTHH:MM:SSZ`).
 pub fn instant(text: &str) -> Option<String> {
     if text.len() == 10 {

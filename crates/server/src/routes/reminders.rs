@@ -5,7 +5,7 @@
 
 use crate::app::AppState;
 use crate::auth::AuthedCustomer;
-use crate::db::idempotency::{self, StoredResponse};
+use crate::db::idempotency;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
 use crate::notify::follow::{self, FollowByEmail, FollowRequested, MachineReminders};
@@ -53,23 +53,9 @@ pub async fn post_machine_reminders(
     let outcome = state
         .db
         .write(move |tx| {
-            if let Some(stored) = idempotency::replay(tx, &customer.id, &key, &hash)? {
-                return Ok(routines::Outcome {
-                    stored,
-                    replayed: true,
-                });
-            }
-            customer.ensure_record(tx)?;
-            let set = follow::set_for_machine(tx, &customer.id, &sku, body.remind, today, &now)?;
-            let stored = StoredResponse {
-                request_hash: hash.clone(),
-                status: 200,
-                body: serde_json::to_string(&set)?,
-            };
-            idempotency::store(tx, &customer.id, &key, &stored, &now)?;
-            Ok::<_, ApiError>(routines::Outcome {
-                stored,
-                replayed: false,
+            routines::once(tx, &customer.id, &key, &hash, &now, || {
+                customer.ensure_record(tx)?;
+                follow::set_for_machine(tx, &customer.id, &sku, body.remind, today, &now)
             })
         })
         .await?;

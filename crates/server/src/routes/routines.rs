@@ -5,7 +5,7 @@
 
 use crate::app::AppState;
 use crate::auth::AuthedCustomer;
-use crate::db::idempotency::{self, StoredResponse};
+use crate::db::idempotency;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKey};
 use crate::notify::routine::{self as reminders, ReminderChoice, RoutineReminder};
@@ -110,23 +110,8 @@ pub async fn post_reminders(
     let outcome = state
         .db
         .write(move |tx| {
-            if let Some(stored) = idempotency::replay(tx, &customer.id, &key, &hash)? {
-                return Ok(routines::Outcome {
-                    stored,
-                    replayed: true,
-                });
-            }
-            let reminder =
-                reminders::set_reminder(tx, &customer.id, &routine, body.remind, today, &now)?;
-            let stored = StoredResponse {
-                request_hash: hash.clone(),
-                status: 200,
-                body: serde_json::to_string(&reminder)?,
-            };
-            idempotency::store(tx, &customer.id, &key, &stored, &now)?;
-            Ok::<_, ApiError>(routines::Outcome {
-                stored,
-                replayed: false,
+            routines::once(tx, &customer.id, &key, &hash, &now, || {
+                reminders::set_reminder(tx, &customer.id, &routine, body.remind, today, &now)
             })
         })
         .await?;
